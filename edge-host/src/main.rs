@@ -1,0 +1,3 @@
+fn main() {
+    println!("edge-host {}", env!("CARGO_PKG_VERSION"));
+}

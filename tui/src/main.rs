@@ -1,0 +1,3 @@
+fn main() {
+    println!("stack-tui {}", env!("CARGO_PKG_VERSION"));
+}
