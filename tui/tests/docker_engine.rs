@@ -85,18 +85,26 @@ async fn engine_runs_a_container_on_a_user_network() {
         }),
         ..Default::default()
     };
-    let options = CreateContainerOptionsBuilder::default().name(&container).build();
+    let options = CreateContainerOptionsBuilder::default()
+        .name(&container)
+        .build();
     docker
         .create_container(Some(options), body)
         .await
         .expect("create container from the local base image (run .ci/setup-host)");
     docker
-        .start_container(&container, None::<bollard::query_parameters::StartContainerOptions>)
+        .start_container(
+            &container,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
         .await
         .expect("start container");
 
     let inspected = docker
-        .inspect_container(&container, None::<bollard::query_parameters::InspectContainerOptions>)
+        .inspect_container(
+            &container,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
         .await
         .expect("inspect");
     let attached = inspected
@@ -107,7 +115,9 @@ async fn engine_runs_a_container_on_a_user_network() {
     assert!(attached, "container is attached to {network}");
 
     // bollard reports a non-zero exit as an error carrying the code.
-    let wait = WaitContainerOptionsBuilder::default().condition("not-running").build();
+    let wait = WaitContainerOptionsBuilder::default()
+        .condition("not-running")
+        .build();
     let exit_code = match docker.wait_container(&container, Some(wait)).next().await {
         Some(Ok(response)) => response.status_code,
         Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
@@ -115,7 +125,10 @@ async fn engine_runs_a_container_on_a_user_network() {
     };
     assert_eq!(exit_code, 3);
 
-    let logs_options = LogsOptionsBuilder::default().stdout(true).stderr(true).build();
+    let logs_options = LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .build();
     let mut logs = docker.logs(&container, Some(logs_options));
     let mut output = String::new();
     while let Some(chunk) = logs.next().await {
