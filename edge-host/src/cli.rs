@@ -1,0 +1,69 @@
+//! Command-line interface.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "edge-host",
+    version,
+    about = "Serve a Spin HTTP component on wasmtime"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the application described by a Spin manifest.
+    Serve(ServeArgs),
+    /// GET a URL; exit 0 on a 2xx answer, 1 otherwise (for container health checks).
+    Healthcheck {
+        url: String,
+        /// Give up after this many milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        timeout_ms: u64,
+    },
+    /// Load, compile and link every component, print their imports, and exit.
+    Check {
+        #[arg(long)]
+        manifest: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Path to spin.toml; component sources are relative to it.
+    #[arg(long, env = "EDGE_HOST_MANIFEST")]
+    pub manifest: PathBuf,
+    /// Address for application traffic.
+    #[arg(long, env = "EDGE_HOST_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Address for /metrics and /admin/reload (keep it private).
+    #[arg(long, env = "EDGE_HOST_ADMIN")]
+    pub admin: Option<SocketAddr>,
+    /// Per-request deadline; the guest is interrupted when it passes.
+    #[arg(long, env = "EDGE_HOST_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Linear-memory cap per component instance.
+    #[arg(long, env = "EDGE_HOST_MEMORY_LIMIT_MB", default_value_t = 128)]
+    pub memory_limit_mb: usize,
+    /// Largest request body accepted (413 above it).
+    #[arg(long, env = "EDGE_HOST_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: u64,
+    /// Component instances alive at once (pooling allocator size).
+    #[arg(long, env = "EDGE_HOST_MAX_INSTANCES", default_value_t = 256)]
+    pub max_instances: u32,
+    /// Connect and round-trip timeout for Redis and Postgres.
+    #[arg(long, env = "EDGE_HOST_OUTBOUND_TIMEOUT_MS", default_value_t = 1000)]
+    pub outbound_timeout_ms: u64,
+    /// How long SIGTERM waits for in-flight requests.
+    #[arg(long, env = "EDGE_HOST_DRAIN_SECONDS", default_value_t = 10)]
+    pub drain_seconds: u64,
+    /// Do not watch the component files for changes.
+    #[arg(long, env = "EDGE_HOST_NO_WATCH")]
+    pub no_watch: bool,
+}

@@ -1,0 +1,146 @@
+//! The per-request guest state (`HostState`) and the linker that gives components their imports.
+
+mod key_value;
+pub mod outbound;
+mod postgres;
+mod redis;
+mod shared;
+mod variables;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{Engine, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+
+pub use key_value::KeyValueBackend;
+pub use outbound::OutboundPolicy;
+pub use shared::Shared;
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "edge-host:spin-host/host",
+    imports: { default: async | trappable },
+    with: {
+        "fermyon:spin/redis.connection": redis::RedisConnection,
+        "fermyon:spin/key-value.store": key_value::OpenStore,
+        "spin:postgres/postgres.connection": postgres::PgConnection,
+    },
+});
+
+/// What one component may see and touch; built once per load, shared by all its requests.
+#[derive(Debug)]
+pub struct ComponentPolicy {
+    pub id: String,
+    pub variables: BTreeMap<String, String>,
+    pub outbound: OutboundPolicy,
+    pub key_value_stores: Vec<String>,
+    /// WASI environment variables for the guest (component `environment` plus `HOSTNAME`).
+    pub environment: Vec<(String, String)>,
+}
+
+/// Everything a guest instance can reach, one per request (`Store<HostState>`).
+pub struct HostState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    hooks: DenyOutboundHttp,
+    pub(crate) limits: StoreLimits,
+    policy: Arc<ComponentPolicy>,
+    shared: Arc<Shared>,
+}
+
+impl HostState {
+    pub fn new(policy: Arc<ComponentPolicy>, shared: Arc<Shared>, memory_limit: usize) -> Self {
+        let mut wasi = WasiCtx::builder();
+        // Guest stdout goes to our stderr: our stdout carries only the JSON access log.
+        wasi.stdout(tokio::io::stderr()).inherit_stderr();
+        wasi.envs(&policy.environment);
+        HostState {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: DenyOutboundHttp,
+            limits: StoreLimitsBuilder::new()
+                .memory_size(memory_limit)
+                .instances(64)
+                .build(),
+            policy,
+            shared,
+        }
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// Outbound HTTP is not part of what edge-host offers; guests get `HTTP-request-denied`.
+struct DenyOutboundHttp;
+
+impl WasiHttpHooks for DenyOutboundHttp {
+    fn send_request(
+        &mut self,
+        _request: http::Request<wasmtime_wasi_http::WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = wasmtime_wasi_http::Result<(
+                    http::Response<wasmtime_wasi_http::WasiBody>,
+                    Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                )>,
+            > + Send,
+    > {
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    }
+}
+
+/// Interface names (prefixes) that the linker provides; anything else is rejected at load.
+pub const SUPPORTED_IMPORTS: &[&str] = &[
+    "wasi:cli/",
+    "wasi:clocks/",
+    "wasi:filesystem/",
+    "wasi:io/",
+    "wasi:random/",
+    "wasi:sockets/",
+    "wasi:http/types@",
+    "wasi:http/outgoing-handler@",
+    "fermyon:spin/redis@2.0.0",
+    "fermyon:spin/variables@2.0.0",
+    "fermyon:spin/key-value@2.0.0",
+    "spin:postgres/postgres@4.0.0",
+];
+
+/// Whether an import name is one edge-host implements.
+pub fn is_supported_import(name: &str) -> bool {
+    SUPPORTED_IMPORTS
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+}
+
+/// Builds the linker once: WASI p2, wasi:http and the Spin interfaces.
+pub fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    Host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+    Ok(linker)
+}

@@ -1,0 +1,33 @@
+//! Process-wide state the host interfaces share across requests: connection pools, the
+//! key-value backend and metrics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::key_value::KeyValueBackend;
+use super::postgres::PgPools;
+use super::redis::RedisPools;
+use crate::metrics::Metrics;
+
+pub struct Shared {
+    pub(super) redis: RedisPools,
+    pub(super) postgres: PgPools,
+    pub(super) key_value: KeyValueBackend,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl Shared {
+    /// `connect_timeout` bounds every outbound connect and round trip so a dead dependency fails fast.
+    pub fn new(
+        key_value: KeyValueBackend,
+        metrics: Arc<Metrics>,
+        connect_timeout: Duration,
+    ) -> Shared {
+        Shared {
+            redis: RedisPools::new(connect_timeout),
+            postgres: PgPools::new(connect_timeout),
+            key_value,
+            metrics,
+        }
+    }
+}

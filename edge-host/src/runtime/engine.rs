@@ -1,0 +1,60 @@
+//! One `Engine` per process: async, pooling allocator, epoch interruption for request timeouts.
+
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances; request deadlines are counted in these ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Resource limits that shape the engine and every request's store.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Instances alive at once (the pool size); a request beyond it is answered 503.
+    pub max_instances: u32,
+    /// Linear-memory cap per instance, in bytes.
+    pub memory_limit: usize,
+    pub request_timeout: Duration,
+    pub max_body_bytes: u64,
+    /// Connect and round-trip bound for Redis and Postgres.
+    pub outbound_timeout: Duration,
+}
+
+pub fn build_engine(limits: &Limits) -> wasmtime::Result<Engine> {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(limits.max_instances)
+        .total_core_instances(limits.max_instances.saturating_mul(4))
+        .total_memories(limits.max_instances.saturating_mul(2))
+        .total_tables(limits.max_instances.saturating_mul(4))
+        .total_stacks(limits.max_instances)
+        .max_memory_size(limits.memory_limit);
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config)
+}
+
+/// Advances the engine's epoch forever on a plain thread, so deadlines work even when the async
+/// runtime is busy.
+pub fn start_epoch_ticker(engine: &Engine) {
+    let engine = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while let Some(engine) = engine.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::error!("cannot start epoch ticker: {e}"));
+}
+
+/// Number of epoch ticks that make up `timeout` (at least one).
+pub fn ticks(timeout: Duration) -> u64 {
+    let ticks = timeout.as_millis() / EPOCH_TICK.as_millis();
+    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+}

@@ -1,0 +1,71 @@
+//! One JSON line per request on stdout, written by a dedicated thread so request tasks never
+//! block on the terminal or pipe. The queue is bounded; lines that do not fit are counted and
+//! the count is reported on the next line that does.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+
+use serde::Serialize;
+
+const QUEUE_LINES: usize = 8192;
+
+#[derive(Serialize)]
+pub struct AccessEntry<'a> {
+    pub ts: String,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub route: &'a str,
+    pub component: &'a str,
+    pub status: u16,
+    pub duration_ms: f64,
+    pub client: String,
+    pub generation: u64,
+}
+
+#[derive(Clone)]
+pub struct AccessLog {
+    tx: SyncSender<String>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl AccessLog {
+    /// Starts the writer thread.
+    pub fn start() -> AccessLog {
+        let (tx, rx) = sync_channel::<String>(QUEUE_LINES);
+        let spawned = std::thread::Builder::new()
+            .name("access-log".into())
+            .spawn(move || {
+                let stdout = std::io::stdout();
+                for line in rx {
+                    let mut out = stdout.lock();
+                    // Stdout gone (closed pipe): keep draining so senders never block.
+                    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start access-log writer: {e}");
+        }
+        AccessLog {
+            tx,
+            dropped: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn log(&self, entry: &AccessEntry<'_>) {
+        let Ok(mut value) = serde_json::to_value(entry) else {
+            return;
+        };
+        let dropped = self.dropped.swap(0, Ordering::Relaxed);
+        if dropped > 0 {
+            value["dropped_before"] = dropped.into();
+        }
+        match self.tx.try_send(value.to_string()) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(dropped + 1, Ordering::Relaxed);
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! What starts a reload besides the admin endpoint: SIGHUP, and a debounced watch of the
+//! directories holding the component files and the manifest.
+//!
+//! The watch is on directories, not files, because deployments replace a component by writing a
+//! temp file and renaming it over the old one (a new inode that a file watch would miss).
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use tokio::sync::{mpsc, watch};
+
+use crate::runtime::swap::Served;
+
+/// Quiet period after the last change before reloading.
+const DEBOUNCE: Duration = Duration::from_millis(300);
+
+pub type FileWatcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
+
+/// Watches `files`; each burst of changes to any of them queues one reload.
+pub fn watch_files(
+    files: &[PathBuf],
+    tx: mpsc::Sender<&'static str>,
+) -> notify::Result<FileWatcher> {
+    let names: BTreeSet<OsString> = files
+        .iter()
+        .filter_map(|f| f.file_name().map(OsString::from))
+        .collect();
+    let dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .map(|f| {
+            f.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        })
+        .collect();
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
+        let Ok(events) = result else { return };
+        let relevant = events.iter().any(|event| {
+            event
+                .paths
+                .iter()
+                .any(|p| p.file_name().is_some_and(|n| names.contains(n)))
+        });
+        if relevant {
+            // A full queue means a reload is already pending, which will see this change too.
+            let _ = tx.try_send("file-watch");
+        }
+    })?;
+    for dir in &dirs {
+        debouncer.watch(dir, RecursiveMode::NonRecursive)?;
+        tracing::info!(dir = %dir.display(), "watching for component changes");
+    }
+    Ok(debouncer)
+}
+
+/// Forwards SIGHUP as a reload request.
+pub fn watch_sighup(tx: mpsc::Sender<&'static str>) -> std::io::Result<()> {
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            let _ = tx.try_send("sighup");
+        }
+    });
+    Ok(())
+}
+
+/// Runs queued reloads one after another until shutdown.
+pub async fn run_reloads(
+    served: Arc<Served>,
+    mut rx: mpsc::Receiver<&'static str>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            trigger = rx.recv() => match trigger {
+                Some(trigger) => {
+                    let _ = served.reload(trigger).await;
+                }
+                None => break,
+            },
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        }
+    }
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+pub async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install SIGTERM/SIGINT handlers; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+}

@@ -1,0 +1,91 @@
+//! Exercises every Spin interface edge-host implements, one path each, and reports the result
+//! as plain text (`ok ...` or `error ...`) so host tests can assert on it.
+
+use spin_sdk::http::{IntoResponse, Request, Response};
+use spin_sdk::{http_component, key_value, pg4, redis, variables};
+
+fn query_param(req: &Request, name: &str) -> String {
+    let query = req.query();
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.replace("%20", " ").replace("%3D", "="))
+        .unwrap_or_default()
+}
+
+fn probe_redis(address: &str) -> String {
+    match redis::Connection::open(address) {
+        Ok(conn) => match conn.incr("probe-counter") {
+            Ok(n) => format!("ok {n}"),
+            Err(e) => format!("error {e:?}"),
+        },
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
+fn probe_pg(address: &str) -> String {
+    let conn = match pg4::Connection::open(address) {
+        Ok(conn) => conn,
+        Err(e) => return format!("error {e:?}"),
+    };
+    let sql = "SELECT 42::int4 AS i, 1.50::numeric AS d, '{\"a\":1}'::jsonb AS j, \
+               NULL::text AS n, DATE '2024-02-29' AS day, 'x'::text AS s";
+    match conn.query(sql, &[]) {
+        Ok(rows) => format!("ok {:?}", rows.rows),
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
+fn probe_pg_error(address: &str) -> String {
+    let conn = match pg4::Connection::open(address) {
+        Ok(conn) => conn,
+        Err(e) => return format!("error {e:?}"),
+    };
+    match conn.query("SELECT * FROM no_such_table", &[]) {
+        Ok(_) => "ok unexpected".to_string(),
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
+fn probe_kv() -> String {
+    let store = match key_value::Store::open("default") {
+        Ok(s) => s,
+        Err(e) => return format!("error {e:?}"),
+    };
+    if let Err(e) = store.set("k", b"v1") {
+        return format!("error {e:?}");
+    }
+    match store.get("k") {
+        Ok(Some(v)) => format!("ok {}", String::from_utf8_lossy(&v)),
+        Ok(None) => "error missing".to_string(),
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
+#[http_component]
+fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
+    let path = req.path().to_string();
+    let body = match path.as_str() {
+        "/redis" => probe_redis(&query_param(&req, "addr")),
+        "/pg" => probe_pg(&query_param(&req, "addr")),
+        "/pg-error" => probe_pg_error(&query_param(&req, "addr")),
+        "/kv" => probe_kv(),
+        "/var" => match variables::get(&query_param(&req, "name")) {
+            Ok(v) => format!("ok {v}"),
+            Err(e) => format!("error {e:?}"),
+        },
+        "/env" => format!("ok {}", std::env::var("HOSTNAME").unwrap_or_default()),
+        "/headers" => {
+            let mut lines: Vec<String> = req
+                .headers()
+                .filter(|(k, _)| k.starts_with("spin-"))
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect();
+            lines.sort();
+            lines.join("\n")
+        }
+        _ => "error unknown path".to_string(),
+    };
+    Ok(Response::new(200, body))
+}

@@ -1,0 +1,87 @@
+//! edge-host's command line: check, healthcheck and startup failures.
+
+mod support;
+
+use support::edge_host::{EdgeHost, Launch, run_cli};
+use support::{app_dir, fixtures, simple_manifest};
+
+#[test]
+fn check_prints_imports_and_succeeds_for_a_supported_component() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let manifest = dir.path().join("spin.toml");
+    let (ok, out, err) = run_cli(&["check", "--manifest", &manifest.to_string_lossy()], &[]);
+    assert!(ok, "check failed: {out}{err}");
+    assert!(out.contains("import wasi:http/types@"), "{out}");
+    assert!(out.contains("route /... -> app"), "{out}");
+    assert!(!out.contains("UNSUPPORTED"), "{out}");
+}
+
+#[test]
+fn unsupported_import_is_rejected_at_load_naming_it() {
+    let dir = app_dir(
+        &fixtures::component("unsupported", false),
+        &simple_manifest("", ""),
+    );
+    let manifest = dir.path().join("spin.toml");
+    let (ok, out, err) = run_cli(&["check", "--manifest", &manifest.to_string_lossy()], &[]);
+    assert!(!ok, "check must fail");
+    assert!(
+        out.contains("fermyon:spin/llm@2.0.0 [UNSUPPORTED]"),
+        "{out}"
+    );
+    assert!(err.contains("imports fermyon:spin/llm@2.0.0"), "{err}");
+
+    let stderr = EdgeHost::try_start(Launch::new(&manifest))
+        .err()
+        .expect("serve must refuse");
+    assert!(stderr.contains("fermyon:spin/llm@2.0.0"), "{stderr}");
+}
+
+#[test]
+fn missing_required_variable_stops_startup_naming_it() {
+    let text = simple_manifest(
+        "db_password = { required = true, secret = true }",
+        "[component.app.variables]\npassword = \"{{ db_password }}\"",
+    );
+    let dir = app_dir(&fixtures::component("hello", false), &text);
+    let manifest = dir.path().join("spin.toml");
+    let stderr = EdgeHost::try_start(Launch::new(&manifest))
+        .err()
+        .expect("startup must fail");
+    assert!(stderr.contains("\"db_password\""), "{stderr}");
+    assert!(stderr.contains("SPIN_VARIABLE_DB_PASSWORD"), "{stderr}");
+
+    // Supplying it through the *_FILE extension lets the same manifest start.
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "s3cret\n").expect("write secret");
+    let host = EdgeHost::start(
+        Launch::new(&manifest).env("SPIN_VARIABLE_DB_PASSWORD_FILE", &secret.to_string_lossy()),
+    );
+    assert_eq!(host.get("/").status, 200);
+}
+
+#[test]
+fn healthcheck_exits_zero_only_on_2xx() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let host = EdgeHost::start(Launch::new(&dir.path().join("spin.toml")));
+    let ok_url = format!("http://127.0.0.1:{}/.well-known/spin/health", host.port);
+    let (ok, out, _) = run_cli(&["healthcheck", &ok_url], &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("200"), "{out}");
+
+    let metrics_on_app_port = format!("http://127.0.0.1:{}/metrics-missing", host.admin_port);
+    let (ok, _, err) = run_cli(&["healthcheck", &metrics_on_app_port], &[]);
+    assert!(!ok);
+    assert!(err.contains("404"), "{err}");
+
+    let closed = format!("http://127.0.0.1:{}/", support::free_port());
+    let (ok, _, err) = run_cli(&["healthcheck", "--timeout-ms", "2000", &closed], &[]);
+    assert!(!ok);
+    assert!(err.contains("cannot connect"), "{err}");
+}

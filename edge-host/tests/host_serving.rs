@@ -1,0 +1,221 @@
+//! Serving, observability and hot swap with the hello fixture (no Spin imports).
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use support::edge_host::{EdgeHost, Launch};
+use support::{app_dir, client, fixtures, replace_file, simple_manifest, wait_until};
+
+const A: &str = "hello from build A";
+const B: &str = "hello from build B";
+
+#[test]
+fn serves_routes_builtins_metrics_and_access_log() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let host = EdgeHost::start(Launch::new(&dir.path().join("spin.toml")));
+
+    let resp = host.get("/some/where?x=1");
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.text(), A);
+    assert_eq!(
+        resp.header("x-path-info"),
+        Some("/some/where"),
+        "spin-path-info reached the guest"
+    );
+
+    let info = host.get("/.well-known/spin/info");
+    assert_eq!(info.status, 200);
+    assert_eq!(info.json()["name"], "fixture");
+
+    assert_eq!(
+        host.get("/metrics").text(),
+        A,
+        "/metrics is not served on the app listener"
+    );
+    let metrics = host.admin("GET", "/metrics").text();
+    assert!(
+        metrics.contains("edge_host_http_requests_total{route=\"/...\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("edge_host_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("edge_host_live_instances"), "{metrics}");
+
+    let logged = wait_until(Duration::from_secs(5), || {
+        host.stdout().contains("/some/where")
+    });
+    assert!(logged, "no access log line: {}", host.stdout());
+    let line = host
+        .stdout()
+        .lines()
+        .find(|l| l.contains("/some/where"))
+        .map(str::to_string)
+        .expect("line present");
+    let entry: serde_json::Value = serde_json::from_str(&line).expect("access log is JSON");
+    assert_eq!(entry["status"], 200);
+    assert_eq!(entry["route"], "/...");
+}
+
+#[test]
+fn oversized_declared_body_is_refused_with_413() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let host = EdgeHost::start(
+        Launch::new(&dir.path().join("spin.toml"))
+            .arg("--max-body-bytes")
+            .arg("1024"),
+    );
+    let resp = host.request("POST", "/", &[], &vec![b'x'; 4096]);
+    assert_eq!(resp.status, 413);
+    assert_eq!(
+        resp.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(host.request("POST", "/", &[], &[b'x'; 100]).status, 200);
+}
+
+#[test]
+fn swap_under_load_drops_nothing_and_serves_both_builds() {
+    let build_a = fixtures::component("hello", false);
+    let build_b = fixtures::component("hello", true);
+    let dir = app_dir(&build_a, &simple_manifest("", ""));
+    let host = EdgeHost::start(Launch::new(&dir.path().join("spin.toml")));
+    let port = host.port;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, failed, saw_a, saw_b) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (stop, ok, failed, saw_a, saw_b) = (
+                stop.clone(),
+                ok.clone(),
+                failed.clone(),
+                saw_a.clone(),
+                saw_b.clone(),
+            );
+            std::thread::spawn(move || {
+                // Bounded: stops when told, or after 200k requests at most.
+                for _ in 0..200_000 {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    match client::get(port, "/") {
+                        Ok(r) if r.status == 200 && r.text() == A => {
+                            saw_a.store(true, Ordering::Relaxed);
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(r) if r.status == 200 && r.text() == B => {
+                            saw_b.store(true, Ordering::Relaxed);
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let target = dir.path().join("dist").join("app.wasm");
+    for i in 0..10 {
+        let (src, expected_generation) = (if i % 2 == 0 { &build_b } else { &build_a }, i + 2);
+        if i % 2 == 0 {
+            // Even rounds: the file watch picks up an atomic rename.
+            replace_file(src, &target);
+            let swapped = wait_until(Duration::from_secs(30), || {
+                host.get("/.well-known/spin/info").json()["generation"].as_u64()
+                    >= Some(expected_generation)
+            });
+            assert!(
+                swapped,
+                "file watch did not swap (round {i}): {}",
+                host.stderr()
+            );
+        } else {
+            // Odd rounds: the admin endpoint (the watcher may fire too; reloads are serialised).
+            replace_file(src, &target);
+            let resp = host.admin("POST", "/admin/reload");
+            assert_eq!(resp.status, 200, "{}", resp.text());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().expect("client thread");
+    }
+    let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    assert_eq!(failed, 0, "{failed} failed requests out of {}", ok + failed);
+    assert!(ok > 100, "load loop made only {ok} requests");
+    assert!(
+        saw_a.load(Ordering::Relaxed) && saw_b.load(Ordering::Relaxed),
+        "both builds answered"
+    );
+    let metrics = host.admin("GET", "/metrics").text();
+    assert!(
+        metrics.contains("edge_host_component_reloads_total{result=\"ok\"}"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn failed_compile_is_rejected_and_old_component_keeps_serving() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let host = EdgeHost::start(Launch::new(&dir.path().join("spin.toml")).arg("--no-watch"));
+    std::fs::write(
+        dir.path().join("dist").join("app.wasm"),
+        b"\0asm not really",
+    )
+    .expect("write junk");
+    let resp = host.admin("POST", "/admin/reload");
+    assert_eq!(resp.status, 422);
+    let body = resp.json();
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("does not compile")),
+        "{body}"
+    );
+    assert_eq!(body["serving_generation"], 1);
+    let after = host.get("/");
+    assert_eq!((after.status, after.text().as_str()), (200, A));
+    let metrics = host.admin("GET", "/metrics").text();
+    assert!(
+        metrics.contains("edge_host_component_reloads_total{result=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn sigterm_drains_and_exits_cleanly() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let mut host = EdgeHost::start(Launch::new(&dir.path().join("spin.toml")));
+    assert_eq!(host.get("/").status, 200);
+    assert!(
+        host.terminate(),
+        "edge-host did not exit 0 on SIGTERM: {}",
+        host.stderr()
+    );
+    assert!(host.stderr().contains("drained"), "{}", host.stderr());
+}
