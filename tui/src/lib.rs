@@ -1,1 +1,16 @@
-//! stack-tui: a terminal dashboard and hot-reload loop for a containerized web stack.
+//! stack-tui: a terminal dashboard and CLI for a containerized web stack with local, dev and prod
+//! profiles. The folders read like the program: `app` (state, actions, pure update), `ui` (one file
+//! per panel), `docker` (Engine API worker), `compose` (Compose CLI driver and profiles), `logs`
+//! (bounded log store and filters), `config`, `commands` (the CLI) and `runtime` (the event loop).
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod compose;
+pub mod config;
+pub mod docker;
+pub mod logs;
+pub mod paths;
+pub mod runtime;
+pub mod telemetry;
+pub mod ui;

@@ -1,3 +1,47 @@
-fn main() {
-    println!("stack-tui {}", env!("CARGO_PKG_VERSION"));
+//! stack-tui entry point: parse flags, run one command, report errors at this one boundary.
+
+use clap::Parser;
+use stack_tui::cli::{Cli, Sub};
+use stack_tui::commands;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let layout = commands::layout(cli.root.clone(), &cli.project_prefix);
+    let profile = cli.profile.as_str();
+    let result = match cli.command {
+        None => commands::dashboard(&layout, profile).await,
+        Some(Sub::Up { detach }) => match commands::up(&layout, profile, detach).await {
+            Ok(()) if !detach => commands::dashboard(&layout, profile).await,
+            other => other,
+        },
+        Some(Sub::Down { volumes }) => commands::down(&layout, profile, volumes).await,
+        Some(Sub::Status { json }) => commands::status(&layout, profile, json).await,
+        Some(Sub::Logs {
+            services,
+            follow,
+            grep,
+            since,
+        }) => {
+            commands::logs(
+                &layout,
+                profile,
+                &services,
+                follow,
+                grep.as_deref(),
+                since.as_deref(),
+            )
+            .await
+        }
+        Some(Sub::Profiles) => commands::profiles(&layout, profile).await,
+        Some(Sub::Doctor) => commands::doctor(&layout, profile).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("stack-tui: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

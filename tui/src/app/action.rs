@@ -1,0 +1,68 @@
+//! Inputs to `update` and the side effects it asks the runtime to perform.
+
+use crate::compose::ComposeModel;
+use crate::config::keymap::Command;
+use crate::docker::{DockerUpdate, WorkerCommand};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Once a second: uptime columns move on.
+    Tick {
+        now: DateTime<Utc>,
+    },
+    /// A command as if its key had been pressed (headless drivers and the `:` line).
+    Run(Command),
+    Docker(DockerUpdate),
+    Model {
+        profile: String,
+        result: Result<ComposeModel, String>,
+    },
+    /// A runtime task finished (compose operation, exec, save).
+    TaskDone {
+        label: String,
+        elapsed: Duration,
+        result: Result<String, String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComposeOp {
+    Up,
+    Down { volumes: bool },
+    Recreate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    Worker(WorkerCommand),
+    /// Load the merged compose model of a profile.
+    LoadModel {
+        profile: String,
+    },
+    Compose {
+        profile: String,
+        op: ComposeOp,
+        service: Option<String>,
+        label: String,
+    },
+    /// Suspend the UI and run an interactive shell in the container.
+    Exec {
+        container: String,
+        label: String,
+    },
+    SaveLogs {
+        path: PathBuf,
+        lines: Vec<String>,
+    },
+}

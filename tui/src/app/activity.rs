@@ -1,0 +1,55 @@
+//! A bounded history of Docker events and the dashboard's own actions.
+
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+pub const ACTIVITY_CAPACITY: usize = 500;
+
+/// What produced an entry. Hot-reload steps will add their own variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    Docker,
+    Action,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityEntry {
+    pub time: DateTime<Utc>,
+    pub kind: ActivityKind,
+    pub text: String,
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Activity {
+    entries: VecDeque<ActivityEntry>,
+    dropped: u64,
+}
+
+impl Activity {
+    pub fn push(&mut self, entry: ActivityEntry) {
+        if self.entries.len() == ACTIVITY_CAPACITY {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(entry);
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &ActivityEntry> + ExactSizeIterator {
+        self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}

@@ -1,0 +1,16 @@
+//! The dashboard's state, the actions that change it and the pure `update` that does so.
+
+mod action;
+pub mod activity;
+mod commands;
+mod input;
+pub mod profiles;
+pub mod services;
+mod state;
+pub mod topology;
+mod update;
+
+pub use action::{Action, ComposeOp, Effect};
+pub use activity::{Activity, ActivityEntry, ActivityKind};
+pub use state::{Confirm, Connection, LogView, Mode, Panel, SortKey, State};
+pub use update::{list_offset, update, visible_rows};

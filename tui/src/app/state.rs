@@ -1,0 +1,229 @@
+//! Everything the dashboard shows, in one struct the renderer only reads.
+
+use super::action::Effect;
+use super::activity::Activity;
+use super::profiles::ProfileEntry;
+use crate::compose::ComposeModel;
+use crate::config::Config;
+use crate::config::keymap::{Context, Keymap};
+use crate::config::theme::Theme;
+use crate::docker::model::{ContainerSnapshot, NetworkSnapshot, StatsSample};
+use crate::logs::{JsonStyle, LogFilter, LogStore};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    Services,
+    Health,
+    Logs,
+    Topology,
+    Profiles,
+    Activity,
+}
+
+impl Panel {
+    pub const ALL: [Panel; 6] = [
+        Panel::Services,
+        Panel::Health,
+        Panel::Logs,
+        Panel::Topology,
+        Panel::Profiles,
+        Panel::Activity,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Services => "Services",
+            Self::Health => "Health",
+            Self::Logs => "Logs",
+            Self::Topology => "Topology",
+            Self::Profiles => "Profiles",
+            Self::Activity => "Activity",
+        }
+    }
+
+    pub fn context(self) -> Context {
+        match self {
+            Self::Services => Context::Services,
+            Self::Health => Context::Health,
+            Self::Logs => Context::Logs,
+            Self::Topology => Context::Topology,
+            Self::Profiles => Context::Profiles,
+            Self::Activity => Context::Activity,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Connected { api_version: String },
+    Lost { reason: String, retry_in: Duration },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    State,
+    Health,
+    Cpu,
+    Memory,
+    Restarts,
+}
+
+impl SortKey {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Name => Self::State,
+            Self::State => Self::Health,
+            Self::Health => Self::Cpu,
+            Self::Cpu => Self::Memory,
+            Self::Memory => Self::Restarts,
+            Self::Restarts => Self::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::State => "state",
+            Self::Health => "health",
+            Self::Cpu => "cpu",
+            Self::Memory => "memory",
+            Self::Restarts => "restarts",
+        }
+    }
+}
+
+/// An action waiting for a `y` because it is destructive on prod.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub prompt: String,
+    pub effects: Vec<Effect>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter: services by name, or a log regex.
+    Filter(String),
+    Command(String),
+    Confirm(Confirm),
+    Help,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogView {
+    pub follow: bool,
+    /// When paused: the absolute index (see `LogStore::pushed`) of the bottom line shown.
+    pub anchor: u64,
+    pub filter: Option<LogFilter>,
+    pub service: Option<String>,
+    pub json: JsonStyle,
+    pub timestamps: bool,
+    pub fullscreen: bool,
+}
+
+impl Default for LogView {
+    fn default() -> Self {
+        Self {
+            follow: true,
+            anchor: 0,
+            filter: None,
+            service: None,
+            json: JsonStyle::Raw,
+            timestamps: false,
+            fullscreen: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub profile: String,
+    pub project: String,
+    pub profiles: Vec<ProfileEntry>,
+    pub connection: Connection,
+    pub containers: BTreeMap<String, ContainerSnapshot>,
+    pub stats: HashMap<String, StatsSample>,
+    pub networks: Vec<NetworkSnapshot>,
+    pub model: Option<ComposeModel>,
+    pub model_error: Option<String>,
+    pub logs: LogStore,
+    pub log_view: LogView,
+    pub activity: Activity,
+    pub panel: Panel,
+    pub selected: usize,
+    pub sort: SortKey,
+    pub service_filter: String,
+    pub profile_selected: usize,
+    /// Scroll offset for the panels that are plain text (health, topology, activity).
+    pub scroll: u16,
+    pub mode: Mode,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub viewport: (u16, u16),
+    pub now: DateTime<Utc>,
+    pub message: Option<String>,
+    pub log_file: Option<PathBuf>,
+    /// Container ids the worker currently streams stats for.
+    pub stats_for: Vec<String>,
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(
+        profiles: Vec<ProfileEntry>,
+        profile: &str,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let project = profiles
+            .iter()
+            .find(|entry| entry.name == profile)
+            .map(|entry| entry.project.clone())
+            .unwrap_or_else(|| format!("stack-{profile}"));
+        let profile_selected = profiles
+            .iter()
+            .position(|entry| entry.name == profile)
+            .unwrap_or(0);
+        Self {
+            profile: profile.to_string(),
+            project,
+            profiles,
+            connection: Connection::Connecting,
+            containers: BTreeMap::new(),
+            stats: HashMap::new(),
+            networks: Vec::new(),
+            model: None,
+            model_error: None,
+            logs: LogStore::new(config.log_buffer_lines),
+            log_view: LogView::default(),
+            activity: Activity::default(),
+            panel: Panel::Services,
+            selected: 0,
+            sort: SortKey::Name,
+            service_filter: String::new(),
+            profile_selected,
+            scroll: 0,
+            mode: Mode::Normal,
+            keymap: config.keymap.clone(),
+            theme: config.theme.clone(),
+            viewport: (80, 24),
+            now,
+            message: None,
+            log_file: None,
+            stats_for: Vec::new(),
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    pub fn is_prod(&self) -> bool {
+        self.profile == "prod"
+    }
+}

@@ -1,0 +1,75 @@
+//! Command-line interface. Global flags apply to every subcommand.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stack-tui",
+    version,
+    about = "Terminal dashboard and CLI for a compose web stack with local, dev and prod profiles"
+)]
+pub struct Cli {
+    /// Profile to work on (a directory with a compose.yaml overlay: local, dev, prod).
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        env = "STACK_TUI_PROFILE",
+        default_value = "local"
+    )]
+    pub profile: String,
+    /// Project directory (holds compose/compose.yaml, env/ and the profile overlays).
+    /// Default: the nearest such directory upwards from here, else the bundled stack.
+    #[arg(long, global = true, env = "STACK_TUI_ROOT")]
+    pub root: Option<PathBuf>,
+    /// Compose project names are PREFIX-<profile>.
+    #[arg(
+        long,
+        global = true,
+        env = "STACK_TUI_PROJECT_PREFIX",
+        default_value = "stack"
+    )]
+    pub project_prefix: String,
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Prepare and bring the profile up (building what it needs), then open the dashboard.
+    Up {
+        /// Don't open the dashboard; wait until every service is healthy instead.
+        #[arg(long, short = 'd')]
+        detach: bool,
+    },
+    /// Stop and remove the profile's containers and networks.
+    Down {
+        /// Also remove named volumes (data is lost).
+        #[arg(long, short = 'v')]
+        volumes: bool,
+    },
+    /// Services of the profile with state, health, uptime, restarts and ports.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print service logs (all services unless named).
+    Logs {
+        services: Vec<String>,
+        /// Keep printing new lines.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// Only lines matching this regex.
+        #[arg(long)]
+        grep: Option<String>,
+        /// Only lines newer than this: 30s, 10m, 2h, 1d, a unix time or an RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// List profiles with their state and published ports.
+    Profiles,
+    /// Check Docker, Compose, images, ports and secrets for the profile.
+    Doctor,
+}

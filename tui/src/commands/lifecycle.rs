@@ -1,0 +1,103 @@
+//! `up` and `down`, with compose's own progress on the terminal.
+
+use super::ports::{PortCheck, check_port};
+use crate::compose::{Compose, ComposeError, Layout, Output, detect_version};
+use crate::docker::{connect, project_snapshots};
+use std::process::Stdio;
+
+/// Runs the project's preparation script (secrets, certs, artifacts, image selection) if it has one.
+pub async fn prepare(layout: &Layout, profile: &str, output: Output) -> anyhow::Result<()> {
+    let Some(script) = layout.prepare_script() else {
+        return Ok(());
+    };
+    let mut command = tokio::process::Command::new(&script);
+    command
+        .arg(profile)
+        .env("STACK_PROFILE", profile)
+        .current_dir(&layout.root)
+        .stdin(Stdio::null());
+    let status = match output {
+        Output::Terminal => command.status().await,
+        Output::Captured => command.output().await.map(|out| {
+            if !out.status.success() {
+                tracing::warn!(stderr = %String::from_utf8_lossy(&out.stderr), "preparation failed");
+            }
+            out.status
+        }),
+    };
+    let status = status.map_err(|err| {
+        anyhow::anyhow!(
+            "cannot run {}: {err}. Fix: make it executable",
+            script.display()
+        )
+    })?;
+    if !status.success() {
+        anyhow::bail!(
+            "preparation script {} {profile} failed ({status}); see its output (or the log file) for the cause",
+            script.display()
+        );
+    }
+    Ok(())
+}
+
+/// Fails when a port the profile publishes is held by something other than the profile itself.
+async fn ensure_ports_free(compose: &Compose) -> anyhow::Result<()> {
+    let model = compose.model().await?;
+    let owned: Vec<String> = match connect().await {
+        Ok(docker) => project_snapshots(&docker, &compose.profile().project)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| {
+                c.ports
+                    .iter()
+                    .map(|p| format!("{}:{}", p.host_ip, p.host_port))
+            })
+            .collect(),
+        Err(err) => return Err(err.into()),
+    };
+    for (ip, port) in model.published_ports() {
+        if let PortCheck::Taken(reason) = check_port(&ip, port, &owned) {
+            anyhow::bail!(
+                "port {ip}:{port} that profile {} publishes is taken ({reason}). Fix: stop whatever listens \
+                 there (`ss -ltnp 'sport = :{port}'`), or change the port in env/{}.env",
+                compose.profile().name,
+                compose.profile().name
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn up(layout: &Layout, profile: &str, detach: bool) -> anyhow::Result<()> {
+    let compose = Compose::new(layout.profile(profile)?);
+    detect_version().await?;
+    prepare(layout, profile, Output::Terminal).await?;
+    ensure_ports_free(&compose).await?;
+    eprintln!(
+        "bringing up {} (project {})…",
+        profile,
+        compose.profile().project
+    );
+    compose
+        .up(detach, Output::Terminal)
+        .await
+        .map_err(explain)?;
+    Ok(())
+}
+
+pub async fn down(layout: &Layout, profile: &str, volumes: bool) -> anyhow::Result<()> {
+    let compose = Compose::new(layout.profile(profile)?);
+    detect_version().await?;
+    compose
+        .down(volumes, Output::Terminal)
+        .await
+        .map_err(explain)?;
+    Ok(())
+}
+
+fn explain(error: ComposeError) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{error}. Fix: read compose's message above; `stack-tui doctor` checks images, ports and secrets"
+    )
+}

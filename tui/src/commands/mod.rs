@@ -1,0 +1,39 @@
+//! The CLI's subcommands. Each returns an error that names the cause and the fix.
+
+mod dashboard;
+mod doctor;
+mod lifecycle;
+mod logs;
+mod ports;
+mod profiles;
+mod status;
+
+pub use dashboard::dashboard;
+pub use doctor::doctor;
+pub use lifecycle::{down, prepare, up};
+pub use logs::{logs, parse_since};
+pub use ports::{PortCheck, check_port};
+pub use profiles::profiles;
+pub use status::{StatusReport, status, status_report};
+
+use crate::compose::Layout;
+use std::path::{Path, PathBuf};
+
+/// `--root`, else the nearest directory upwards holding compose/compose.yaml, else the bundled stack.
+pub fn resolve_root(root: Option<PathBuf>) -> PathBuf {
+    if let Some(root) = root {
+        return root;
+    }
+    let is_project = |dir: &Path| dir.join(crate::compose::profile_base_file()).is_file();
+    if let Ok(current) = std::env::current_dir()
+        && let Some(found) = current.ancestors().find(|dir| is_project(dir))
+    {
+        return found.to_path_buf();
+    }
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    bundled.canonicalize().unwrap_or(bundled)
+}
+
+pub fn layout(root: Option<PathBuf>, prefix: &str) -> Layout {
+    Layout::new(resolve_root(root), prefix)
+}

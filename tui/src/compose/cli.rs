@@ -1,0 +1,146 @@
+//! Runs `docker compose` for a profile. Output is captured (the dashboard must not be drawn over)
+//! unless the caller asks for the terminal, as the `up`/`down` commands do for progress.
+
+use super::error::ComposeError;
+use super::model::ComposeModel;
+use super::profile::Profile;
+use std::ffi::OsString;
+use std::process::Stdio;
+use tokio::process::Command;
+
+/// Keeps error messages short: compose can print pages on failure.
+const STDERR_TAIL_BYTES: usize = 2000;
+
+/// Where a compose command's output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Captured,
+    Terminal,
+}
+
+/// Checks that Compose v2 is present, telling a v1-only host apart from a host with neither.
+pub async fn detect_version() -> Result<String, ComposeError> {
+    let v2 = Command::new("docker")
+        .args(["compose", "version", "--short"])
+        .stdin(Stdio::null())
+        .output()
+        .await;
+    let detail = match v2 {
+        Ok(output) if output.status.success() => {
+            return Ok(String::from_utf8_lossy(&output.stdout).trim().to_string());
+        }
+        Ok(output) => String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        Err(err) => err.to_string(),
+    };
+    let v1 = Command::new("docker-compose")
+        .args(["version", "--short"])
+        .stdin(Stdio::null())
+        .output()
+        .await;
+    if let Ok(output) = v1 {
+        let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        if output.status.success() && version.starts_with("1.") {
+            return Err(ComposeError::V1Only { version });
+        }
+    }
+    Err(ComposeError::Missing { detail })
+}
+
+/// A compose driver bound to one profile.
+#[derive(Debug, Clone)]
+pub struct Compose {
+    profile: Profile,
+}
+
+impl Compose {
+    pub fn new(profile: Profile) -> Self {
+        Self { profile }
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    fn command(&self, args: &[&str]) -> (Command, String) {
+        let mut command = Command::new("docker");
+        let mut all: Vec<OsString> = vec!["compose".into()];
+        all.extend(self.profile.compose_args());
+        all.extend(args.iter().map(OsString::from));
+        let printable = format!(
+            "docker compose -p {} {}",
+            self.profile.project,
+            args.join(" ")
+        );
+        command
+            .args(all)
+            .current_dir(self.profile.root())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        (command, printable)
+    }
+
+    async fn run(&self, args: &[&str], output: Output) -> Result<String, ComposeError> {
+        let (mut command, printable) = self.command(args);
+        let result = match output {
+            Output::Captured => command.output().await,
+            Output::Terminal => command
+                .stdout(Stdio::inherit())
+                .stderr(Stdio::inherit())
+                .status()
+                .await
+                .map(|status| std::process::Output {
+                    status,
+                    stdout: Vec::new(),
+                    stderr: Vec::new(),
+                }),
+        };
+        let finished = result.map_err(|source| ComposeError::Spawn {
+            command: printable.clone(),
+            source,
+        })?;
+        if finished.status.success() {
+            return Ok(String::from_utf8_lossy(&finished.stdout).into_owned());
+        }
+        let stderr = String::from_utf8_lossy(&finished.stderr);
+        let start = stderr.len().saturating_sub(STDERR_TAIL_BYTES);
+        let tail = stderr.get(start..).unwrap_or(&stderr).trim().to_string();
+        Err(ComposeError::Failed {
+            command: printable,
+            status: finished.status.to_string(),
+            stderr: if tail.is_empty() {
+                "see the output above".into()
+            } else {
+                tail
+            },
+        })
+    }
+
+    pub async fn model(&self) -> Result<ComposeModel, ComposeError> {
+        let text = self
+            .run(&["config", "--format", "json"], Output::Captured)
+            .await?;
+        ComposeModel::from_json(&text)
+    }
+
+    /// `up -d --build`; with `wait` it also waits for healthchecks.
+    pub async fn up(&self, wait: bool, output: Output) -> Result<(), ComposeError> {
+        let mut args = vec!["up", "--detach", "--build", "--remove-orphans"];
+        if wait {
+            args.push("--wait");
+        }
+        self.run(&args, output).await.map(drop)
+    }
+
+    pub async fn down(&self, volumes: bool, output: Output) -> Result<(), ComposeError> {
+        let mut args = vec!["down", "--remove-orphans"];
+        if volumes {
+            args.push("--volumes");
+        }
+        self.run(&args, output).await.map(drop)
+    }
+
+    pub async fn recreate(&self, service: &str) -> Result<(), ComposeError> {
+        let args = ["up", "--detach", "--force-recreate", "--no-deps", service];
+        self.run(&args, Output::Captured).await.map(drop)
+    }
+}

@@ -1,0 +1,17 @@
+//! The Compose CLI driver: which profiles a project has, how to invoke `docker compose` for one,
+//! and the merged model from `docker compose config --format json`.
+
+mod cli;
+mod error;
+mod model;
+mod profile;
+
+pub use cli::{Compose, Output, detect_version};
+pub use error::ComposeError;
+pub use model::{ComposeModel, ConfiguredPort, NetworkModel, ServiceModel};
+pub use profile::{Layout, Profile};
+
+/// The base compose file, relative to the project root.
+pub fn profile_base_file() -> &'static str {
+    profile::BASE_FILE
+}

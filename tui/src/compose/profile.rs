@@ -1,0 +1,199 @@
+//! A project follows one layout: `compose/compose.yaml` (base), `<profile>/compose.yaml` (overlay),
+//! `env/common.env` and `env/<profile>.env`; each profile runs as project `<prefix>-<profile>`.
+
+use super::error::ComposeError;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+pub const BASE_FILE: &str = "compose/compose.yaml";
+pub const OVERLAY_FILE: &str = "compose.yaml";
+/// Well-known profiles first, in this order; any other overlay directory follows alphabetically.
+const KNOWN_ORDER: [&str; 3] = ["local", "dev", "prod"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub root: PathBuf,
+    /// Project names are `<prefix>-<profile>`; tests use their own prefix.
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub project: String,
+    pub root: PathBuf,
+    pub files: Vec<PathBuf>,
+    pub env_files: Vec<PathBuf>,
+}
+
+impl Layout {
+    pub fn new(root: impl Into<PathBuf>, prefix: impl Into<String>) -> Self {
+        Self {
+            root: root.into(),
+            prefix: prefix.into(),
+        }
+    }
+
+    /// Directories next to `compose/` that hold a `compose.yaml` overlay.
+    pub fn profile_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| entry.path().join(OVERLAY_FILE).is_file())
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| name != "compose" && !name.starts_with('.'))
+            .collect();
+        names.sort_by_key(|name| {
+            let rank = KNOWN_ORDER.iter().position(|known| known == name);
+            (rank.unwrap_or(KNOWN_ORDER.len()), name.clone())
+        });
+        names
+    }
+
+    pub fn profile(&self, name: &str) -> Result<Profile, ComposeError> {
+        let base = self.root.join(BASE_FILE);
+        if !base.is_file() {
+            return Err(ComposeError::NoProject {
+                root: self.root.clone(),
+            });
+        }
+        let known = self.profile_names();
+        if !known.iter().any(|known| known == name) {
+            return Err(ComposeError::UnknownProfile {
+                name: name.to_string(),
+                root: self.root.display().to_string(),
+                known: if known.is_empty() {
+                    "no <profile>/compose.yaml overlays".to_string()
+                } else {
+                    format!("profiles {}", known.join(", "))
+                },
+            });
+        }
+        let env_files = ["common".to_string(), name.to_string()]
+            .iter()
+            .map(|env| self.root.join("env").join(format!("{env}.env")))
+            .filter(|path| path.is_file())
+            .collect();
+        Ok(Profile {
+            name: name.to_string(),
+            project: format!("{}-{name}", self.prefix),
+            root: self.root.clone(),
+            files: vec![base, self.root.join(name).join(OVERLAY_FILE)],
+            env_files,
+        })
+    }
+
+    pub fn profiles(&self) -> Vec<Profile> {
+        self.profile_names()
+            .iter()
+            .filter_map(|name| self.profile(name).ok())
+            .collect()
+    }
+
+    /// The project's preparation script (secrets, certs, artifacts, image selection), if any.
+    pub fn prepare_script(&self) -> Option<PathBuf> {
+        ["compose/prepare", "compose/prepare.sh"]
+            .iter()
+            .map(|relative| self.root.join(relative))
+            .find(|path| path.is_file())
+    }
+}
+
+impl Profile {
+    /// The arguments that follow `docker compose` for every command on this profile.
+    pub fn compose_args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["-p".into(), self.project.clone().into()];
+        for env in &self.env_files {
+            args.push("--env-file".into());
+            args.push(env.clone().into());
+        }
+        for file in &self.files {
+            args.push("-f".into());
+            args.push(file.clone().into());
+        }
+        args
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(dirs: &[&str]) -> tempfile::TempDir {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(root.path().join("compose")).expect("mkdir");
+        std::fs::write(root.path().join(BASE_FILE), "services: {}\n").expect("base");
+        std::fs::create_dir_all(root.path().join("env")).expect("mkdir env");
+        std::fs::write(root.path().join("env/common.env"), "").expect("env");
+        for dir in dirs {
+            std::fs::create_dir_all(root.path().join(dir)).expect("mkdir");
+            std::fs::write(root.path().join(dir).join(OVERLAY_FILE), "{}\n").expect("overlay");
+        }
+        root
+    }
+
+    #[test]
+    fn discovers_profiles_in_a_stable_order() {
+        let root = project(&["prod", "staging", "local", "dev"]);
+        let layout = Layout::new(root.path(), "stack");
+        assert_eq!(layout.profile_names(), ["local", "dev", "prod", "staging"]);
+    }
+
+    #[test]
+    fn builds_compose_arguments_for_a_profile() {
+        let root = project(&["local"]);
+        let profile = Layout::new(root.path(), "stack")
+            .profile("local")
+            .expect("profile");
+        assert_eq!(profile.project, "stack-local");
+        let args: Vec<String> = profile
+            .compose_args()
+            .iter()
+            .map(|arg| {
+                arg.to_string_lossy()
+                    .replace(&root.path().display().to_string(), "ROOT")
+            })
+            .collect();
+        // env/local.env does not exist, so only common.env is passed.
+        assert_eq!(
+            args,
+            [
+                "-p",
+                "stack-local",
+                "--env-file",
+                "ROOT/env/common.env",
+                "-f",
+                "ROOT/compose/compose.yaml",
+                "-f",
+                "ROOT/local/compose.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_profile_names_the_known_ones() {
+        let root = project(&["local", "dev"]);
+        let error = Layout::new(root.path(), "stack")
+            .profile("qa")
+            .expect_err("unknown");
+        let message = error.to_string();
+        assert!(
+            message.contains("\"qa\"") && message.contains("local, dev"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn missing_base_file_is_reported() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let error = Layout::new(root.path(), "stack")
+            .profile("local")
+            .expect_err("no project");
+        assert!(matches!(error, ComposeError::NoProject { .. }));
+    }
+}

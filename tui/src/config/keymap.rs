@@ -1,0 +1,252 @@
+//! Keys become commands through data: a table per context, overridable from the config file.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Where a key is pressed; panel tables are consulted before the global one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Context {
+    Global,
+    Services,
+    Health,
+    Logs,
+    Topology,
+    Profiles,
+    Activity,
+}
+
+/// Everything a key can ask for. Names (kebab-case) are what the config file uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Command {
+    Quit,
+    Help,
+    NextPanel,
+    PrevPanel,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Filter,
+    CommandLine,
+    Drill,
+    Back,
+    Start,
+    Stop,
+    Restart,
+    Recreate,
+    Shell,
+    Logs,
+    Sort,
+    ToggleFollow,
+    ToggleJson,
+    ToggleTimestamps,
+    SaveLogs,
+    ClearLogs,
+    ProfileUp,
+    ProfileDown,
+    ShowServices,
+    ShowHealth,
+    ShowLogs,
+    ShowTopology,
+    ShowProfiles,
+    ShowActivity,
+}
+
+/// A key plus modifiers, written in config as `q`, `G`, `ctrl-c`, `shift-tab`, `enter`, `pgdn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyChord {
+    code: KeyCode,
+    modifiers: KeyModifiers,
+}
+
+impl KeyChord {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (prefix, flag) = if lower.starts_with("ctrl-") {
+                ("ctrl-", KeyModifiers::CONTROL)
+            } else if lower.starts_with("alt-") {
+                ("alt-", KeyModifiers::ALT)
+            } else if lower.starts_with("shift-") && rest.len() > 6 {
+                ("shift-", KeyModifiers::SHIFT)
+            } else {
+                break;
+            };
+            modifiers |= flag;
+            rest = &rest[prefix.len()..];
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "enter" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" if modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyCode::Char(c),
+                    _ => return Err(format!("unknown key {text:?}")),
+                }
+            }
+        };
+        Ok(Self::new(code, modifiers))
+    }
+
+    /// Shift is part of the character itself (`G`), so it is dropped for characters and back-tab.
+    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> Self {
+        let modifiers = match code {
+            KeyCode::Char(_) | KeyCode::BackTab => modifiers - KeyModifiers::SHIFT,
+            _ => modifiers,
+        };
+        Self {
+            code,
+            modifiers: modifiers
+                & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT),
+        }
+    }
+
+    pub fn from_event(event: &KeyEvent) -> Self {
+        Self::new(event.code, event.modifiers)
+    }
+}
+
+const DEFAULTS: &[(Context, Command, &[&str])] = &[
+    (Context::Global, Command::Quit, &["q", "ctrl-c"]),
+    (Context::Global, Command::Help, &["?"]),
+    (Context::Global, Command::NextPanel, &["tab"]),
+    (Context::Global, Command::PrevPanel, &["shift-tab"]),
+    (Context::Global, Command::Up, &["k", "up"]),
+    (Context::Global, Command::Down, &["j", "down"]),
+    (Context::Global, Command::Top, &["g", "home"]),
+    (Context::Global, Command::Bottom, &["G", "end"]),
+    (Context::Global, Command::PageUp, &["pgup", "ctrl-u"]),
+    (Context::Global, Command::PageDown, &["pgdn", "ctrl-d"]),
+    (Context::Global, Command::Filter, &["/"]),
+    (Context::Global, Command::CommandLine, &[":"]),
+    (Context::Global, Command::Drill, &["enter"]),
+    (Context::Global, Command::Back, &["esc"]),
+    (Context::Global, Command::ShowServices, &["1"]),
+    (Context::Global, Command::ShowHealth, &["2"]),
+    (Context::Global, Command::ShowLogs, &["3"]),
+    (Context::Global, Command::ShowTopology, &["4"]),
+    (Context::Global, Command::ShowProfiles, &["5"]),
+    (Context::Global, Command::ShowActivity, &["6"]),
+    (Context::Services, Command::Start, &["S"]),
+    (Context::Services, Command::Stop, &["x"]),
+    (Context::Services, Command::Restart, &["r"]),
+    (Context::Services, Command::Recreate, &["R"]),
+    (Context::Services, Command::Shell, &["s"]),
+    (Context::Services, Command::Logs, &["l"]),
+    (Context::Services, Command::Sort, &["o"]),
+    (Context::Health, Command::Restart, &["r"]),
+    (Context::Health, Command::Shell, &["s"]),
+    (Context::Health, Command::Logs, &["l"]),
+    (Context::Logs, Command::ToggleFollow, &["f", "space"]),
+    (Context::Logs, Command::ToggleJson, &["J"]),
+    (Context::Logs, Command::ToggleTimestamps, &["t"]),
+    (Context::Logs, Command::SaveLogs, &["w"]),
+    (Context::Logs, Command::ClearLogs, &["c"]),
+    (Context::Profiles, Command::ProfileUp, &["u"]),
+    (Context::Profiles, Command::ProfileDown, &["D"]),
+];
+
+/// `[keys.<context>]` tables of `command = ["key", ...]`.
+pub type KeymapOverrides = HashMap<Context, HashMap<Command, Vec<String>>>;
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    tables: HashMap<Context, HashMap<KeyChord, Command>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let mut tables: HashMap<Context, HashMap<KeyChord, Command>> = HashMap::new();
+        for (context, command, keys) in DEFAULTS {
+            for key in *keys {
+                if let Ok(chord) = KeyChord::parse(key) {
+                    tables.entry(*context).or_default().insert(chord, *command);
+                }
+            }
+        }
+        Self { tables }
+    }
+}
+
+impl Keymap {
+    /// A command named in the file loses its default keys in that context and gets the new ones.
+    pub fn with(mut self, overrides: &KeymapOverrides) -> Result<Self, String> {
+        for (context, commands) in overrides {
+            let table = self.tables.entry(*context).or_default();
+            for (command, keys) in commands {
+                table.retain(|_, bound| bound != command);
+                for key in keys {
+                    let chord = KeyChord::parse(key).map_err(|err| format!("keys: {err}"))?;
+                    table.insert(chord, *command);
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    pub fn lookup(&self, context: Context, event: &KeyEvent) -> Option<Command> {
+        let chord = KeyChord::from_event(event);
+        [context, Context::Global].into_iter().find_map(|ctx| {
+            self.tables
+                .get(&ctx)
+                .and_then(|table| table.get(&chord))
+                .copied()
+        })
+    }
+
+    /// Keys bound to `command` in `context`, for the help screen.
+    pub fn keys_for(&self, context: Context, command: Command) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .tables
+            .get(&context)
+            .into_iter()
+            .flat_map(|table| table.iter())
+            .filter(|(_, bound)| **bound == command)
+            .map(|(chord, _)| describe(chord))
+            .collect();
+        keys.sort();
+        keys
+    }
+}
+
+fn describe(chord: &KeyChord) -> String {
+    let mut text = String::new();
+    if chord.modifiers.contains(KeyModifiers::CONTROL) {
+        text.push_str("ctrl-");
+    }
+    if chord.modifiers.contains(KeyModifiers::ALT) {
+        text.push_str("alt-");
+    }
+    let key = match chord.code {
+        KeyCode::Char(' ') => "space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::BackTab => "shift-tab".to_string(),
+        KeyCode::PageUp => "pgup".to_string(),
+        KeyCode::PageDown => "pgdn".to_string(),
+        other => other.to_string().to_lowercase(),
+    };
+    text.push_str(&key);
+    text
+}

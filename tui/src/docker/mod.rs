@@ -1,0 +1,16 @@
+//! Everything that talks to the Docker Engine API: connecting, one-shot queries for the CLI,
+//! and the worker that feeds the dashboard.
+
+mod client;
+pub mod convert;
+mod follow;
+pub mod model;
+mod query;
+mod session;
+mod worker;
+
+pub use client::{DockerError, connect, describe_host};
+pub use query::{project_networks, project_snapshots, stream_logs};
+pub use worker::{
+    DockerUpdate, EngineEvent, LifecycleOp, WorkerCommand, WorkerHandle, spawn_worker,
+};

@@ -1,0 +1,136 @@
+//! Plain data the dashboard and the CLI share about containers, owned and free of bollard types.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A container's lifecycle state as the Engine API reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    Running,
+    Restarting,
+    Paused,
+    Created,
+    Removing,
+    Exited,
+    Dead,
+    Unknown,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Restarting => "restarting",
+            Self::Paused => "paused",
+            Self::Created => "created",
+            Self::Removing => "removing",
+            Self::Exited => "exited",
+            Self::Dead => "dead",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Healthcheck verdict; `None` means the container has no healthcheck.
+/// Ordered from best to worst so a service shows its worst replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    None,
+    Healthy,
+    Starting,
+    Unhealthy,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "-",
+            Self::Healthy => "healthy",
+            Self::Starting => "starting",
+            Self::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+/// One healthcheck run as recorded by the engine (it keeps the last five).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    pub start: String,
+    pub end: String,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// A port the engine actually published on the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct PublishedPort {
+    pub host_ip: String,
+    pub host_port: u16,
+    pub container_port: u16,
+    pub protocol: String,
+}
+
+impl PublishedPort {
+    pub fn label(&self) -> String {
+        format!(
+            "{}:{}->{}",
+            self.host_ip, self.host_port, self.container_port
+        )
+    }
+}
+
+/// A container's attachment to a network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub network: String,
+    pub address: String,
+}
+
+/// Everything the dashboard knows about one container, refreshed by one inspect per change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerSnapshot {
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    pub project: String,
+    pub image: String,
+    pub state: RunState,
+    pub health: Health,
+    pub exit_code: Option<i64>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub restart_count: i64,
+    pub ports: Vec<PublishedPort>,
+    pub probes: Vec<Probe>,
+    pub networks: Vec<Attachment>,
+}
+
+impl ContainerSnapshot {
+    pub fn short_id(&self) -> &str {
+        self.id.get(..12).unwrap_or(&self.id)
+    }
+
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, RunState::Running | RunState::Restarting)
+    }
+}
+
+/// A network of the watched project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NetworkSnapshot {
+    /// The engine's name, e.g. `stack-local_backend`.
+    pub name: String,
+    /// The name in the compose file, e.g. `backend` (from the compose label).
+    pub compose_name: String,
+    pub internal: bool,
+    pub driver: String,
+}
+
+/// Resource usage computed from two consecutive stats samples.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StatsSample {
+    pub cpu_percent: f64,
+    pub memory_bytes: u64,
+    pub memory_limit: u64,
+}

@@ -1,0 +1,119 @@
+//! One-shot queries used by the CLI and by the worker after (re)connecting.
+
+use super::convert::{self, PROJECT_LABEL};
+use super::model::{ContainerSnapshot, NetworkSnapshot};
+use crate::logs::{LogLine, Stream};
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::query_parameters::{
+    InspectContainerOptions, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    LogsOptionsBuilder,
+};
+use futures_util::{Stream as FuturesStream, StreamExt, stream};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How many inspects run at once after a (re)connect.
+const INSPECT_CONCURRENCY: usize = 8;
+
+fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("{PROJECT_LABEL}={project}")],
+    )])
+}
+
+/// Every container of a compose project (running or not), inspected, sorted by service and name.
+pub async fn project_snapshots(
+    docker: &Docker,
+    project: &str,
+) -> Result<Vec<ContainerSnapshot>, bollard::errors::Error> {
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&project_filter(project))
+        .build();
+    let summaries = docker.list_containers(Some(options)).await?;
+    let ids: Vec<String> = summaries
+        .into_iter()
+        .filter_map(|summary| summary.id)
+        .collect();
+    let inspected: Vec<_> = stream::iter(ids)
+        .map(|id| async move {
+            docker
+                .inspect_container(&id, None::<InspectContainerOptions>)
+                .await
+        })
+        .buffer_unordered(INSPECT_CONCURRENCY)
+        .collect()
+        .await;
+    let mut snapshots = Vec::new();
+    for result in inspected {
+        match result {
+            Ok(inspect) => snapshots.push(convert::container(inspect)),
+            // Removed between list and inspect: simply not there any more.
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    snapshots.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
+    Ok(snapshots)
+}
+
+/// The project's networks (labelled by compose).
+pub async fn project_networks(
+    docker: &Docker,
+    project: &str,
+) -> Result<Vec<NetworkSnapshot>, bollard::errors::Error> {
+    let options = ListNetworksOptionsBuilder::default()
+        .filters(&project_filter(project))
+        .build();
+    let mut networks: Vec<NetworkSnapshot> = docker
+        .list_networks(Some(options))
+        .await?
+        .into_iter()
+        .map(convert::network)
+        .collect();
+    networks.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(networks)
+}
+
+/// Log lines of one container; `since` is unix seconds, `tail` a line count or "all".
+pub fn stream_logs(
+    docker: &Docker,
+    container: &ContainerSnapshot,
+    follow: bool,
+    since: i64,
+    tail: &str,
+) -> impl FuturesStream<Item = Result<Vec<LogLine>, bollard::errors::Error>> + use<> {
+    let options = LogsOptionsBuilder::default()
+        .follow(follow)
+        .stdout(true)
+        .stderr(true)
+        .timestamps(true)
+        .since(i32::try_from(since).unwrap_or(0))
+        .tail(tail)
+        .build();
+    let service: Arc<str> = if container.service.is_empty() {
+        Arc::from(container.name.as_str())
+    } else {
+        Arc::from(container.service.as_str())
+    };
+    let name: Arc<str> = Arc::from(container.name.as_str());
+    docker.logs(&container.id, Some(options)).map(move |chunk| {
+        chunk.map(|output| {
+            let (bytes, stream) = match output {
+                LogOutput::StdErr { message } => (message, Stream::Stderr),
+                LogOutput::StdOut { message }
+                | LogOutput::Console { message }
+                | LogOutput::StdIn { message } => (message, Stream::Stdout),
+            };
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .filter(|line| !line.is_empty())
+                .map(|line| LogLine::from_engine(service.clone(), name.clone(), line, stream))
+                .collect()
+        })
+    })
+}

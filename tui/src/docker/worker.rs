@@ -1,0 +1,162 @@
+//! The Docker worker: owns every Engine API call the dashboard makes and sends owned results back.
+//! It reconnects with backoff when the daemon goes away and refreshes everything when it returns.
+
+use super::client::connect;
+use super::model::{ContainerSnapshot, NetworkSnapshot, StatsSample};
+use super::session::{SessionEnd, run_session};
+use crate::logs::LogLine;
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+const COMMAND_QUEUE: usize = 64;
+const FIRST_RETRY: Duration = Duration::from_millis(250);
+const MAX_RETRY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleOp {
+    Start,
+    Stop,
+    Restart,
+}
+
+impl LifecycleOp {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Restart => "restart",
+        }
+    }
+}
+
+/// Requests from the app to the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerCommand {
+    /// Follow this compose project (containers, networks, logs); replaces the previous one.
+    Watch { project: String },
+    /// Stream stats only for these containers (what is on screen).
+    Visible(Vec<String>),
+    Lifecycle {
+        op: LifecycleOp,
+        containers: Vec<String>,
+        label: String,
+    },
+    /// Count running/total containers for these projects (the profiles panel).
+    ProfileStates(Vec<String>),
+}
+
+/// A Docker event worth showing in the activity panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineEvent {
+    /// Unix seconds.
+    pub time: i64,
+    pub kind: String,
+    pub action: String,
+    pub subject: String,
+}
+
+/// What the worker tells the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DockerUpdate {
+    Connected {
+        api_version: String,
+    },
+    Disconnected {
+        reason: String,
+        retry_in: Duration,
+    },
+    /// Full list for the watched project, after a watch or a reconnect.
+    Containers {
+        project: String,
+        containers: Vec<ContainerSnapshot>,
+    },
+    Container(ContainerSnapshot),
+    Removed {
+        id: String,
+    },
+    Networks {
+        project: String,
+        networks: Vec<NetworkSnapshot>,
+    },
+    Stats {
+        id: String,
+        sample: StatsSample,
+    },
+    Logs(Vec<LogLine>),
+    Event(EngineEvent),
+    LifecycleDone {
+        label: String,
+        elapsed: Duration,
+        result: Result<(), String>,
+    },
+    ProfileStates(Vec<(String, usize, usize)>),
+}
+
+/// What survives a reconnect: the project being watched and what is visible.
+#[derive(Debug, Default)]
+pub(super) struct WatchState {
+    pub project: Option<String>,
+    pub visible: HashSet<String>,
+}
+
+pub struct WorkerHandle {
+    pub commands: mpsc::Sender<WorkerCommand>,
+    pub task: JoinHandle<()>,
+}
+
+/// Starts the worker; it stops when the command sender is dropped or the app stops listening.
+pub fn spawn_worker(updates: mpsc::Sender<DockerUpdate>) -> WorkerHandle {
+    let (commands, receiver) = mpsc::channel(COMMAND_QUEUE);
+    let task = tokio::spawn(run(receiver, updates));
+    WorkerHandle { commands, task }
+}
+
+async fn run(mut commands: mpsc::Receiver<WorkerCommand>, updates: mpsc::Sender<DockerUpdate>) {
+    let mut watch = WatchState::default();
+    let mut retry = FIRST_RETRY;
+    loop {
+        let reason = match connect().await {
+            Ok(docker) => {
+                retry = FIRST_RETRY;
+                let api_version = docker.client_version().to_string();
+                if updates
+                    .send(DockerUpdate::Connected { api_version })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                match run_session(&docker, &mut watch, &mut commands, &updates).await {
+                    SessionEnd::Shutdown => return,
+                    SessionEnd::Lost(reason) => reason,
+                }
+            }
+            Err(err) => err.to_string(),
+        };
+        tracing::warn!(%reason, retry_ms = retry.as_millis() as u64, "docker unavailable");
+        let update = DockerUpdate::Disconnected {
+            reason,
+            retry_in: retry,
+        };
+        if updates.send(update).await.is_err() {
+            return;
+        }
+        // Keep taking commands while waiting so a profile switch is not lost.
+        let sleep = tokio::time::sleep(retry);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => break,
+                command = commands.recv() => match command {
+                    None => return,
+                    Some(WorkerCommand::Watch { project }) => watch.project = Some(project),
+                    Some(WorkerCommand::Visible(ids)) => watch.visible = ids.into_iter().collect(),
+                    Some(_) => {}
+                },
+            }
+        }
+        retry = (retry * 2).min(MAX_RETRY);
+    }
+}

@@ -1,0 +1,157 @@
+//! Which part of the stack a changed file belongs to — or that it is noise to ignore.
+
+use std::path::{Component, Path, PathBuf};
+
+/// The parts of the project that reload independently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChangeKind {
+    /// edge-app sources or its manifest: rebuild the component.
+    App,
+    /// proxy-config/: test and reload nginx.
+    Proxy,
+    /// env files, compose files, profile overlays: validate and `compose up -d`.
+    Stack,
+}
+
+impl ChangeKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::App => "app",
+            ChangeKind::Proxy => "proxy",
+            ChangeKind::Stack => "stack",
+        }
+    }
+}
+
+/// Where the watched parts live inside a project root.
+#[derive(Debug, Clone)]
+pub struct ProjectLayout {
+    root: PathBuf,
+}
+
+/// Top-level folders and what a change inside each means.
+const WATCHED: [(&str, ChangeKind); 7] = [
+    ("edge-app", ChangeKind::App),
+    ("proxy-config", ChangeKind::Proxy),
+    ("env", ChangeKind::Stack),
+    ("compose", ChangeKind::Stack),
+    ("local", ChangeKind::Stack),
+    ("dev", ChangeKind::Stack),
+    ("prod", ChangeKind::Stack),
+];
+
+/// Folders that hold generated output; changes there are effects of a reload, never causes.
+const GENERATED_DIRS: [&str; 4] = ["target", ".git", "node_modules", "dist"];
+
+/// Generated folders that belong to one part only (secrets and certificates are written by the
+/// preparation step, and a reload must not react to its own output).
+const GENERATED_PATHS: [&str; 3] = ["env/secrets", "proxy-config/tls", "compose/images/app/dist"];
+
+impl ProjectLayout {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folders to watch recursively (those that exist).
+    pub fn watched_dirs(&self) -> Vec<PathBuf> {
+        WATCHED
+            .iter()
+            .map(|(dir, _)| self.root.join(dir))
+            .filter(|dir| dir.is_dir())
+            .collect()
+    }
+
+    /// The part a changed path belongs to, or `None` for paths that must not trigger a reload.
+    pub fn classify(&self, path: &Path) -> Option<ChangeKind> {
+        let relative = path.strip_prefix(&self.root).ok()?;
+        let mut parts = relative.components().filter_map(|part| match part {
+            Component::Normal(name) => name.to_str(),
+            _ => None,
+        });
+        let top = parts.next()?;
+        let kind = WATCHED
+            .iter()
+            .find(|(dir, _)| *dir == top)
+            .map(|(_, kind)| *kind)?;
+        let rest: Vec<&str> = parts.collect();
+        let file_name = rest.last()?;
+        if rest[..rest.len() - 1]
+            .iter()
+            .any(|dir| GENERATED_DIRS.contains(dir))
+            || GENERATED_PATHS
+                .iter()
+                .any(|generated| relative.starts_with(generated))
+            || is_noise_file(file_name)
+        {
+            return None;
+        }
+        Some(kind)
+    }
+}
+
+/// Editor swap/backup files, temp files of atomic saves, and logs.
+fn is_noise_file(name: &str) -> bool {
+    const SUFFIXES: [&str; 7] = ["~", ".swp", ".swx", ".swo", ".tmp", ".log", ".orig"];
+    name.starts_with(".#")
+        || name.starts_with(".~")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
+        || name == ".DS_Store"
+        || SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_paths_by_folder_and_ignores_noise() {
+        let layout = ProjectLayout::new("/p");
+        let cases: &[(&str, Option<ChangeKind>)] = &[
+            ("/p/edge-app/src/lib.rs", Some(ChangeKind::App)),
+            ("/p/edge-app/spin.toml", Some(ChangeKind::App)),
+            ("/p/edge-app/Cargo.toml", Some(ChangeKind::App)),
+            ("/p/proxy-config/conf.d/default.conf", Some(ChangeKind::Proxy)),
+            ("/p/proxy-config/nginx.conf", Some(ChangeKind::Proxy)),
+            ("/p/env/local.env", Some(ChangeKind::Stack)),
+            ("/p/compose/compose.yaml", Some(ChangeKind::Stack)),
+            ("/p/local/compose.yaml", Some(ChangeKind::Stack)),
+            ("/p/prod/compose.yaml", Some(ChangeKind::Stack)),
+            // generated output and secrets
+            ("/p/edge-app/dist/edge_app.wasm", None),
+            ("/p/edge-app/target/debug/x", None),
+            ("/p/env/secrets/db_password", None),
+            ("/p/proxy-config/tls/cert.pem", None),
+            ("/p/compose/images/app/dist/edge-host", None),
+            // editor and atomic-save noise
+            ("/p/edge-app/src/.lib.rs.swp", None),
+            ("/p/edge-app/src/lib.rs~", None),
+            ("/p/proxy-config/.#nginx.conf", None),
+            ("/p/proxy-config/4913", None),
+            ("/p/proxy-config/nginx.conf.tmp", None),
+            ("/p/env/#local.env#", None),
+            ("/p/local/stack.log", None),
+            // outside the watched parts
+            ("/p/README.md", None),
+            ("/p/tui/src/main.rs", None),
+            ("/elsewhere/edge-app/src/lib.rs", None),
+            ("/p/edge-app", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(layout.classify(Path::new(path)), *expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn watches_only_existing_folders() {
+        let root = std::env::temp_dir().join(format!("stack-tui-layout-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("proxy-config")).expect("create folder");
+        let watched = ProjectLayout::new(&root).watched_dirs();
+        assert_eq!(watched, vec![root.join("proxy-config")]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}

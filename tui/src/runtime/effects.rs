@@ -1,0 +1,185 @@
+//! Performing the effects `update` asks for. Slow work runs in tasks that report back as actions.
+
+use super::host::Host;
+use super::input::Input;
+use crate::app::{Action, ComposeOp, Effect, State, update};
+use crate::compose::{Compose, Layout, Output};
+use crate::docker::WorkerCommand;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// What effects need: where the project is, and the channels back into the loop.
+#[derive(Clone)]
+pub struct Context {
+    pub layout: Layout,
+    pub worker: mpsc::Sender<WorkerCommand>,
+    /// Results of background tasks; also the seam for other producers (a file watcher).
+    pub actions: mpsc::Sender<Action>,
+}
+
+impl Context {
+    /// Returns false when the app should stop.
+    pub async fn perform<H: Host, I: Input>(
+        &self,
+        effects: Vec<Effect>,
+        state: &mut State,
+        host: &mut H,
+        input: &mut I,
+    ) -> bool {
+        let mut queue = effects;
+        while !queue.is_empty() {
+            for effect in std::mem::take(&mut queue) {
+                match effect {
+                    Effect::Quit => return false,
+                    Effect::Worker(command) => self.to_worker(command),
+                    Effect::LoadModel { profile } => self.load_model(profile),
+                    Effect::Compose {
+                        profile,
+                        op,
+                        service,
+                        label,
+                    } => self.compose(profile, op, service, label),
+                    Effect::SaveLogs { path, lines } => self.save(path, lines),
+                    Effect::Exec { container, label } => {
+                        let action = exec(host, input, &container, &label).await;
+                        queue.extend(update(state, action));
+                        state.dirty = true;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Never blocks the loop: the worker may itself be waiting for the loop to read its updates.
+    fn to_worker(&self, command: WorkerCommand) {
+        if let Err(mpsc::error::TrySendError::Full(command)) = self.worker.try_send(command) {
+            let worker = self.worker.clone();
+            tokio::spawn(async move { worker.send(command).await });
+        }
+    }
+
+    fn load_model(&self, profile: String) {
+        let layout = self.layout.clone();
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            let result = match layout.profile(&profile) {
+                Ok(found) => Compose::new(found)
+                    .model()
+                    .await
+                    .map_err(|err| err.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            let _ = actions.send(Action::Model { profile, result }).await;
+        });
+    }
+
+    fn compose(&self, profile: String, op: ComposeOp, service: Option<String>, label: String) {
+        let layout = self.layout.clone();
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = async {
+                let compose = Compose::new(layout.profile(&profile).map_err(|e| e.to_string())?);
+                match (op, service) {
+                    (ComposeOp::Up, _) => {
+                        crate::commands::prepare(&layout, &profile, Output::Captured)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        compose.up(false, Output::Captured).await
+                    }
+                    (ComposeOp::Down { volumes }, _) => {
+                        compose.down(volumes, Output::Captured).await
+                    }
+                    (ComposeOp::Recreate, Some(service)) => compose.recreate(&service).await,
+                    (ComposeOp::Recreate, None) => compose.up(false, Output::Captured).await,
+                }
+                .map_err(|err| err.to_string())
+            }
+            .await;
+            let action = Action::TaskDone {
+                label,
+                elapsed: started.elapsed(),
+                result: result.map(|()| String::new()),
+            };
+            let _ = actions.send(action).await;
+        });
+    }
+
+    fn save(&self, path: std::path::PathBuf, lines: Vec<String>) {
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let label = format!("save logs to {}", path.display());
+            let count = lines.len();
+            let written = tokio::task::spawn_blocking(move || {
+                let mut text = lines.join("\n");
+                text.push('\n');
+                std::fs::write(&path, text).map(|()| path)
+            })
+            .await;
+            let result = match written {
+                Ok(Ok(path)) => Ok(format!("saved {count} lines to {}", path.display())),
+                Ok(Err(err)) => Err(err.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            let _ = actions
+                .send(Action::TaskDone {
+                    label,
+                    elapsed: started.elapsed(),
+                    result,
+                })
+                .await;
+        });
+    }
+}
+
+/// Suspends the UI and runs an interactive shell with the docker CLI, which handles the TTY.
+async fn exec<H: Host, I: Input>(
+    host: &mut H,
+    input: &mut I,
+    container: &str,
+    label: &str,
+) -> Action {
+    let started = Instant::now();
+    if !host.interactive() {
+        return Action::TaskDone {
+            label: label.into(),
+            elapsed: started.elapsed(),
+            result: Err("no terminal to run a shell in".into()),
+        };
+    }
+    input.pause();
+    let result = match host.suspend() {
+        Ok(()) => {
+            let status = tokio::process::Command::new("docker")
+                .args([
+                    "exec",
+                    "-it",
+                    container,
+                    "sh",
+                    "-c",
+                    "if command -v bash >/dev/null; then exec bash; else exec sh; fi",
+                ])
+                .status()
+                .await;
+            match status {
+                Ok(status) if status.success() || status.code() == Some(130) => Ok(String::new()),
+                Ok(status) => Err(format!("docker exec ended with {status}")),
+                Err(err) => Err(format!("cannot run docker exec: {err}")),
+            }
+        }
+        Err(err) => Err(format!("cannot suspend the terminal: {err}")),
+    };
+    let resumed = host.resume();
+    input.resume();
+    let result = match resumed {
+        Ok(()) => result,
+        Err(err) => Err(format!("cannot restore the terminal: {err}")),
+    };
+    Action::TaskDone {
+        label: label.into(),
+        elapsed: started.elapsed(),
+        result,
+    }
+}

@@ -1,0 +1,117 @@
+//! The terminal the loop draws on: the real one (crossterm) or a headless test backend.
+
+use crate::app::State;
+use crate::ui;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::backend::{Backend, TestBackend};
+use ratatui::{DefaultTerminal, Terminal};
+use std::io;
+
+pub trait Host {
+    fn draw(&mut self, state: &State) -> io::Result<()>;
+    fn size(&self) -> io::Result<(u16, u16)>;
+    /// Hand the terminal to a child process.
+    fn suspend(&mut self) -> io::Result<()>;
+    /// Take it back and redraw everything.
+    fn resume(&mut self) -> io::Result<()>;
+    fn interactive(&self) -> bool;
+}
+
+pub struct CrosstermHost {
+    terminal: DefaultTerminal,
+}
+
+impl CrosstermHost {
+    /// Enters raw mode and the alternate screen; `ratatui::init` also restores them on panic.
+    pub fn start() -> io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        crossterm::execute!(io::stdout(), EnableMouseCapture)?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+            previous(info);
+        }));
+        Ok(Self { terminal })
+    }
+
+    pub fn stop(self) {
+        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+impl Host for CrosstermHost {
+    fn draw(&mut self, state: &State) -> io::Result<()> {
+        self.terminal.draw(|frame| ui::draw(frame, state)).map(drop)
+    }
+
+    fn size(&self) -> io::Result<(u16, u16)> {
+        let size = self.terminal.size()?;
+        Ok((size.width, size.height))
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        crossterm::execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen)?;
+        disable_raw_mode()
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        crossterm::execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        self.terminal.clear()
+    }
+
+    fn interactive(&self) -> bool {
+        true
+    }
+}
+
+/// A headless terminal of fixed size for tests.
+pub struct HeadlessHost {
+    pub terminal: Terminal<TestBackend>,
+    pub frames: usize,
+}
+
+impl HeadlessHost {
+    pub fn new(width: u16, height: u16) -> Self {
+        Self {
+            terminal: Terminal::new(TestBackend::new(width, height))
+                .unwrap_or_else(|never| match never {}),
+            frames: 0,
+        }
+    }
+}
+
+impl Host for HeadlessHost {
+    fn draw(&mut self, state: &State) -> io::Result<()> {
+        self.frames += 1;
+        self.terminal
+            .draw(|frame| ui::draw(frame, state))
+            .map(drop)
+            .map_err(|err| io::Error::other(err.to_string()))
+    }
+
+    fn size(&self) -> io::Result<(u16, u16)> {
+        let size = self
+            .terminal
+            .backend()
+            .size()
+            .map_err(|err| io::Error::other(err.to_string()))?;
+        Ok((size.width, size.height))
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn interactive(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,119 @@
+//! Header, tab bar, daemon banner, footer and the confirmation dialog.
+
+use super::{layout, style};
+use crate::app::{Connection, Mode, State};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn header(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let docker = match &state.connection {
+        Connection::Connecting => Span::styled("docker: connecting…", style::muted(theme)),
+        Connection::Connected { api_version } => Span::raw(format!("docker API {api_version}")),
+        Connection::Lost { .. } => Span::styled("docker: unreachable", style::error(theme)),
+    };
+    let line = Line::from(vec![
+        Span::styled(" stack-tui ", style::accent(theme)),
+        Span::raw("│ profile "),
+        Span::styled(state.profile.clone(), style::accent(theme)),
+        Span::styled(format!(" ({})", state.project), style::muted(theme)),
+        Span::raw(" │ "),
+        docker,
+        Span::raw(format!(" │ {} containers", state.containers.len())),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub fn tabs(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let mut spans = Vec::new();
+    for (label, panel) in layout::tab_labels().into_iter().zip(crate::app::Panel::ALL) {
+        let style = if panel == state.panel && !state.log_view.fullscreen {
+            style::selected().add_modifier(Modifier::BOLD)
+        } else {
+            style::muted(theme)
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw("│"));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn banner(frame: &mut Frame, area: Rect, state: &State) {
+    if let Connection::Lost { reason, retry_in } = &state.connection {
+        let text = format!(
+            " Docker daemon unreachable — retrying in {:.1}s. {reason}",
+            retry_in.as_secs_f64()
+        );
+        let style = style::error(&state.theme).add_modifier(Modifier::REVERSED);
+        frame.render_widget(Paragraph::new(text).style(style), area);
+    }
+}
+
+pub fn footer(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let line = match &state.mode {
+        Mode::Filter(text) => Line::from(vec![
+            Span::styled("/", style::accent(theme)),
+            Span::raw(text.clone()),
+            Span::raw("█"),
+        ]),
+        Mode::Command(text) => Line::from(vec![
+            Span::styled(":", style::accent(theme)),
+            Span::raw(text.clone()),
+            Span::raw("█"),
+        ]),
+        _ => match &state.message {
+            Some(message) => Line::from(Span::raw(message.clone())),
+            None => Line::from(Span::styled(hints(state), style::muted(theme))),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn hints(state: &State) -> &'static str {
+    if state.log_view.fullscreen {
+        return "esc back  f follow  / regex  J json  t time  w save  ? help";
+    }
+    match state.panel {
+        crate::app::Panel::Services => {
+            "enter health  l logs  r restart  x stop  S start  R recreate  s shell  / filter  o sort  ? help  q quit"
+        }
+        crate::app::Panel::Health => "r restart  s shell  l logs  esc back  ? help",
+        crate::app::Panel::Logs => {
+            "f follow  / regex  J json  t time  w save  c clear  esc back  ? help"
+        }
+        crate::app::Panel::Profiles => "enter switch  u up  D down  ? help",
+        _ => "tab next panel  ? help  q quit",
+    }
+}
+
+pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, state: &State) {
+    let width = (prompt.chars().count() as u16 + 6).clamp(20, area.width.max(1));
+    let height = 5.min(area.height);
+    let dialog = Rect::new(
+        area.x + area.width.saturating_sub(width) / 2,
+        area.y + area.height.saturating_sub(height) / 2,
+        width.min(area.width),
+        height,
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" confirm ")
+        .border_style(style::error(&state.theme));
+    let text = vec![
+        Line::from(prompt.to_string()),
+        Line::from("y: yes   any other key: no"),
+    ];
+    frame.render_widget(Clear, dialog);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        dialog,
+    );
+}

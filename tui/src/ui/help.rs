@@ -1,0 +1,113 @@
+//! `?` help: the keys as currently bound, the config file and the log file locations.
+
+use super::style;
+use crate::app::State;
+use crate::config::keymap::{Command, Context};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// (title, context, [(command, what it does)])
+type Section = (&'static str, Context, &'static [(Command, &'static str)]);
+
+const SECTIONS: &[Section] = &[
+    (
+        "Everywhere",
+        Context::Global,
+        &[
+            (Command::Up, "up"),
+            (Command::Down, "down"),
+            (Command::NextPanel, "next panel"),
+            (Command::PrevPanel, "previous panel"),
+            (Command::Filter, "filter"),
+            (Command::CommandLine, "command"),
+            (Command::Drill, "open"),
+            (Command::Back, "back"),
+            (Command::Help, "help"),
+            (Command::Quit, "quit"),
+        ],
+    ),
+    (
+        "Services",
+        Context::Services,
+        &[
+            (Command::Start, "start"),
+            (Command::Stop, "stop"),
+            (Command::Restart, "restart"),
+            (Command::Recreate, "recreate"),
+            (Command::Shell, "shell"),
+            (Command::Logs, "logs full screen"),
+            (Command::Sort, "sort"),
+        ],
+    ),
+    (
+        "Logs",
+        Context::Logs,
+        &[
+            (Command::ToggleFollow, "follow/pause"),
+            (Command::ToggleJson, "json raw/pretty/compact"),
+            (Command::ToggleTimestamps, "timestamps"),
+            (Command::SaveLogs, "save view"),
+            (Command::ClearLogs, "clear"),
+        ],
+    ),
+    (
+        "Profiles",
+        Context::Profiles,
+        &[(Command::ProfileUp, "up"), (Command::ProfileDown, "down")],
+    ),
+];
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let mut lines = Vec::new();
+    for (title, context, commands) in SECTIONS {
+        lines.push(Line::from(Span::styled(*title, style::accent(theme))));
+        let entries: Vec<String> = commands
+            .iter()
+            .map(|(command, what)| {
+                format!(
+                    "{} {what}",
+                    state.keymap.keys_for(*context, *command).join("/")
+                )
+            })
+            .collect();
+        lines.push(Line::from(format!("  {}", entries.join(" · "))));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        "Panels: 1 services · 2 health · 3 logs · 4 topology · 5 profiles · 6 activity",
+    ));
+    lines.push(Line::from(
+        "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep REGEX  :save [PATH]  :q",
+    ));
+    lines.push(Line::from(format!(
+        "Config: {}",
+        crate::paths::config_file().display()
+    )));
+    let log_file = state
+        .log_file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(logging off)".into());
+    lines.push(Line::from(format!("Log file: {log_file}")));
+    lines.push(Line::from(Span::styled(
+        "any key closes this help",
+        style::muted(theme),
+    )));
+    let margin = 2.min(area.width / 4);
+    let popup = Rect::new(
+        area.x + margin,
+        area.y + 1.min(area.height),
+        area.width.saturating_sub(margin * 2),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(" Help "))
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}

@@ -1,0 +1,146 @@
+//! Multiplexed logs: colour per service, level colours, regex highlight, JSON pretty/compact.
+
+use super::style;
+use crate::app::State;
+use crate::logs::{LogLine, match_ranges, render_json};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// The lines the view would show (newest last), as plain text, following the current filters.
+/// Bounded by the store's size.
+pub fn visible_text(state: &State) -> Vec<String> {
+    let mut lines: Vec<String> = selected_lines(state, usize::MAX)
+        .into_iter()
+        .map(|line| {
+            let mut text = String::new();
+            if let Some(stamp) = &line.timestamp {
+                text.push_str(stamp);
+                text.push(' ');
+            }
+            text.push_str(&format!("{} | {}", line.container, line.text));
+            text
+        })
+        .collect();
+    lines.reverse();
+    lines
+}
+
+/// Matching lines from the bottom of the view upwards, at most `limit`.
+fn selected_lines(state: &State, limit: usize) -> Vec<&LogLine> {
+    let view = &state.log_view;
+    let newest = state.logs.pushed();
+    let skip_newest = if view.follow {
+        0
+    } else {
+        newest.saturating_sub(view.anchor) as usize
+    };
+    state
+        .logs
+        .iter()
+        .rev()
+        .skip(skip_newest)
+        .filter(|line| view.service.as_deref().is_none_or(|s| &*line.service == s))
+        .filter(|line| view.filter.as_ref().is_none_or(|f| f.is_match(&line.text)))
+        .take(limit)
+        .collect()
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let view = &state.log_view;
+    let mut title = format!(
+        " Logs · {} ",
+        view.service.as_deref().unwrap_or("all services")
+    );
+    if let Some(filter) = &view.filter {
+        title.push_str(&format!("· /{}/ ", filter.pattern()));
+    }
+    title.push_str(if view.follow {
+        "· following "
+    } else {
+        "· paused "
+    });
+    let dropped = format!(
+        " {} lines · {} dropped ",
+        state.logs.len(),
+        state.logs.dropped()
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .title_bottom(Line::from(dropped).right_aligned());
+    let height = usize::from(area.height.saturating_sub(2));
+    let mut rows: Vec<Line> = Vec::new();
+    for line in selected_lines(state, height) {
+        let mut rendered = render_line(state, line);
+        // Newest first while collecting; pretty JSON may add several rows per line.
+        rendered.reverse();
+        rows.extend(rendered);
+        if rows.len() >= height {
+            break;
+        }
+    }
+    rows.truncate(height);
+    rows.reverse();
+    if rows.is_empty() {
+        rows.push(Line::from(Span::styled(
+            "no log lines yet",
+            style::muted(&state.theme),
+        )));
+    }
+    frame.render_widget(Paragraph::new(rows).block(block), area);
+}
+
+fn render_line(state: &State, line: &LogLine) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let mut prefix = Vec::new();
+    if state.log_view.timestamps {
+        prefix.push(Span::styled(
+            format!("{} ", line.short_time()),
+            style::muted(theme),
+        ));
+    }
+    prefix.push(Span::styled(
+        format!("{:<16} ", truncate(&line.container, 16)),
+        style::service(theme, &line.service),
+    ));
+    let body = render_json(&line.text, state.log_view.json).unwrap_or_else(|| line.text.clone());
+    let base = style::level(theme, line.level);
+    body.lines()
+        .enumerate()
+        .map(|(index, text)| {
+            let mut spans = if index == 0 {
+                prefix.clone()
+            } else {
+                vec![Span::raw(" ".repeat(17))]
+            };
+            spans.extend(highlighted(state, text, base));
+            Line::from(spans)
+        })
+        .collect()
+}
+
+fn highlighted(state: &State, text: &str, base: ratatui::style::Style) -> Vec<Span<'static>> {
+    let ranges = match_ranges(state.log_view.filter.as_ref(), text);
+    let mut spans = Vec::new();
+    let mut cursor = 0;
+    for range in ranges {
+        if range.start > cursor {
+            spans.push(Span::styled(text[cursor..range.start].to_string(), base));
+        }
+        spans.push(Span::styled(
+            text[range.clone()].to_string(),
+            style::highlight(&state.theme),
+        ));
+        cursor = range.end;
+    }
+    if cursor < text.len() {
+        spans.push(Span::styled(text[cursor..].to_string(), base));
+    }
+    spans
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    text.chars().take(width).collect()
+}

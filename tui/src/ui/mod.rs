@@ -1,0 +1,43 @@
+//! Rendering: a read-only projection of `State`, one file per panel.
+
+pub mod activity;
+mod chrome;
+pub mod health;
+pub mod help;
+pub mod layout;
+pub mod logs;
+pub mod profiles;
+pub mod services;
+pub mod style;
+pub mod topology;
+
+use crate::app::{Mode, Panel, State};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    let areas = layout::areas((area.width, area.height), layout::has_banner(state));
+    chrome::header(frame, areas.header, state);
+    chrome::tabs(frame, areas.tabs, state);
+    if let Some(banner) = areas.banner {
+        chrome::banner(frame, banner, state);
+    }
+    if state.log_view.fullscreen {
+        logs::draw(frame, layout::fullscreen(area, areas.footer), state);
+    } else {
+        match state.panel {
+            Panel::Services => services::draw(frame, areas.body, state),
+            Panel::Health => health::draw(frame, areas.body, state),
+            Panel::Logs => logs::draw(frame, areas.body, state),
+            Panel::Topology => topology::draw(frame, areas.body, state),
+            Panel::Profiles => profiles::draw(frame, areas.body, state),
+            Panel::Activity => activity::draw(frame, areas.body, state),
+        }
+    }
+    chrome::footer(frame, areas.footer, state);
+    match &state.mode {
+        Mode::Help => help::draw(frame, area, state),
+        Mode::Confirm(confirm) => chrome::confirm(frame, area, &confirm.prompt, state),
+        _ => {}
+    }
+}

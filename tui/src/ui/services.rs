@@ -1,0 +1,118 @@
+//! The services table.
+
+use super::style;
+use crate::app::State;
+use crate::app::list_offset;
+use crate::app::services::{ServiceRow, format_bytes, format_uptime, service_rows};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+
+const HEADER: [&str; 9] = [
+    "SERVICE", "REPL", "STATE", "HEALTH", "UPTIME", "RESTARTS", "CPU%", "MEM", "PORTS",
+];
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let rows = service_rows(state);
+    let title = if state.service_filter.is_empty() {
+        format!(" Services ({}) · sort: {} ", rows.len(), state.sort.label())
+    } else {
+        format!(
+            " Services ({}) · filter: {} · sort: {} ",
+            rows.len(),
+            state.service_filter,
+            state.sort.label()
+        )
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
+    if rows.is_empty() {
+        let text = if state.containers.is_empty() && state.model.is_none() {
+            format!(
+                "No containers for project {}. Bring it up with `stack-tui up --profile {}` or `u` on the Profiles panel.",
+                state.project, state.profile
+            )
+        } else {
+            "No service matches the filter.".to_string()
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .block(block)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let visible = usize::from(area.height.saturating_sub(3)).max(1);
+    let offset = list_offset(state.selected, visible);
+    let body: Vec<Row> = rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(visible)
+        .map(|(index, row)| {
+            let table_row = service_row(state, row);
+            if index == state.selected {
+                table_row.style(style::selected())
+            } else {
+                table_row
+            }
+        })
+        .collect();
+    let widths = [
+        Constraint::Min(10),
+        Constraint::Length(5),
+        Constraint::Length(11),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(8),
+        Constraint::Length(6),
+        Constraint::Length(9),
+        Constraint::Min(15),
+    ];
+    let header = Row::new(HEADER.map(|h| Cell::from(Span::styled(h, style::accent(&state.theme)))));
+    frame.render_widget(
+        Table::new(body, widths)
+            .header(header)
+            .block(block)
+            .column_spacing(1),
+        area,
+    );
+}
+
+fn service_row<'a>(state: &State, row: &ServiceRow) -> Row<'a> {
+    let theme = &state.theme;
+    let uptime = row
+        .started_at
+        .filter(|_| row.running > 0)
+        .map(|t| format_uptime(t, state.now))
+        .unwrap_or_else(|| "-".into());
+    Row::new(vec![
+        Cell::from(Span::styled(
+            row.name.clone(),
+            style::service(theme, &row.name),
+        )),
+        Cell::from(format!("{}/{}", row.running, row.total)),
+        Cell::from(Span::styled(
+            row.state_label(),
+            style::run_state(theme, row.state),
+        )),
+        Cell::from(Line::from(Span::styled(
+            row.health.as_str(),
+            style::health(theme, row.health),
+        ))),
+        Cell::from(uptime),
+        Cell::from(row.restarts.to_string()),
+        Cell::from(
+            row.cpu_percent
+                .map(|cpu| format!("{cpu:.1}"))
+                .unwrap_or_else(|| "-".into()),
+        ),
+        Cell::from(
+            row.memory_bytes
+                .map(format_bytes)
+                .unwrap_or_else(|| "-".into()),
+        ),
+        Cell::from(row.ports.join(",")),
+    ])
+}

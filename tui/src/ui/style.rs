@@ -1,0 +1,74 @@
+//! Styles derived from the theme; with `NO_COLOR` only bold/underline/reverse remain.
+
+use crate::config::theme::Theme;
+use crate::docker::model::{Health, RunState};
+use crate::logs::Level;
+use ratatui::style::{Color, Modifier, Style};
+
+fn fg(theme: &Theme, color: Color) -> Style {
+    if theme.color {
+        Style::new().fg(color)
+    } else {
+        Style::new()
+    }
+}
+
+pub fn health(theme: &Theme, health: Health) -> Style {
+    match health {
+        Health::Healthy => fg(theme, theme.healthy),
+        Health::Starting => fg(theme, theme.starting),
+        Health::Unhealthy => fg(theme, theme.unhealthy).add_modifier(Modifier::BOLD),
+        Health::None => fg(theme, theme.muted),
+    }
+}
+
+pub fn run_state(theme: &Theme, state: Option<RunState>) -> Style {
+    match state {
+        Some(RunState::Running) => fg(theme, theme.healthy),
+        Some(RunState::Restarting | RunState::Created | RunState::Paused) => {
+            fg(theme, theme.starting)
+        }
+        Some(RunState::Exited | RunState::Dead) => {
+            fg(theme, theme.unhealthy).add_modifier(Modifier::BOLD)
+        }
+        _ => fg(theme, theme.stopped),
+    }
+}
+
+pub fn level(theme: &Theme, level: Option<Level>) -> Style {
+    match level {
+        Some(Level::Error) => fg(theme, theme.unhealthy).add_modifier(Modifier::BOLD),
+        Some(Level::Warn) => fg(theme, theme.starting),
+        Some(Level::Debug | Level::Trace) => fg(theme, theme.muted),
+        _ => Style::new(),
+    }
+}
+
+pub fn service(theme: &Theme, service: &str) -> Style {
+    fg(theme, theme.service_color(service))
+}
+
+pub fn accent(theme: &Theme) -> Style {
+    fg(theme, theme.accent).add_modifier(Modifier::BOLD)
+}
+
+pub fn muted(theme: &Theme) -> Style {
+    fg(theme, theme.muted)
+}
+
+pub fn error(theme: &Theme) -> Style {
+    fg(theme, theme.unhealthy).add_modifier(Modifier::BOLD)
+}
+
+pub fn selected() -> Style {
+    Style::new().add_modifier(Modifier::REVERSED)
+}
+
+/// Regex matches in log lines.
+pub fn highlight(theme: &Theme) -> Style {
+    if theme.color {
+        Style::new().fg(Color::Black).bg(theme.highlight)
+    } else {
+        Style::new().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED)
+    }
+}

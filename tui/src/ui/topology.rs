@@ -1,0 +1,94 @@
+//! Topology: networks (internal or public), members with addresses, published ports, edges,
+//! and isolation violations.
+
+use super::style;
+use crate::app::{State, topology};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let view = topology::build(state);
+    let mut lines: Vec<Line> = Vec::new();
+    if !view.violations.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("⚠ {} isolation issue(s)", view.violations.len()),
+            style::error(theme),
+        )));
+        for violation in &view.violations {
+            lines.push(Line::from(Span::styled(
+                format!("  ✗ {violation}"),
+                style::error(theme),
+            )));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled("Networks", style::accent(theme))));
+    if view.networks.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  none (project not up?)",
+            style::muted(theme),
+        )));
+    }
+    for network in &view.networks {
+        let kind = if network.internal {
+            "internal"
+        } else {
+            "public"
+        };
+        let kind_style = if network.internal {
+            style::health(theme, crate::docker::model::Health::Healthy)
+        } else {
+            style::health(theme, crate::docker::model::Health::Starting)
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {} ", network.name)),
+            Span::styled(format!("[{kind}]"), kind_style),
+        ]));
+        for (container, address) in &network.members {
+            let address = if address.is_empty() { "-" } else { address };
+            lines.push(Line::from(format!("    {container:<28} {address}")));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Published ports",
+        style::accent(theme),
+    )));
+    if view.ports.is_empty() {
+        lines.push(Line::from(Span::styled("  none", style::muted(theme))));
+    }
+    for port in &view.ports {
+        lines.push(Line::from(format!("  {port}")));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Service edges",
+        style::accent(theme),
+    )));
+    if view.edges.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  unknown until the compose model loads",
+            style::muted(theme),
+        )));
+    }
+    for (from, to) in &view.edges {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {from}"), style::service(theme, from)),
+            Span::raw(" → "),
+            Span::styled(to.clone(), style::service(theme, to)),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" Topology · {} ", state.project));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((state.scroll, 0)),
+        area,
+    );
+}
