@@ -115,7 +115,10 @@ mod tests {
             ("/p/edge-app/src/lib.rs", Some(ChangeKind::App)),
             ("/p/edge-app/spin.toml", Some(ChangeKind::App)),
             ("/p/edge-app/Cargo.toml", Some(ChangeKind::App)),
-            ("/p/proxy-config/conf.d/default.conf", Some(ChangeKind::Proxy)),
+            (
+                "/p/proxy-config/conf.d/default.conf",
+                Some(ChangeKind::Proxy),
+            ),
             ("/p/proxy-config/nginx.conf", Some(ChangeKind::Proxy)),
             ("/p/env/local.env", Some(ChangeKind::Stack)),
             ("/p/compose/compose.yaml", Some(ChangeKind::Stack)),

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 pub enum Admission {
     Run,
     /// Every path of the trigger is paused; nothing runs.
-    Paused { reason: String },
+    Paused {
+        reason: String,
+    },
 }
 
 #[derive(Debug)]
@@ -109,15 +111,22 @@ mod tests {
         for i in 0..3 {
             let at = start + Duration::from_secs(i);
             let (admitted, admission) = guard.admit(&[path("a")], at);
-            assert_eq!((admitted.len(), &admission), (1, &Admission::Run), "reload {i}");
+            assert_eq!(
+                (admitted.len(), &admission),
+                (1, &Admission::Run),
+                "reload {i}"
+            );
         }
-        let (admitted, admission) = guard.admit(&[path("a"), path("b")], start + Duration::from_secs(4));
+        let (admitted, admission) =
+            guard.admit(&[path("a"), path("b")], start + Duration::from_secs(4));
         assert_eq!(admitted, vec![path("b")]);
         assert_eq!(admission, Admission::Run);
         let (admitted, admission) = guard.admit(&[path("a")], start + Duration::from_secs(5));
         assert!(admitted.is_empty());
         match admission {
-            Admission::Paused { reason } => assert!(reason.contains("/p/a") && reason.contains("reload loop")),
+            Admission::Paused { reason } => {
+                assert!(reason.contains("/p/a") && reason.contains("reload loop"))
+            }
             Admission::Run => panic!("a paused path must not run"),
         }
         assert_eq!(guard.paused().count(), 1);

@@ -26,7 +26,9 @@ pub enum WatchEvent {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
-    #[error("nothing to watch under {0}: none of edge-app/, proxy-config/, env/, compose/, local/, dev/, prod/ exists")]
+    #[error(
+        "nothing to watch under {0}: none of edge-app/, proxy-config/, env/, compose/, local/, dev/, prod/ exists"
+    )]
     NothingToWatch(PathBuf),
     #[error("cannot start the file watcher: {0}")]
     Start(#[source] notify::Error),
@@ -124,4 +126,103 @@ fn events_from(layout: &ProjectLayout, result: DebounceEventResult) -> Vec<Watch
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use tokio::time::timeout;
+
+    struct TempProject(PathBuf);
+
+    impl TempProject {
+        fn new(name: &str) -> Self {
+            let root =
+                std::env::temp_dir().join(format!("stack-tui-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&root);
+            std::fs::create_dir_all(root.join("proxy-config")).expect("create proxy-config");
+            std::fs::create_dir_all(root.join("edge-app/src")).expect("create edge-app");
+            std::fs::write(root.join("proxy-config/nginx.conf"), "events {}\n").expect("write");
+            Self(root)
+        }
+    }
+
+    impl Drop for TempProject {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Everything the watcher reports until it has been quiet for a second.
+    async fn drain(receiver: &mut mpsc::Receiver<WatchEvent>) -> Vec<WatchEvent> {
+        let mut events = Vec::new();
+        let mut wait = Duration::from_secs(5);
+        while let Ok(Some(event)) = timeout(wait, receiver.recv()).await {
+            events.push(event);
+            wait = Duration::from_secs(1);
+        }
+        events
+    }
+
+    fn proxy_trigger(root: &Path) -> WatchEvent {
+        WatchEvent::Changed(Trigger {
+            kind: ChangeKind::Proxy,
+            paths: vec![root.join("proxy-config/nginx.conf")],
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_burst_of_fifty_writes_is_one_trigger() {
+        let project = TempProject::new("burst");
+        let layout = ProjectLayout::new(&project.0);
+        let (_watcher, mut receiver) =
+            ProjectWatcher::start(layout, Duration::from_millis(200)).expect("watcher starts");
+        let conf = project.0.join("proxy-config/nginx.conf");
+        for i in 0..50 {
+            std::fs::write(&conf, format!("events {{}}\n# save {i}\n")).expect("write");
+        }
+        assert_eq!(drain(&mut receiver).await, vec![proxy_trigger(&project.0)]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_atomic_save_is_one_trigger_for_the_target() {
+        let project = TempProject::new("atomic");
+        let layout = ProjectLayout::new(&project.0);
+        let (_watcher, mut receiver) =
+            ProjectWatcher::start(layout, Duration::from_millis(200)).expect("watcher starts");
+        let temp = project.0.join("proxy-config/nginx.conf.tmp");
+        std::fs::write(&temp, "events {}\n# atomically saved\n").expect("write temp");
+        std::fs::rename(&temp, project.0.join("proxy-config/nginx.conf")).expect("rename");
+        assert_eq!(drain(&mut receiver).await, vec![proxy_trigger(&project.0)]);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn changes_to_two_parts_are_two_triggers_and_noise_is_none() {
+        let project = TempProject::new("parts");
+        let layout = ProjectLayout::new(&project.0);
+        let (_watcher, mut receiver) =
+            ProjectWatcher::start(layout, Duration::from_millis(200)).expect("watcher starts");
+        std::fs::write(project.0.join("edge-app/src/.lib.rs.swp"), "swap").expect("write swap");
+        std::fs::write(project.0.join("edge-app/src/lib.rs"), "// app\n").expect("write app");
+        std::fs::write(project.0.join("proxy-config/nginx.conf"), "events {}\n").expect("write");
+        let mut events = drain(&mut receiver).await;
+        events.sort_by_key(|event| format!("{event:?}"));
+        let app = WatchEvent::Changed(Trigger {
+            kind: ChangeKind::App,
+            paths: vec![project.0.join("edge-app/src/lib.rs")],
+        });
+        assert_eq!(events, vec![app, proxy_trigger(&project.0)]);
+    }
+
+    #[test]
+    fn a_root_without_watched_parts_is_an_error_naming_it() {
+        let root = std::env::temp_dir().join(format!("stack-tui-empty-{}", std::process::id()));
+        std::fs::create_dir_all(&root).expect("create root");
+        let error = ProjectWatcher::start(ProjectLayout::new(&root), DEFAULT_DEBOUNCE)
+            .err()
+            .expect("nothing to watch");
+        assert!(error.to_string().contains(&root.display().to_string()));
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
