@@ -12,7 +12,6 @@ pub async fn prepare(layout: &Layout, profile: &str, output: Output) -> anyhow::
     };
     let mut command = tokio::process::Command::new(&script);
     command
-        .arg(profile)
         .env("STACK_PROFILE", profile)
         .current_dir(&layout.root)
         .stdin(Stdio::null());

@@ -1,5 +1,5 @@
 //! A project follows one layout: `compose/compose.yaml` (base), `<profile>/compose.yaml` (overlay),
-//! `env/common.env` and `env/<profile>.env`; each profile runs as project `<prefix>-<profile>`.
+//! `env/common.env`, `env/images.env` (written by the preparation script) and `env/<profile>.env`; each profile runs as project `<prefix>-<profile>`.
 
 use super::error::ComposeError;
 use std::ffi::OsString;
@@ -70,7 +70,8 @@ impl Layout {
                 },
             });
         }
-        let env_files = ["common".to_string(), name.to_string()]
+        // Later files win: shared settings, the generated image choice, then the profile.
+        let env_files = ["common".to_string(), "images".to_string(), name.to_string()]
             .iter()
             .map(|env| self.root.join("env").join(format!("{env}.env")))
             .filter(|path| path.is_file())

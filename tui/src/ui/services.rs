@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 const HEADER: [&str; 9] = [
-    "SERVICE", "REPL", "STATE", "HEALTH", "UPTIME", "RESTARTS", "CPU%", "MEM", "PORTS",
+    "SERVICE", "REPL", "STATE", "HEALTH", "UPTIME", "RST", "CPU%", "MEM", "PORTS",
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -60,15 +60,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         })
         .collect();
     let widths = [
-        Constraint::Min(10),
-        Constraint::Length(5),
+        Constraint::Min(8),
+        Constraint::Length(4),
         Constraint::Length(11),
-        Constraint::Length(10),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(6),
         Constraint::Length(9),
-        Constraint::Min(15),
+        Constraint::Length(7),
+        Constraint::Length(3),
+        Constraint::Length(5),
+        Constraint::Length(8),
+        Constraint::Fill(1),
     ];
     let header = Row::new(HEADER.map(|h| Cell::from(Span::styled(h, style::accent(&state.theme)))));
     frame.render_widget(

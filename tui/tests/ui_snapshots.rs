@@ -1,0 +1,188 @@
+//! Every panel in its meaningful states, at 80×24 and 160×48, plus colour asserts and tiny sizes.
+
+mod common;
+
+use common::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use stack_tui::app::{Action, Connection, Panel, State, update};
+use stack_tui::docker::DockerUpdate;
+use stack_tui::docker::model::{Health, RunState};
+use stack_tui::logs::{LogLine, Stream};
+use std::time::Duration;
+
+fn render(state: &State, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| stack_tui::ui::draw(frame, state))
+        .expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn on(mut state: State, panel: Panel) -> State {
+    state.panel = panel;
+    state
+}
+
+fn with_logs(mut state: State) -> State {
+    let lines = [
+        (
+            "nginx",
+            r#"{"level":"info","method":"GET","path":"/api/items","status":200}"#,
+        ),
+        (
+            "app",
+            "2024-05-01T11:59:59.000000000Z INFO served GET /api/items in 3ms",
+        ),
+        (
+            "redis",
+            "1:M 01 May 11:59:59.000 * Ready to accept connections",
+        ),
+        (
+            "app",
+            "2024-05-01T12:00:00.000000000Z ERROR postgres unavailable",
+        ),
+    ];
+    let batch = lines
+        .iter()
+        .map(|(service, text)| {
+            LogLine::from_engine(
+                (*service).into(),
+                format!("stack-local-{service}-1").into(),
+                text,
+                Stream::Stdout,
+            )
+        })
+        .collect();
+    update(&mut state, Action::Docker(DockerUpdate::Logs(batch)));
+    state
+}
+
+fn states() -> Vec<(&'static str, State)> {
+    let mut lost = healthy_state();
+    lost.connection = Connection::Lost {
+        reason: "Socket not found: /var/run/docker.sock".into(),
+        retry_in: Duration::from_secs(2),
+    };
+    let mut filtered_logs = on(with_logs(healthy_state()), Panel::Logs);
+    filtered_logs.log_view.filter =
+        Some(stack_tui::logs::LogFilter::new("GET /api/[a-z]+").expect("valid regex"));
+    let mut pretty_logs = on(with_logs(healthy_state()), Panel::Logs);
+    pretty_logs.log_view.json = stack_tui::logs::JsonStyle::Pretty;
+    pretty_logs.log_view.timestamps = true;
+    let mut unhealthy_health = on(
+        with_health(
+            healthy_state(),
+            "redis",
+            RunState::Running,
+            Health::Unhealthy,
+        ),
+        Panel::Health,
+    );
+    unhealthy_health.selected = 3;
+    vec![
+        ("services_all_healthy", healthy_state()),
+        (
+            "services_one_unhealthy",
+            with_health(
+                healthy_state(),
+                "redis",
+                RunState::Running,
+                Health::Unhealthy,
+            ),
+        ),
+        (
+            "services_starting",
+            with_health(healthy_state(), "app", RunState::Running, Health::Starting),
+        ),
+        (
+            "services_exited",
+            with_health(healthy_state(), "redis", RunState::Exited, Health::None),
+        ),
+        ("services_empty_profile", base_state()),
+        ("services_daemon_unreachable", lost),
+        ("health_unhealthy", unhealthy_health),
+        ("logs_filtered", filtered_logs),
+        ("logs_pretty_json", pretty_logs),
+        ("topology", on(healthy_state(), Panel::Topology)),
+        ("profiles", on(healthy_state(), Panel::Profiles)),
+        ("activity_empty", on(healthy_state(), Panel::Activity)),
+    ]
+}
+
+#[test]
+fn panels_render_as_expected() {
+    for (name, state) in states() {
+        for (width, height) in [(80, 24), (160, 48)] {
+            let screen = text(&render(&state, width, height));
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen);
+        }
+    }
+}
+
+#[test]
+fn tiny_areas_do_not_panic() {
+    for (_, state) in states() {
+        for (width, height) in [(0, 0), (1, 1), (2, 1), (10, 3), (80, 2)] {
+            let _ = render(&state, width, height);
+        }
+    }
+}
+
+/// The foreground colour of the first cell in the row containing `needle`, at that text.
+fn colour_of(buffer: &Buffer, needle: &str) -> Option<Color> {
+    let screen = text(buffer);
+    for (y, line) in screen.lines().enumerate() {
+        if let Some(column) = line.find(needle) {
+            let x = line[..column].chars().count() as u16;
+            return Some(buffer[(x, y as u16)].fg);
+        }
+    }
+    None
+}
+
+#[test]
+fn health_states_have_their_colours() {
+    let cases = [
+        (Health::Healthy, "healthy", Color::Green),
+        (Health::Starting, "starting", Color::Yellow),
+        (Health::Unhealthy, "unhealthy", Color::Red),
+    ];
+    for (health, label, colour) in cases {
+        let mut state = base_state();
+        let c = container("redis", RunState::Running, health);
+        state.containers.insert(c.id.clone(), c);
+        let buffer = render(&state, 120, 20);
+        assert_eq!(colour_of(&buffer, label), Some(colour), "{label}");
+    }
+}
+
+#[test]
+fn no_color_drops_colours_but_keeps_the_words() {
+    let mut state = with_health(
+        healthy_state(),
+        "redis",
+        RunState::Running,
+        Health::Unhealthy,
+    );
+    state.theme = stack_tui::config::theme::Theme::monochrome();
+    let buffer = render(&state, 120, 20);
+    assert!(text(&buffer).contains("unhealthy"));
+    assert_eq!(colour_of(&buffer, "unhealthy"), Some(Color::Reset));
+}
