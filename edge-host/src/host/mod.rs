@@ -33,7 +33,6 @@ wasmtime::component::bindgen!({
 /// What one component may see and touch; built once per load, shared by all its requests.
 #[derive(Debug)]
 pub struct ComponentPolicy {
-    pub id: String,
     pub variables: BTreeMap<String, String>,
     pub outbound: OutboundPolicy,
     pub key_value_stores: Vec<String>,
@@ -141,6 +140,6 @@ pub fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    Host::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+    Host_::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
     Ok(linker)
 }

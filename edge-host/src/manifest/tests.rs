@@ -162,7 +162,7 @@ fn routing_prefers_exact_then_longest_prefix() {
         "/api/items/:id",
     ]);
     let cases = [
-        ("/", "/...", ""),
+        ("/", "/...", "/"),
         ("/about/team", "/...", "/about/team"),
         ("/api", "/api/...", ""),
         ("/api/other", "/api/...", "/other"),

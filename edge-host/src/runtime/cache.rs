@@ -35,10 +35,6 @@ impl ComponentCache {
         ComponentCache { dir: Some(dir) }
     }
 
-    pub fn disabled() -> ComponentCache {
-        ComponentCache { dir: None }
-    }
-
     fn key(engine: &Engine, bytes: &[u8]) -> String {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);

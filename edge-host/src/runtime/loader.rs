@@ -44,7 +44,6 @@ pub enum LoadError {
 pub struct LoadedComponent {
     pub pre: ProxyPre<HostState>,
     pub policy: Arc<ComponentPolicy>,
-    pub imports: Vec<String>,
 }
 
 /// Routes plus pre-instantiated components: the unit that hot swap replaces atomically.
@@ -113,7 +112,6 @@ fn policy(ctx: &LoadContext, spec: &ComponentSpec) -> Result<ComponentPolicy, Lo
         environment.push(("HOSTNAME".to_string(), ctx.hostname.clone()));
     }
     Ok(ComponentPolicy {
-        id: spec.id.clone(),
         variables: spec.variables.clone(),
         outbound,
         key_value_stores: spec.key_value_stores.clone(),
@@ -148,7 +146,6 @@ pub fn load_component(
     Ok(LoadedComponent {
         pre,
         policy: Arc::new(policy(ctx, spec)?),
-        imports,
     })
 }
 

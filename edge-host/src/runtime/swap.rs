@@ -40,10 +40,6 @@ impl Served {
         self.current.load_full()
     }
 
-    pub fn context(&self) -> &LoadContext {
-        &self.ctx
-    }
-
     /// Re-reads the manifest, recompiles and swaps; on failure the old application keeps serving.
     pub async fn reload(&self, trigger: &str) -> Result<u64, String> {
         let _guard = self.reload_lock.lock().await;

@@ -34,9 +34,15 @@ pub struct ServeOptions {
 }
 
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
-    let engine = build_engine(&opts.limits).context("cannot configure wasmtime")?;
+    let engine = build_engine(&opts.limits)
+        .map_err(anyhow::Error::from)
+        .context("cannot configure wasmtime")?;
     start_epoch_ticker(&engine);
-    let linker = Arc::new(build_linker(&engine).context("cannot set up the linker")?);
+    let linker = Arc::new(
+        build_linker(&engine)
+            .map_err(anyhow::Error::from)
+            .context("cannot set up the linker")?,
+    );
     let metrics = Arc::new(Metrics::new());
     let shared = Arc::new(Shared::new(
         KeyValueBackend::default(),

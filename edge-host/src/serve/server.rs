@@ -32,33 +32,35 @@ pub async fn serve<H, F>(
 {
     let graceful = GracefulShutdown::new();
     loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, client)) => {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => Some(accepted),
+            _ = shutdown.wait_for(|stop| *stop) => None,
+        };
+        let Some(accepted) = accepted else { break };
+        match accepted {
+            Ok((stream, client)) => {
+                let handler = handler.clone();
+                let service = service_fn(move |req| {
                     let handler = handler.clone();
-                    let service = service_fn(move |req| {
-                        let handler = handler.clone();
-                        async move { Ok::<_, Infallible>(handler(req, client).await) }
-                    });
-                    let conn = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_READ_TIMEOUT)
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service);
-                    let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
-                        if let Err(e) = conn.await {
-                            tracing::debug!(%client, "connection ended with error: {e}");
-                        }
-                    });
-                }
-                Err(e) => {
-                    // Usually out of file descriptors: back off instead of spinning.
-                    tracing::warn!(listener = name, "accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            _ = shutdown.wait_for(|stop| *stop) => break,
+                    async move { Ok::<_, Infallible>(handler(req, client).await) }
+                });
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_READ_TIMEOUT)
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%client, "connection ended with error: {e}");
+                    }
+                });
+            }
+            Err(e) => {
+                // Usually out of file descriptors: back off instead of spinning.
+                tracing::warn!(listener = name, "accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
     }
     drop(listener);

@@ -77,15 +77,13 @@ pub async fn run_reloads(
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        tokio::select! {
-            trigger = rx.recv() => match trigger {
-                Some(trigger) => {
-                    let _ = served.reload(trigger).await;
-                }
-                None => break,
-            },
-            _ = shutdown.wait_for(|stop| *stop) => break,
-        }
+        // The select only picks; awaiting the reload outside it keeps the future Send.
+        let trigger = tokio::select! {
+            trigger = rx.recv() => trigger,
+            _ = shutdown.wait_for(|stop| *stop) => None,
+        };
+        let Some(trigger) = trigger else { break };
+        let _ = served.reload(trigger).await;
     }
 }
 
