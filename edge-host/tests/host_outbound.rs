@@ -49,7 +49,7 @@ fn spin_interfaces_work_and_outbound_hosts_are_enforced() {
             support::free_port()
         ))
         .text();
-    assert_eq!(denied, "error InvalidAddress");
+    assert_eq!(denied, "error Error::InvalidAddress");
 
     // Postgres: value mapping per Spin (decimal string, jsonb bytes, NULL, date tuple).
     let rows = host
