@@ -11,6 +11,7 @@ pub mod config;
 pub mod docker;
 pub mod logs;
 pub mod paths;
+pub mod reload;
 pub mod runtime;
 pub mod telemetry;
 pub mod ui;

@@ -1,12 +1,20 @@
-//! Hot reload: watch the project's files, decide what a change means, and keep reload loops in check.
+//! Hot reload: watch the project's files, decide what a change means, and carry it out.
 //!
 //! `classify` maps a changed path to the part of the stack it belongs to, `watcher` turns debounced
-//! filesystem events into one [`Trigger`] per part, and `guard` pauses paths that keep re-triggering.
+//! filesystem events into one [`Trigger`] per part, `guard` pauses paths that keep re-triggering,
+//! `plan` picks the steps for a kind of change and profile, `steps` carries them out and `runner`
+//! ties it together, reporting a timeline of [`ReloadEvent`]s.
 
 mod classify;
 mod guard;
+mod plan;
+mod runner;
+mod steps;
 mod watcher;
 
 pub use classify::{ChangeKind, ProjectLayout};
 pub use guard::{Admission, LoopGuard};
+pub use plan::{NoPlan, Step, plan_for};
+pub use runner::{ReloadEvent, Reloader, describe};
+pub use steps::{StepContext, StepFailed};
 pub use watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, Trigger, WatchError, WatchEvent};

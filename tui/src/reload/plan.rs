@@ -1,0 +1,126 @@
+//! What to do for a change: a reload plan per kind of change and profile, decided without I/O.
+
+use super::classify::ChangeKind;
+
+/// One step of a reload, in the order it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `cargo build -p edge-app --target wasm32-wasip2 --release`.
+    BuildComponent,
+    /// Atomically replace `edge-app/dist/edge_app.wasm`; edge-host in the local profile watches
+    /// that folder (bind-mounted) and swaps the component in without dropping a request.
+    InstallComponent,
+    /// `nginx -t` inside the running nginx container.
+    TestProxyConfig,
+    /// `nginx -s reload` (a config nginx cannot apply is rolled back by nginx itself).
+    ReloadProxy,
+    /// `docker compose config`: the merged files must be valid before anything is touched.
+    ValidateCompose,
+    /// `docker compose up -d` for this profile; compose recreates only what changed.
+    ApplyCompose,
+}
+
+impl Step {
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::BuildComponent => "build component (wasm32-wasip2)",
+            Step::InstallComponent => "install component for hot swap",
+            Step::TestProxyConfig => "nginx -t",
+            Step::ReloadProxy => "nginx -s reload",
+            Step::ValidateCompose => "docker compose config",
+            Step::ApplyCompose => "docker compose up -d",
+        }
+    }
+}
+
+/// Why a change leads to no reload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoPlan {
+    #[error(
+        "hot reload is off for the prod profile; start the watcher with --allow-prod to reload prod"
+    )]
+    ProdNotAllowed,
+    #[error(
+        "app changes in the {profile} profile need a rolling image replace, which hot reload does \
+         not do yet; run `stack-tui up --profile {profile}` to rebuild"
+    )]
+    AppImageReplace { profile: String },
+}
+
+/// The steps for `kind` in `profile`; `allow_prod` is the user's explicit opt-in for prod.
+pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec<Step>, NoPlan> {
+    if profile == "prod" && !allow_prod {
+        return Err(NoPlan::ProdNotAllowed);
+    }
+    Ok(match kind {
+        ChangeKind::App if profile == "local" => vec![Step::BuildComponent, Step::InstallComponent],
+        ChangeKind::App => {
+            return Err(NoPlan::AppImageReplace {
+                profile: profile.to_string(),
+            });
+        }
+        ChangeKind::Proxy => vec![Step::TestProxyConfig, Step::ReloadProxy],
+        ChangeKind::Stack => vec![Step::ValidateCompose, Step::ApplyCompose],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Case = (ChangeKind, &'static str, bool, Result<Vec<Step>, NoPlan>);
+
+    #[test]
+    fn plans_by_kind_and_profile() {
+        use ChangeKind::*;
+        let cases: &[Case] = &[
+            (
+                App,
+                "local",
+                false,
+                Ok(vec![Step::BuildComponent, Step::InstallComponent]),
+            ),
+            (
+                Proxy,
+                "local",
+                false,
+                Ok(vec![Step::TestProxyConfig, Step::ReloadProxy]),
+            ),
+            (
+                Proxy,
+                "dev",
+                false,
+                Ok(vec![Step::TestProxyConfig, Step::ReloadProxy]),
+            ),
+            (
+                Stack,
+                "dev",
+                false,
+                Ok(vec![Step::ValidateCompose, Step::ApplyCompose]),
+            ),
+            (Stack, "prod", false, Err(NoPlan::ProdNotAllowed)),
+            (Proxy, "prod", false, Err(NoPlan::ProdNotAllowed)),
+            (
+                Proxy,
+                "prod",
+                true,
+                Ok(vec![Step::TestProxyConfig, Step::ReloadProxy]),
+            ),
+            (
+                App,
+                "dev",
+                false,
+                Err(NoPlan::AppImageReplace {
+                    profile: "dev".into(),
+                }),
+            ),
+        ];
+        for (kind, profile, allow_prod, expected) in cases {
+            assert_eq!(
+                &plan_for(*kind, profile, *allow_prod),
+                expected,
+                "{kind:?} in {profile} (allow_prod {allow_prod})"
+            );
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Runs reload plans for watcher triggers and reports each step with its duration: the activity
+//! timeline of the dashboard and the output of `stack-tui watch` are both built from these events.
+
+use super::classify::ChangeKind;
+use super::guard::{Admission, LoopGuard};
+use super::plan::{Step, plan_for};
+use super::steps::StepContext;
+use super::watcher::Trigger;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// One line of the reload timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReloadEvent {
+    Started {
+        kind: ChangeKind,
+        paths: Vec<PathBuf>,
+    },
+    /// The change leads to no reload (prod not allowed, a paused path, …), and why.
+    Skipped { kind: ChangeKind, reason: String },
+    StepDone {
+        step: Step,
+        duration: Duration,
+        result: Result<String, String>,
+    },
+    Finished {
+        kind: ChangeKind,
+        ok: bool,
+        total: Duration,
+    },
+}
+
+/// Decides and runs reloads for one profile, one at a time.
+pub struct Reloader {
+    pub context: StepContext,
+    pub profile: String,
+    pub allow_prod: bool,
+    guard: LoopGuard,
+}
+
+impl Reloader {
+    pub fn new(context: StepContext, profile: String, allow_prod: bool) -> Self {
+        Self {
+            context,
+            profile,
+            allow_prod,
+            guard: LoopGuard::default(),
+        }
+    }
+
+    pub fn guard_mut(&mut self) -> &mut LoopGuard {
+        &mut self.guard
+    }
+
+    /// Handles one trigger, calling `report` for every timeline event as it happens. Steps stop at
+    /// the first failure, so what is running keeps serving the last good version.
+    pub async fn handle(&mut self, trigger: Trigger, mut report: impl FnMut(ReloadEvent)) {
+        let kind = trigger.kind;
+        let (paths, admission) = self.guard.admit(&trigger.paths, Instant::now());
+        if let Admission::Paused { reason } = admission {
+            report(ReloadEvent::Skipped { kind, reason });
+            return;
+        }
+        let steps = match plan_for(kind, &self.profile, self.allow_prod) {
+            Ok(steps) => steps,
+            Err(reason) => {
+                report(ReloadEvent::Skipped {
+                    kind,
+                    reason: reason.to_string(),
+                });
+                return;
+            }
+        };
+        report(ReloadEvent::Started { kind, paths });
+        let started = Instant::now();
+        let mut ok = true;
+        for step in steps {
+            let step_started = Instant::now();
+            let result = self
+                .context
+                .run(step)
+                .await
+                .map_err(|failed| failed.message);
+            ok = result.is_ok();
+            report(ReloadEvent::StepDone {
+                step,
+                duration: step_started.elapsed(),
+                result,
+            });
+            if !ok {
+                break;
+            }
+        }
+        report(ReloadEvent::Finished {
+            kind,
+            ok,
+            total: started.elapsed(),
+        });
+    }
+}
+
+/// The event as one line of text for `stack-tui watch` and the log file.
+pub fn describe(event: &ReloadEvent, root: &std::path::Path) -> String {
+    match event {
+        ReloadEvent::Started { kind, paths } => {
+            let files: Vec<String> = paths
+                .iter()
+                .map(|path| {
+                    path.strip_prefix(root)
+                        .unwrap_or(path)
+                        .display()
+                        .to_string()
+                })
+                .collect();
+            format!("{} reload: {} changed", kind.label(), files.join(", "))
+        }
+        ReloadEvent::Skipped { kind, reason } => {
+            format!("{} change not reloaded: {reason}", kind.label())
+        }
+        ReloadEvent::StepDone {
+            step,
+            duration,
+            result,
+        } => match result {
+            Ok(summary) => format!("  ✓ {} ({}) — {summary}", step.label(), millis(*duration)),
+            Err(message) => format!(
+                "  ✗ {} ({}) — failed:\n{}",
+                step.label(),
+                millis(*duration),
+                indent(message)
+            ),
+        },
+        ReloadEvent::Finished { kind, ok, total } => {
+            let outcome = if *ok {
+                "applied"
+            } else {
+                "failed; the running version keeps serving"
+            };
+            format!("{} reload {outcome} in {}", kind.label(), millis(*total))
+        }
+    }
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{} ms", duration.as_millis())
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("      {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn timeline_lines_name_files_steps_durations_and_outcome() {
+        let root = Path::new("/p");
+        let started = ReloadEvent::Started {
+            kind: ChangeKind::Proxy,
+            paths: vec![PathBuf::from("/p/proxy-config/nginx.conf")],
+        };
+        assert_eq!(
+            describe(&started, root),
+            "proxy reload: proxy-config/nginx.conf changed"
+        );
+        let failed = ReloadEvent::StepDone {
+            step: Step::TestProxyConfig,
+            duration: Duration::from_millis(42),
+            result: Err("unknown directive \"bogus\"".into()),
+        };
+        assert_eq!(
+            describe(&failed, root),
+            "  ✗ nginx -t (42 ms) — failed:\n      unknown directive \"bogus\""
+        );
+        let finished = ReloadEvent::Finished {
+            kind: ChangeKind::Proxy,
+            ok: false,
+            total: Duration::from_millis(50),
+        };
+        assert!(describe(&finished, root).contains("keeps serving"));
+    }
+}
