@@ -72,4 +72,11 @@ pub enum Sub {
     Profiles,
     /// Check Docker, Compose, images, ports and secrets for the profile.
     Doctor,
+    /// Watch the project and reload exactly what changed (app, proxy config, stack files),
+    /// printing each reload's steps with their durations.
+    Watch {
+        /// Also apply reloads to the prod profile (off by default).
+        #[arg(long)]
+        allow_prod: bool,
+    },
 }

@@ -36,6 +36,7 @@ async fn main() -> ExitCode {
         }
         Some(Sub::Profiles) => commands::profiles(&layout, profile).await,
         Some(Sub::Doctor) => commands::doctor(&layout, profile).await,
+        Some(Sub::Watch { allow_prod }) => commands::watch(&layout, profile, allow_prod).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ mod logs;
 mod ports;
 mod profiles;
 mod status;
+mod watch;
 
 pub use dashboard::dashboard;
 pub use doctor::doctor;
@@ -15,6 +16,7 @@ pub use logs::{logs, parse_since};
 pub use ports::{PortCheck, check_port};
 pub use profiles::profiles;
 pub use status::{StatusReport, status, status_report};
+pub use watch::watch;
 
 use crate::compose::Layout;
 use std::path::{Path, PathBuf};
