@@ -1,0 +1,37 @@
+//! The dev profile on a real engine: two app replicas from images, both serving through nginx,
+//! plus the isolation and hardening every profile must keep.
+
+mod stack_support;
+
+use std::time::Duration;
+
+use stack_support::checks::{security, topology, web};
+use stack_support::{Profile, Stack};
+
+#[test]
+fn dev_profile_serves_from_two_replicas() {
+    let (stack, took) = Stack::start(Profile::Dev);
+    println!("{}: all healthy {took:?} after up", stack.project);
+    let http = stack.client(Duration::from_secs(10));
+
+    web::nginx_health(&stack, &http);
+    web::visits_increase(&stack, &http);
+    stack_support::checks::resilience::replicas_serve(&stack, &http);
+    no_component_mount(&stack);
+    topology::isolation(&stack);
+    security::hardening(&stack);
+    security::secrets_hidden(&stack);
+}
+
+/// dev runs the component baked into the image: nothing is mounted over /app/dist.
+fn no_component_mount(stack: &Stack) {
+    for app in stack.service("app") {
+        let mounts = app.mounts.unwrap_or_default();
+        assert!(
+            mounts
+                .iter()
+                .all(|m| m.destination.as_deref() != Some("/app/dist")),
+            "dev mounts something over /app/dist: {mounts:?}"
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! The local profile on a real engine: up to healthy, what a client sees through nginx, the
+//! limits, isolation, secrets, hardening, nginx without the app, and data across down/up.
+//! One `up` is shared by the checks (they run in order), then the data checks restart it.
+
+mod stack_support;
+
+use std::time::Duration;
+
+use stack_support::checks::{resilience, security, topology, web};
+use stack_support::{Profile, Stack, engine};
+
+#[test]
+fn local_profile_end_to_end() {
+    let (stack, took) = Stack::start(Profile::Local);
+    println!("{}: all healthy {took:?} after up", stack.project);
+    let http = stack.client(Duration::from_secs(10));
+
+    web::nginx_health(&stack, &http);
+    web::visits_increase(&stack, &http);
+    web::items_end_to_end(&stack, &http);
+    web::body_limit(&stack, &http);
+    web::rate_limit(&stack, &http);
+    component_is_bind_mounted(&stack);
+    topology::isolation(&stack);
+    security::secrets_hidden(&stack);
+    security::hardening(&stack);
+    resilience::app_outage(&stack, &http);
+    resilience::persistence(&stack, &http);
+}
+
+/// local mounts the host's edge-app/dist directory (not the file) read-only over /app/dist.
+fn component_is_bind_mounted(stack: &Stack) {
+    let app = stack.service("app");
+    assert_eq!(app.len(), 1, "local runs one app replica");
+    let mounts = app[0].mounts.clone().unwrap_or_default();
+    let dist = mounts
+        .iter()
+        .find(|m| m.destination.as_deref() == Some("/app/dist"))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no mount at /app/dist: {mounts:?}",
+                engine::name(&app[0])
+            )
+        });
+    assert_eq!(dist.rw, Some(false), "/app/dist is read-only");
+    let source = dist.source.clone().unwrap_or_default();
+    assert!(
+        source.ends_with("edge-app/dist"),
+        "/app/dist comes from {source}"
+    );
+}

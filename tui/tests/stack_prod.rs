@@ -1,0 +1,77 @@
+//! The prod profile on a real engine: HTTPS with the generated certificate, the HTTP redirect,
+//! HSTS, three replicas, strict limits and rotated logs, plus isolation, secrets and hardening.
+
+mod stack_support;
+
+use std::time::Duration;
+
+use stack_support::checks::{resilience, security, topology, web};
+use stack_support::{Http, Profile, Stack, engine};
+
+#[test]
+fn prod_profile_serves_tls_with_strict_limits() {
+    let (stack, took) = Stack::start(Profile::Prod);
+    println!("{}: all healthy {took:?} after up", stack.project);
+    let https = stack.client(Duration::from_secs(10));
+
+    web::nginx_health(&stack, &https);
+    web::visits_increase(&stack, &https);
+    web::items_end_to_end(&stack, &https);
+    web::body_limit(&stack, &https);
+    redirects_to_https(&stack);
+    resilience::replicas_serve(&stack, &https);
+    strict_limits_and_rotated_logs(&stack);
+    topology::isolation(&stack);
+    security::hardening(&stack);
+    security::secrets_hidden(&stack);
+}
+
+/// Plain HTTP answers with a permanent redirect to the same path on the HTTPS port.
+fn redirects_to_https(stack: &Stack) {
+    let http = Http::plain(Duration::from_secs(5));
+    let reply = http
+        .get(&stack.http_url("/api/items?page=1"))
+        .expect("GET over HTTP");
+    assert!(
+        matches!(reply.status, 301 | 308),
+        "HTTP is redirected: {reply:?}"
+    );
+    let https_port = stack.https_port.expect("prod has an HTTPS port");
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("https://127.0.0.1:{https_port}/api/items?page=1").as_str()),
+        "redirect target"
+    );
+    web::assert_security_headers(&reply, false, "HTTP redirect");
+}
+
+/// prod's limits are the strict ones from prod/compose.yaml, and logs rotate.
+fn strict_limits_and_rotated_logs(stack: &Stack) {
+    let mib = 1024 * 1024;
+    let limits = [
+        ("nginx", 64 * mib),
+        ("app", 192 * mib),
+        ("redis", 128 * mib),
+        ("postgres", 256 * mib),
+    ];
+    for (service, memory) in limits {
+        for container in stack.service(service) {
+            let name = engine::name(&container).to_owned();
+            let host = container.host_config.unwrap_or_default();
+            assert_eq!(host.memory, Some(memory), "{name}: memory limit");
+            let log = host.log_config.unwrap_or_default();
+            assert_eq!(log.typ.as_deref(), Some("json-file"), "{name}: log driver");
+            let options = log.config.unwrap_or_default();
+            assert_eq!(
+                options.get("max-size").map(String::as_str),
+                Some("10m"),
+                "{name}: log rotation size"
+            );
+            assert_eq!(
+                options.get("max-file").map(String::as_str),
+                Some("3"),
+                "{name}: log rotation files"
+            );
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Checks shared by the profile tests; each panics with a message naming what is wrong.
+
+pub mod resilience;
+pub mod security;
+pub mod topology;
+pub mod web;
