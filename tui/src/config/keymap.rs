@@ -99,13 +99,20 @@ impl KeyChord {
             "space" => KeyCode::Char(' '),
             "backspace" => KeyCode::Backspace,
             "delete" | "del" => KeyCode::Delete,
-            _ => {
-                let mut chars = rest.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => KeyCode::Char(c),
-                    _ => return Err(format!("unknown key {text:?}")),
+            lower => match function_key(lower) {
+                Some(number) => KeyCode::F(number),
+                None => {
+                    let mut chars = rest.chars();
+                    match (chars.next(), chars.next()) {
+                        // Terminals report shift+letter as the capital letter.
+                        (Some(c), None) if modifiers.contains(KeyModifiers::SHIFT) => {
+                            KeyCode::Char(c.to_ascii_uppercase())
+                        }
+                        (Some(c), None) => KeyCode::Char(c),
+                        _ => return Err(format!("unknown key {text:?}")),
+                    }
                 }
-            }
+            },
         };
         Ok(Self::new(code, modifiers))
     }
@@ -126,6 +133,15 @@ impl KeyChord {
     pub fn from_event(event: &KeyEvent) -> Self {
         Self::new(event.code, event.modifiers)
     }
+}
+
+/// `f1`..`f12`.
+fn function_key(lower: &str) -> Option<u8> {
+    lower
+        .strip_prefix('f')
+        .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<u8>().ok())
+        .filter(|number| (1..=12).contains(number))
 }
 
 const DEFAULTS: &[(Context, Command, &[&str])] = &[
