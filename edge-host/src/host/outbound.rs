@@ -35,10 +35,10 @@ fn parse_pattern(text: &str) -> Option<Pattern> {
 
 /// Splits `host:port`, keeping bracketed IPv6 hosts intact.
 fn split_host_port(text: &str) -> (&str, Option<&str>) {
-    if let Some(stripped) = text.strip_prefix('[') {
-        if let Some((host, after)) = stripped.split_once(']') {
-            return (host, after.strip_prefix(':'));
-        }
+    if let Some(stripped) = text.strip_prefix('[')
+        && let Some((host, after)) = stripped.split_once(']')
+    {
+        return (host, after.strip_prefix(':'));
     }
     match text.rsplit_once(':') {
         Some((host, port)) => (host, Some(port)),

@@ -127,7 +127,7 @@ pub struct Router {
 impl Router {
     pub fn new(mut routes: Vec<Route>) -> Router {
         // Stable sort: among equal ranks the manifest's order decides.
-        routes.sort_by(|a, b| b.rank().cmp(&a.rank()));
+        routes.sort_by_key(|r| std::cmp::Reverse(r.rank()));
         Router { routes }
     }
 
