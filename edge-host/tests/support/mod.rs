@@ -6,6 +6,7 @@
 )]
 
 pub mod client;
+pub mod edge_app;
 pub mod edge_host;
 pub mod fixtures;
 pub mod postgres;
