@@ -1,0 +1,137 @@
+//! edge-app through edge-host while Redis or Postgres dies and comes back on the same port:
+//! degraded answers instead of hangs or 5xx storms, and recovery without restarting edge-host.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::edge_app::{self, assert_problem, send_json};
+use support::edge_host::EdgeHost;
+use support::postgres::PgServer;
+use support::redis::RedisServer;
+use support::wait_until;
+
+/// The bound for an items request while Postgres is down.
+const PG_DOWN_BOUND: Duration = Duration::from_secs(1);
+
+fn create_item(host: &EdgeHost, name: &str) -> String {
+    let created = send_json(host, "POST", "/api/items", &json!({"name": name}));
+    assert_eq!(created.status, 201, "{}", created.text());
+    created
+        .header("location")
+        .expect("201 carries a Location")
+        .to_string()
+}
+
+#[test]
+fn redis_outage_degrades_the_greeting_and_recovers_without_restart() {
+    let mut redis = RedisServer::start();
+    let pg = PgServer::start();
+    let host = edge_app::start(&redis, &pg);
+    let item = create_item(&host, "survives redis");
+    assert!(host.get("/").json()["visits"].is_i64());
+
+    redis.stop();
+    let greeting = host.get("/");
+    assert_eq!(greeting.status, 200, "{}", greeting.text());
+    let greeting = greeting.json();
+    assert_eq!(greeting["visits"], serde_json::Value::Null, "{greeting}");
+    assert_eq!(greeting["cache"], "unavailable", "{greeting}");
+    assert_eq!(greeting["database"], "ok", "{greeting}");
+
+    let ready = assert_problem(&host.get("/health/ready"), 503, "dependency-unavailable");
+    assert_eq!(ready["dependency"], "redis", "{ready}");
+    assert_eq!(ready["dependencies"], json!(["redis"]), "{ready}");
+    let detailed = host.get("/health/detailed").json();
+    assert_eq!(detailed["status"], "degraded", "{detailed}");
+    assert_eq!(
+        detailed["dependencies"]["redis"]["status"], "unavailable",
+        "{detailed}"
+    );
+
+    // Items still come from Postgres, bypassing the cache.
+    let bypass = host.get(&item);
+    assert_eq!(bypass.status, 200, "{}", bypass.text());
+    assert_eq!(bypass.header("x-cache"), Some("bypass"));
+
+    redis.resume();
+    let recovered = wait_until(Duration::from_secs(10), || {
+        host.get("/").json()["visits"].is_i64() && host.get("/health/ready").status == 200
+    });
+    assert!(recovered, "after redis came back: {}", host.get("/").text());
+    assert_eq!(host.get("/").json()["cache"], "ok");
+    // The restarted Redis is empty: the counter starts again and the cache refills.
+    assert_eq!(host.get(&item).header("x-cache"), Some("miss"));
+    assert_eq!(host.get(&item).header("x-cache"), Some("hit"));
+}
+
+/// Sends one request and returns it with the time from just before connecting to the full answer.
+fn timed(
+    host: &EdgeHost,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (support::client::HttpResponse, Duration) {
+    let started = Instant::now();
+    let response = match body {
+        Some(body) => send_json(host, method, path, body),
+        None => host.request(method, path, &[], b""),
+    };
+    (response, started.elapsed())
+}
+
+#[test]
+fn postgres_outage_answers_503_within_a_second_and_recovers_without_restart() {
+    let redis = RedisServer::start();
+    let mut pg = PgServer::start();
+    let host = edge_app::start(&redis, &pg);
+    let item = create_item(&host, "before the outage");
+    // Warm the pool so the outage also kills connections the pool already holds.
+    assert_eq!(host.get("/api/items").status, 200);
+
+    pg.stop();
+    let new_item = json!({"name": "during the outage"});
+    let uncached = format!("{item}0");
+    let mut timings = Vec::new();
+    for (method, path, body) in [
+        ("GET", "/api/items", None),
+        ("POST", "/api/items", Some(&new_item)),
+        ("GET", uncached.as_str(), None),
+        ("PUT", item.as_str(), Some(&new_item)),
+        ("DELETE", item.as_str(), None),
+        ("GET", "/api/items?q=x", None),
+    ] {
+        let (response, elapsed) = timed(&host, method, path, body);
+        let problem = assert_problem(&response, 503, "dependency-unavailable");
+        assert_eq!(
+            problem["dependency"], "postgres",
+            "{method} {path}: {problem}"
+        );
+        eprintln!("postgres down: {method} {path} -> 503 in {elapsed:?}");
+        timings.push((format!("{method} {path}"), elapsed));
+    }
+    // Measured from before connecting to the last byte. The host's outbound connect bound is
+    // 1 s; a refused connection on 127.0.0.1 fails in well under that, so this is not a race.
+    for (request, elapsed) in &timings {
+        assert!(elapsed < &PG_DOWN_BOUND, "{request} took {elapsed:?}");
+    }
+    let ready = assert_problem(&host.get("/health/ready"), 503, "dependency-unavailable");
+    assert_eq!(ready["dependency"], "postgres", "{ready}");
+    let greeting = host.get("/");
+    assert_eq!(greeting.status, 200);
+    assert_eq!(greeting.json()["database"], "unavailable");
+
+    pg.resume();
+    let recovered = wait_until(Duration::from_secs(10), || {
+        host.get("/api/items").status == 200 && host.get("/health/ready").status == 200
+    });
+    assert!(
+        recovered,
+        "after postgres came back: {}",
+        host.get("/api/items").text()
+    );
+    let listed = host.get("/api/items").json();
+    assert_eq!(listed["total"], 1, "{listed}");
+    create_item(&host, "after the outage");
+}
