@@ -135,3 +135,40 @@ fn postgres_outage_answers_503_within_a_second_and_recovers_without_restart() {
     assert_eq!(listed["total"], 1, "{listed}");
     create_item(&host, "after the outage");
 }
+
+/// A "server" that accepts connections and never answers, like a hung or partitioned Postgres.
+/// The listener and every accepted socket stay open until the returned guard drops.
+struct SilentServer {
+    port: u16,
+    _listener: std::net::TcpListener,
+}
+
+impl SilentServer {
+    fn start() -> SilentServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a silent listener");
+        let port = listener.local_addr().expect("listener address").port();
+        // Not accepting is enough: the kernel completes handshakes into the backlog, so the
+        // client connects and then waits for a startup reply that never comes.
+        SilentServer {
+            port,
+            _listener: listener,
+        }
+    }
+}
+
+#[test]
+fn hung_postgres_is_cut_off_by_the_outbound_timeout() {
+    let redis = RedisServer::start();
+    let silent = SilentServer::start();
+    let host =
+        EdgeHost::start(edge_app::launch(redis.port, silent.port).arg("--outbound-timeout-ms=300"));
+    // With the default 1000 ms bound a hung server costs just over 1 s per request, so the issue's
+    // "within 1 s" needs a lower bound for this case; 300 ms leaves room for a loaded machine.
+    for path in ["/api/items", "/api/items/1"] {
+        let (response, elapsed) = timed(&host, "GET", path, None);
+        let problem = assert_problem(&response, 503, "dependency-unavailable");
+        assert_eq!(problem["dependency"], "postgres", "{problem}");
+        eprintln!("postgres hung: GET {path} -> 503 in {elapsed:?}");
+        assert!(elapsed < PG_DOWN_BOUND, "GET {path} took {elapsed:?}");
+    }
+}

@@ -40,21 +40,24 @@ pub fn manifest() -> PathBuf {
     manifest
 }
 
-/// edge-host serving edge-app with its variables pointing at `redis` and `pg`. The file watch is
-/// off so a rebuild of `dist/` by someone else cannot swap the component mid-test.
+/// edge-host serving edge-app with its variables pointing at `redis` and `pg`.
 pub fn start(redis: &RedisServer, pg: &PgServer) -> EdgeHost {
-    EdgeHost::start(
-        Launch::new(&manifest())
-            .arg("--no-watch")
-            .env("HOSTNAME", "e2e-instance-1")
-            .env("SPIN_VARIABLE_PROFILE", "e2e")
-            .env("SPIN_VARIABLE_REDIS_HOST", "127.0.0.1")
-            .env("SPIN_VARIABLE_REDIS_PORT", &redis.port.to_string())
-            .env("SPIN_VARIABLE_REDIS_PASSWORD", "")
-            .env("SPIN_VARIABLE_PG_HOST", "127.0.0.1")
-            .env("SPIN_VARIABLE_PG_PORT", &pg.port.to_string())
-            .env("SPIN_VARIABLE_PG_PASSWORD", APP_PASSWORD),
-    )
+    EdgeHost::start(launch(redis.port, pg.port))
+}
+
+/// The launch of edge-app with Redis and Postgres expected on these 127.0.0.1 ports. The file
+/// watch is off so a rebuild of `dist/` by someone else cannot swap the component mid-test.
+pub fn launch(redis_port: u16, pg_port: u16) -> Launch {
+    Launch::new(&manifest())
+        .arg("--no-watch")
+        .env("HOSTNAME", "e2e-instance-1")
+        .env("SPIN_VARIABLE_PROFILE", "e2e")
+        .env("SPIN_VARIABLE_REDIS_HOST", "127.0.0.1")
+        .env("SPIN_VARIABLE_REDIS_PORT", &redis_port.to_string())
+        .env("SPIN_VARIABLE_REDIS_PASSWORD", "")
+        .env("SPIN_VARIABLE_PG_HOST", "127.0.0.1")
+        .env("SPIN_VARIABLE_PG_PORT", &pg_port.to_string())
+        .env("SPIN_VARIABLE_PG_PASSWORD", APP_PASSWORD)
 }
 
 /// Sends `body` as JSON (`content-type: application/json`).
