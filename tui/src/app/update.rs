@@ -161,13 +161,13 @@ fn docker(state: &mut State, update: DockerUpdate, effects: &mut Vec<Effect>) {
         }
         DockerUpdate::Stats { id, sample } => {
             // Stats change only numbers on the services/health panels.
-            state.dirty = matches!(state.panel, Panel::Services | Panel::Health);
+            state.dirty |= matches!(state.panel, Panel::Services | Panel::Health);
             if state.containers.contains_key(&id) {
                 state.stats.insert(id, sample);
             }
         }
         DockerUpdate::Logs(lines) => {
-            state.dirty = state.panel == Panel::Logs || state.log_view.fullscreen;
+            state.dirty |= state.panel == Panel::Logs || state.log_view.fullscreen;
             state.logs.extend(lines);
         }
         DockerUpdate::Event(event) => {
