@@ -3,11 +3,13 @@
 
 use bollard::models::ContainerInspectResponse;
 
-use crate::stack_support::stack::repo_root;
+use crate::stack_support::stack::{prepare, repo_root};
 use crate::stack_support::{Stack, engine};
 
-/// The generated secret values (env/secrets/<name>, written by compose/prepare).
+/// The generated secret values (env/secrets/<name>, written by compose/prepare, which runs
+/// first because a fresh clone has no secrets yet).
 pub fn secret_values() -> Vec<(String, String)> {
+    prepare();
     ["db_password", "redis_password", "postgres_password"]
         .iter()
         .map(|name| {
