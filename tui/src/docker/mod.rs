@@ -4,6 +4,7 @@
 mod client;
 pub mod convert;
 mod follow;
+mod handoff;
 pub mod model;
 mod query;
 mod session;

@@ -114,6 +114,20 @@ impl ContainerSnapshot {
     pub fn is_running(&self) -> bool {
         matches!(self.state, RunState::Running | RunState::Restarting)
     }
+
+    /// This container as the engine reports it once its process has ended: exited, and a
+    /// healthcheck verdict of unhealthy (the engine marks a stopped container so).
+    pub fn exited(&self, exit_code: Option<i64>) -> Self {
+        Self {
+            state: RunState::Exited,
+            health: match self.health {
+                Health::None => Health::None,
+                _ => Health::Unhealthy,
+            },
+            exit_code: exit_code.or(self.exit_code),
+            ..self.clone()
+        }
+    }
 }
 
 /// A network of the watched project.
@@ -133,4 +147,38 @@ pub struct StatsSample {
     pub cpu_percent: f64,
     pub memory_bytes: u64,
     pub memory_limit: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running(health: Health) -> ContainerSnapshot {
+        ContainerSnapshot {
+            id: "0123456789abcdef".into(),
+            name: "stack-local-redis-1".into(),
+            service: "redis".into(),
+            project: "stack-local".into(),
+            image: "redis".into(),
+            state: RunState::Running,
+            health,
+            exit_code: None,
+            started_at: None,
+            restart_count: 0,
+            ports: Vec::new(),
+            probes: Vec::new(),
+            networks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn exited_keeps_identity_and_takes_the_exit_code() {
+        let died = running(Health::Healthy).exited(Some(137));
+        assert_eq!(died.state, RunState::Exited);
+        assert_eq!(died.exit_code, Some(137));
+        assert_eq!(died.health, Health::Unhealthy);
+        assert_eq!(died.name, "stack-local-redis-1");
+        assert!(!died.is_running());
+        assert_eq!(running(Health::None).exited(None).health, Health::None);
+    }
 }

@@ -1,19 +1,18 @@
 //! One connected session: the events stream drives one inspect per change (deduplicated while in
 //! flight), logs follow running containers, stats follow visible ones. Ends when the daemon goes.
+//! A `die` event is drawn at once from the event itself; the inspect that follows fills in the rest.
 
 use super::convert::{self, PROJECT_LABEL};
 use super::follow::{Followers, follow_logs, follow_stats};
+use super::handoff::{lifecycle, profile_states};
 use super::model::ContainerSnapshot;
 use super::query::{project_networks, project_snapshots};
-use super::worker::{DockerUpdate, EngineEvent, LifecycleOp, WatchState, WorkerCommand};
+use super::worker::{DockerUpdate, EngineEvent, WatchState, WorkerCommand};
 use bollard::Docker;
 use bollard::models::{EventMessage, EventMessageTypeEnum};
-use bollard::query_parameters::{
-    EventsOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
-};
+use bollard::query_parameters::{EventsOptionsBuilder, InspectContainerOptions};
 use futures_util::StreamExt;
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
@@ -22,15 +21,15 @@ pub enum SessionEnd {
     Lost(String),
 }
 
-/// Actions that change what an inspect would return; exec_* (every healthcheck run) is ignored.
+/// Actions that change what an inspect would return. exec_* (every healthcheck run) is ignored, and
+/// so is `kill`: it only reports a signal sent; if the process ends, `die` follows.
 fn changes_container(action: &str) -> bool {
-    const ACTIONS: [&str; 12] = [
+    const ACTIONS: [&str; 11] = [
         "create",
         "start",
         "restart",
         "stop",
         "die",
-        "kill",
         "pause",
         "unpause",
         "oom",
@@ -51,7 +50,11 @@ struct Session<'a> {
     inspects: JoinSet<(String, Result<ContainerSnapshot, bollard::errors::Error>)>,
     in_flight: HashSet<String>,
     again: HashSet<String>,
+    /// In-flight inspects that started before a `die`: their answer is out of date.
+    stale: HashSet<String>,
     seen: HashSet<String>,
+    /// The last snapshot sent per container, so a `die` can be drawn without an inspect.
+    known: HashMap<String, ContainerSnapshot>,
 }
 
 pub async fn run_session(
@@ -75,7 +78,9 @@ pub async fn run_session(
         inspects: JoinSet::new(),
         in_flight: HashSet::new(),
         again: HashSet::new(),
+        stale: HashSet::new(),
         seen: HashSet::new(),
+        known: HashMap::new(),
     };
     if let Err(reason) = session.refresh(watch).await {
         return SessionEnd::Lost(reason);
@@ -115,6 +120,7 @@ impl Session<'_> {
         self.logs.stop_all();
         self.stats.stop_all();
         self.seen.clear();
+        self.known.clear();
         let Some(project) = watch.project.clone() else {
             return Ok(());
         };
@@ -126,6 +132,7 @@ impl Session<'_> {
             .map_err(|err| format!("listing networks failed: {err}"))?;
         for container in &containers {
             self.track(watch, container);
+            self.known.insert(container.id.clone(), container.clone());
         }
         self.send(DockerUpdate::Containers {
             project: project.clone(),
@@ -220,22 +227,46 @@ impl Session<'_> {
         result: Result<ContainerSnapshot, bollard::errors::Error>,
     ) {
         self.in_flight.remove(&id);
+        let outdated = self.stale.remove(&id);
         match result {
+            // Started before the container died: the inspect queued by the `die` tells the truth.
+            Ok(_) if outdated => {}
             Ok(snapshot) if Some(&snapshot.project) == watch.project.as_ref() => {
                 self.track(watch, &snapshot);
+                self.known.insert(id.clone(), snapshot.clone());
                 self.send(DockerUpdate::Container(snapshot)).await;
             }
             Ok(_) => {}
             Err(err) => {
                 tracing::debug!(%id, %err, "inspect failed; treating container as gone");
-                self.logs.stop(&id);
-                self.stats.stop(&id);
+                self.forget(&id);
                 self.send(DockerUpdate::Removed { id: id.clone() }).await;
             }
         }
         if self.again.remove(&id) {
             self.inspect(id);
         }
+    }
+
+    fn forget(&mut self, id: &str) {
+        self.logs.stop(id);
+        self.stats.stop(id);
+        self.known.remove(id);
+    }
+
+    /// Draws a container as exited straight from its `die` event (the exit code is in the event's
+    /// attributes), one inspect round trip sooner than waiting for the inspect.
+    async fn died(&mut self, id: &str, exit_code: Option<&String>) {
+        if self.in_flight.contains(id) {
+            self.stale.insert(id.to_string());
+        }
+        let Some(known) = self.known.get(id) else {
+            return;
+        };
+        let exited = known.exited(exit_code.and_then(|code| code.parse().ok()));
+        self.known.insert(id.to_string(), exited.clone());
+        self.stats.stop(id);
+        self.send(DockerUpdate::Container(exited)).await;
     }
 
     async fn event(&mut self, watch: &WatchState, message: EventMessage) {
@@ -266,9 +297,11 @@ impl Session<'_> {
                 }))
                 .await;
                 if action == "destroy" {
-                    self.logs.stop(&id);
-                    self.stats.stop(&id);
+                    self.forget(&id);
                     self.send(DockerUpdate::Removed { id }).await;
+                } else if action == "die" {
+                    self.died(&id, attributes.get("exitCode")).await;
+                    self.inspect(id);
                 } else if changes_container(&action) {
                     self.inspect(id);
                 }
@@ -296,75 +329,4 @@ impl Session<'_> {
             _ => {}
         }
     }
-}
-
-async fn lifecycle(
-    docker: Docker,
-    op: LifecycleOp,
-    ids: Vec<String>,
-    label: String,
-    updates: mpsc::Sender<DockerUpdate>,
-) {
-    let started = Instant::now();
-    let mut result = Ok(());
-    for id in &ids {
-        let outcome = match op {
-            LifecycleOp::Start => {
-                docker
-                    .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
-                    .await
-            }
-            LifecycleOp::Stop => {
-                docker
-                    .stop_container(id, None::<bollard::query_parameters::StopContainerOptions>)
-                    .await
-            }
-            LifecycleOp::Restart => {
-                docker
-                    .restart_container(
-                        id,
-                        None::<bollard::query_parameters::RestartContainerOptions>,
-                    )
-                    .await
-            }
-        };
-        if let Err(err) = outcome {
-            result = Err(format!("{} {id}: {err}", op.verb()));
-            break;
-        }
-    }
-    let _ = updates
-        .send(DockerUpdate::LifecycleDone {
-            label,
-            elapsed: started.elapsed(),
-            result,
-        })
-        .await;
-}
-
-async fn profile_states(
-    docker: Docker,
-    projects: Vec<String>,
-    updates: mpsc::Sender<DockerUpdate>,
-) {
-    let mut states = Vec::new();
-    for project in projects {
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{PROJECT_LABEL}={project}")],
-        )]);
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let Ok(list) = docker.list_containers(Some(options)).await else {
-            continue;
-        };
-        let running = list
-            .iter()
-            .filter(|c| c.state == Some(bollard::models::ContainerSummaryStateEnum::RUNNING))
-            .count();
-        states.push((project, running, list.len()));
-    }
-    let _ = updates.send(DockerUpdate::ProfileStates(states)).await;
 }

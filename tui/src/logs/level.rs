@@ -1,6 +1,8 @@
 //! Guessing a log line's severity from common formats (JSON fields, `level=`, bracketed words).
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -12,47 +14,98 @@ pub enum Level {
 }
 
 impl Level {
+    /// Case-insensitive, without allocating: this runs for every token of every line.
     fn from_word(word: &str) -> Option<Self> {
-        match word.to_ascii_lowercase().as_str() {
-            "trace" => Some(Self::Trace),
-            "debug" | "dbg" => Some(Self::Debug),
-            "info" | "notice" | "log" => Some(Self::Info),
-            "warn" | "warning" => Some(Self::Warn),
-            "error" | "err" | "fatal" | "panic" | "crit" | "critical" | "emerg" | "alert" => {
-                Some(Self::Error)
-            }
-            _ => None,
+        const WORDS: [(&str, Level); 16] = [
+            ("trace", Level::Trace),
+            ("debug", Level::Debug),
+            ("dbg", Level::Debug),
+            ("info", Level::Info),
+            ("notice", Level::Info),
+            ("log", Level::Info),
+            ("warn", Level::Warn),
+            ("warning", Level::Warn),
+            ("error", Level::Error),
+            ("err", Level::Error),
+            ("fatal", Level::Error),
+            ("panic", Level::Error),
+            ("crit", Level::Error),
+            ("critical", Level::Error),
+            ("emerg", Level::Error),
+            ("alert", Level::Error),
+        ];
+        if word.len() > 8 {
+            return None;
         }
+        WORDS
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(word))
+            .map(|(_, level)| *level)
     }
 
-    /// Only the start of a line is examined, so a long payload costs nothing extra.
+    /// Only the start of a line is examined, so a long payload costs nothing extra. No
+    /// allocation on the common path: this runs for every line ingested.
     pub fn detect(text: &str) -> Option<Self> {
         let trimmed = text.trim_start();
         if trimmed.starts_with('{') {
-            if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) {
-                for key in ["level", "lvl", "severity", "log.level"] {
-                    if let Some(Value::String(word)) = map.get(key) {
-                        return Self::from_word(word);
-                    }
-                }
-            }
-            return None;
+            return json_level(trimmed);
         }
-        let head: String = trimmed.chars().take(96).collect();
+        let end = trimmed
+            .char_indices()
+            .nth(HEAD_CHARS)
+            .map_or(trimmed.len(), |(index, _)| index);
+        let head = &trimmed[..end];
         head.split(|c: char| !c.is_ascii_alphanumeric() && c != '=')
             .filter(|token| !token.is_empty())
             .find_map(|token| {
                 let word = token.rsplit('=').next().unwrap_or(token);
+                // Most tokens are not level words at all; only those pay for the format checks.
+                let level = Self::from_word(word)?;
                 let looks_like_level = token.starts_with("level=")
                     || word.chars().all(|c| c.is_ascii_uppercase())
-                    || head.contains(&format!("[{word}]"));
-                if looks_like_level {
-                    Self::from_word(word)
-                } else {
-                    None
-                }
+                    || bracketed(head, word);
+                looks_like_level.then_some(level)
             })
     }
+}
+
+/// Characters at the start of a plain-text line searched for a level word.
+const HEAD_CHARS: usize = 96;
+
+/// True when `[word]` appears in `head`.
+fn bracketed(head: &str, word: &str) -> bool {
+    head.match_indices(word)
+        .any(|(at, _)| head[..at].ends_with('[') && head[at + word.len()..].starts_with(']'))
+}
+
+/// The level field of a JSON object line; other fields are skipped without being built.
+fn json_level(text: &str) -> Option<Level> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Field<'a> {
+        Text(#[serde(borrow)] Cow<'a, str>),
+        Other(IgnoredAny),
+    }
+    #[derive(Deserialize)]
+    struct Fields<'a> {
+        #[serde(borrow)]
+        level: Option<Field<'a>>,
+        #[serde(borrow)]
+        lvl: Option<Field<'a>>,
+        #[serde(borrow)]
+        severity: Option<Field<'a>>,
+        #[serde(borrow, rename = "log.level")]
+        log_level: Option<Field<'a>>,
+    }
+    let fields: Fields = serde_json::from_str(text).ok()?;
+    [fields.level, fields.lvl, fields.severity, fields.log_level]
+        .into_iter()
+        .flatten()
+        .find_map(|field| match field {
+            Field::Text(word) => Some(Level::from_word(&word)),
+            Field::Other(_) => None,
+        })
+        .flatten()
 }
 
 #[cfg(test)]
@@ -61,6 +114,7 @@ mod tests {
 
     #[test]
     fn detects_levels_in_common_formats() {
+        let long = format!("{} ERROR past the head", "ünïcödé ".repeat(20));
         let cases = [
             (r#"{"level":"error","msg":"boom"}"#, Some(Level::Error)),
             (r#"{"severity":"WARNING"}"#, Some(Level::Warn)),
@@ -73,6 +127,14 @@ mod tests {
             ("1:M 01 May 10:00:00 * Ready to accept connections", None),
             ("an error occurred in lowercase prose", None),
             (r#"{"msg":"no level"}"#, None),
+            (r#"{"level":3,"severity":"warn"}"#, Some(Level::Warn)),
+            (
+                r#"{"log.level":"DEBUG","msg":{"nested":[1,2]}}"#,
+                Some(Level::Debug),
+            ),
+            ("[warn] disk almost full", Some(Level::Warn)),
+            ("the warn word alone", None),
+            (long.as_str(), None),
         ];
         for (text, expected) in cases {
             assert_eq!(Level::detect(text), expected, "line: {text}");
