@@ -57,13 +57,56 @@ pub struct ServeArgs {
     /// Component instances alive at once (pooling allocator size).
     #[arg(long, env = "EDGE_HOST_MAX_INSTANCES", default_value_t = 256)]
     pub max_instances: u32,
-    /// Connect and round-trip timeout for Redis and Postgres.
-    #[arg(long, env = "EDGE_HOST_OUTBOUND_TIMEOUT_MS", default_value_t = 1000)]
+    /// Connect and round-trip timeout for Redis and Postgres. Half a second keeps a hung
+    /// dependency's 503 within one second.
+    #[arg(long, env = "EDGE_HOST_OUTBOUND_TIMEOUT_MS", default_value_t = 500)]
     pub outbound_timeout_ms: u64,
     /// How long SIGTERM waits for in-flight requests.
     #[arg(long, env = "EDGE_HOST_DRAIN_SECONDS", default_value_t = 10)]
     pub drain_seconds: u64,
     /// Do not watch the component files for changes.
-    #[arg(long, env = "EDGE_HOST_NO_WATCH")]
+    #[arg(long, env = "EDGE_HOST_NO_WATCH", value_parser = parse_no_watch)]
     pub no_watch: bool,
+}
+
+/// The switch values accepted from `EDGE_HOST_NO_WATCH` (any case).
+const TRUE_WORDS: [&str; 3] = ["1", "true", "yes"];
+const FALSE_WORDS: [&str; 3] = ["0", "false", "no"];
+
+/// Parses a yes/no switch; `--no-watch` alone arrives here as "true".
+pub fn parse_no_watch(value: &str) -> Result<bool, String> {
+    let word = value.trim().to_ascii_lowercase();
+    if TRUE_WORDS.contains(&word.as_str()) {
+        Ok(true)
+    } else if FALSE_WORDS.contains(&word.as_str()) {
+        Ok(false)
+    } else {
+        Err(format!(
+            "EDGE_HOST_NO_WATCH={value:?} is not a switch; use 1/0, true/false or yes/no"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_watch_accepts_the_usual_switch_words_in_any_case() {
+        for value in ["1", "true", "TRUE", "True", "yes", "YES", " yes "] {
+            assert_eq!(parse_no_watch(value), Ok(true), "{value:?}");
+        }
+        for value in ["0", "false", "False", "no", "NO"] {
+            assert_eq!(parse_no_watch(value), Ok(false), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn no_watch_rejects_other_words_naming_the_variable_and_value() {
+        for value in ["maybe", "2", "", "on-ish"] {
+            let err = parse_no_watch(value).expect_err("not a switch word");
+            assert!(err.contains("EDGE_HOST_NO_WATCH"), "{err}");
+            assert!(err.contains(&format!("{value:?}")), "{err}");
+        }
+    }
 }

@@ -1,22 +1,13 @@
 //! edge-host: serves Spin HTTP components on wasmtime. See README.md.
 
-mod check;
-mod cli;
-mod healthcheck;
-mod host;
-mod manifest;
-mod metrics;
-mod runtime;
-mod serve;
-
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
-use cli::{Cli, Command, ServeArgs};
-use runtime::engine::Limits;
+use edge_host::cli::{Cli, Command, ServeArgs};
+use edge_host::runtime::engine::Limits;
+use edge_host::{check, healthcheck, logging, serve};
 
 fn limits(args: &ServeArgs) -> Limits {
     Limits {
@@ -34,17 +25,12 @@ fn default_limits() -> Limits {
         memory_limit: 128 * 1024 * 1024,
         request_timeout: Duration::from_secs(30),
         max_body_bytes: 1024 * 1024,
-        outbound_timeout: Duration::from_secs(1),
+        outbound_timeout: Duration::from_millis(500),
     }
 }
 
 fn main() -> ExitCode {
-    let filter =
-        EnvFilter::try_from_env("EDGE_HOST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { manifest } => check::run(&manifest, &default_limits()),

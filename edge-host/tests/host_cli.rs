@@ -17,6 +17,9 @@ fn check_prints_imports_and_succeeds_for_a_supported_component() {
     assert!(out.contains("import wasi:http/types@"), "{out}");
     assert!(out.contains("route /... -> app"), "{out}");
     assert!(!out.contains("UNSUPPORTED"), "{out}");
+    // Logs written to a pipe (as in `docker logs`) carry no terminal colour codes.
+    assert!(err.contains("component ready"), "{err}");
+    assert!(!err.contains('\x1b'), "escape codes in piped logs: {err:?}");
 }
 
 #[test]
@@ -84,4 +87,36 @@ fn healthcheck_exits_zero_only_on_2xx() {
     let (ok, _, err) = run_cli(&["healthcheck", "--timeout-ms", "2000", &closed], &[]);
     assert!(!ok);
     assert!(err.contains("cannot connect"), "{err}");
+}
+
+#[test]
+fn no_watch_env_takes_the_usual_switch_words_and_names_a_bad_value() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let manifest = dir.path().join("spin.toml");
+    let watching = "watching for component changes";
+    for (value, watches) in [("YES", false), ("1", false), ("No", true), ("0", true)] {
+        let host = EdgeHost::start(Launch::new(&manifest).env("EDGE_HOST_NO_WATCH", value));
+        assert!(
+            support::wait_until(std::time::Duration::from_secs(5), || {
+                host.stderr().contains("serving")
+            }),
+            "{}",
+            host.stderr()
+        );
+        assert_eq!(
+            host.stderr().contains(watching),
+            watches,
+            "EDGE_HOST_NO_WATCH={value}: {}",
+            host.stderr()
+        );
+    }
+
+    let stderr = EdgeHost::try_start(Launch::new(&manifest).env("EDGE_HOST_NO_WATCH", "maybe"))
+        .err()
+        .expect("a bad switch value must stop startup");
+    assert!(stderr.contains("EDGE_HOST_NO_WATCH=\"maybe\""), "{stderr}");
+    assert!(stderr.contains("yes/no"), "{stderr}");
 }

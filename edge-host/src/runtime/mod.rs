@@ -3,5 +3,6 @@
 
 pub mod cache;
 pub mod engine;
+pub mod instance;
 pub mod loader;
 pub mod swap;

@@ -6,16 +6,16 @@ use std::time::Instant;
 
 use http::{Request, Response, StatusCode, header};
 use hyper::body::Incoming;
-use wasmtime::Store;
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
 use super::access_log::{AccessEntry, AccessLog};
 use super::body::{Body, CappedBody, full};
 use super::spin_headers::{self, RequestInfo};
-use crate::host::{HostState, Shared};
+use crate::host::Shared;
 use crate::metrics::Metrics;
-use crate::runtime::engine::{Limits, ticks};
+use crate::runtime::engine::Limits;
+use crate::runtime::instance::new_store;
 use crate::runtime::loader::{LoadedComponent, ServedApp};
 use crate::runtime::swap::Served;
 
@@ -191,14 +191,7 @@ impl Handler {
         req: Request<CappedBody>,
     ) -> Response<Body> {
         let pre = component.pre.clone();
-        let state = HostState::new(
-            component.policy.clone(),
-            self.shared.clone(),
-            self.limits.memory_limit,
-        );
-        let mut store = Store::new(pre.engine(), state);
-        store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(ticks(self.limits.request_timeout));
+        let mut store = new_store(component, &self.shared, &self.limits);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let prepared = store
             .data_mut()
