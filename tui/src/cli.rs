@@ -31,6 +31,13 @@ pub struct Cli {
         default_value = "stack"
     )]
     pub project_prefix: String,
+    /// Hot reload also applies to the prod profile (off by default: prod changes are only
+    /// reported).
+    #[arg(long, global = true)]
+    pub allow_prod: bool,
+    /// The dashboard does not watch the project's files (no hot reload).
+    #[arg(long, global = true)]
+    pub no_watch: bool,
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -74,9 +81,5 @@ pub enum Sub {
     Doctor,
     /// Watch the project and reload exactly what changed (app, proxy config, stack files),
     /// printing each reload's steps with their durations.
-    Watch {
-        /// Also apply reloads to the prod profile (off by default).
-        #[arg(long)]
-        allow_prod: bool,
-    },
+    Watch,
 }

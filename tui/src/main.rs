@@ -10,10 +10,14 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let layout = commands::layout(cli.root.clone(), &cli.project_prefix);
     let profile = cli.profile.as_str();
+    let reload = commands::HotReload {
+        enabled: !cli.no_watch,
+        allow_prod: cli.allow_prod,
+    };
     let result = match cli.command {
-        None => commands::dashboard(&layout, profile).await,
+        None => commands::dashboard(&layout, profile, reload).await,
         Some(Sub::Up { detach }) => match commands::up(&layout, profile, detach).await {
-            Ok(()) if !detach => commands::dashboard(&layout, profile).await,
+            Ok(()) if !detach => commands::dashboard(&layout, profile, reload).await,
             other => other,
         },
         Some(Sub::Down { volumes }) => commands::down(&layout, profile, volumes).await,
@@ -36,7 +40,7 @@ async fn main() -> ExitCode {
         }
         Some(Sub::Profiles) => commands::profiles(&layout, profile).await,
         Some(Sub::Doctor) => commands::doctor(&layout, profile).await,
-        Some(Sub::Watch { allow_prod }) => commands::watch(&layout, profile, allow_prod).await,
+        Some(Sub::Watch) => commands::watch(&layout, profile, cli.allow_prod).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

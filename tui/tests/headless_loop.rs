@@ -29,6 +29,7 @@ async fn loop_draws_updates_and_quits_on_q() {
         layout: Layout::new("/nonexistent", "stack"),
         worker: worker_tx,
         actions: actions_tx,
+        reload_profile: None,
     };
 
     let driver = tokio::spawn(async move {

@@ -3,6 +3,7 @@
 use crate::compose::ComposeModel;
 use crate::config::keymap::Command;
 use crate::docker::{DockerUpdate, WorkerCommand};
+use crate::reload::SessionEvent;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ pub enum Action {
         profile: String,
         result: Result<ComposeModel, String>,
     },
+    /// The hot-reload loop reported something (watching, a reload's steps and result).
+    Reload(SessionEvent),
     /// A runtime task finished (compose operation, exec, save).
     TaskDone {
         label: String,
@@ -60,6 +63,10 @@ pub enum Effect {
     Exec {
         container: String,
         label: String,
+    },
+    /// Hot reload now applies to this profile.
+    ReloadProfile {
+        profile: String,
     },
     SaveLogs {
         path: PathBuf,

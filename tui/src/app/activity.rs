@@ -6,11 +6,13 @@ use std::time::Duration;
 
 pub const ACTIVITY_CAPACITY: usize = 500;
 
-/// What produced an entry. Hot-reload steps will add their own variant here.
+/// What produced an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActivityKind {
     Docker,
     Action,
+    /// A hot-reload trigger, step or result.
+    Reload,
     Error,
 }
 

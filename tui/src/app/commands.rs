@@ -278,6 +278,9 @@ pub fn switch_profile(state: &mut State, name: &str, effects: &mut Vec<Effect>) 
     effects.push(Effect::Worker(WorkerCommand::Watch {
         project: entry.project,
     }));
+    effects.push(Effect::ReloadProfile {
+        profile: entry.name.clone(),
+    });
     effects.push(Effect::LoadModel {
         profile: entry.name,
     });

@@ -5,6 +5,7 @@ pub mod activity;
 mod commands;
 mod input;
 pub mod profiles;
+pub mod reload;
 pub mod services;
 mod state;
 pub mod topology;

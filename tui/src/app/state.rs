@@ -3,6 +3,7 @@
 use super::action::Effect;
 use super::activity::Activity;
 use super::profiles::ProfileEntry;
+use super::reload::ReloadView;
 use crate::compose::ComposeModel;
 use crate::config::Config;
 use crate::config::keymap::{Context, Keymap};
@@ -155,6 +156,7 @@ pub struct State {
     pub logs: LogStore,
     pub log_view: LogView,
     pub activity: Activity,
+    pub reload: ReloadView,
     pub panel: Panel,
     pub selected: usize,
     pub sort: SortKey,
@@ -204,6 +206,7 @@ impl State {
             logs: LogStore::new(config.log_buffer_lines),
             log_view: LogView::default(),
             activity: Activity::default(),
+            reload: ReloadView::default(),
             panel: Panel::Services,
             selected: 0,
             sort: SortKey::Name,

@@ -20,9 +20,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Tick { now } => {
             state.now = now;
-            // Uptime is only drawn on the services panel; elsewhere a tick changes nothing.
-            state.dirty |= state.panel == Panel::Services;
+            // Uptime is only drawn on the services panel and a reload's seconds in the header;
+            // otherwise a tick changes nothing.
+            state.dirty |= state.panel == Panel::Services || state.reload.running.is_some();
         }
+        Action::Reload(event) => super::reload::handle(state, event),
         Action::Docker(update) => docker(state, update, &mut effects),
         Action::Model { profile, result } => {
             match result {

@@ -4,16 +4,25 @@ use crate::app::profiles::ProfileEntry;
 use crate::app::{Action, Effect, State};
 use crate::compose::Layout;
 use crate::config::{Config, no_color_requested};
-use crate::docker::{WorkerCommand, spawn_worker};
+use crate::docker::{WorkerCommand, connect, spawn_worker};
+use crate::reload::watch_session;
 use crate::runtime::{self, Context, CrosstermHost, TerminalInput};
 use crate::{paths, telemetry};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 /// Bounded queues between the worker/tasks and the loop.
 const UPDATE_QUEUE: usize = 256;
 const ACTION_QUEUE: usize = 64;
 
-pub async fn dashboard(layout: &Layout, profile: &str) -> anyhow::Result<()> {
+/// Whether the dashboard runs the hot-reload loop, and whether it may apply changes to prod.
+#[derive(Debug, Clone, Copy)]
+pub struct HotReload {
+    pub enabled: bool,
+    pub allow_prod: bool,
+}
+
+pub async fn dashboard(layout: &Layout, profile: &str, reload: HotReload) -> anyhow::Result<()> {
     // Validate before taking over the terminal, so the error is readable.
     let current = layout.profile(profile)?;
     let file_log = telemetry::init(&paths::state_dir());
@@ -37,10 +46,18 @@ pub async fn dashboard(layout: &Layout, profile: &str) -> anyhow::Result<()> {
     let (updates_tx, updates) = mpsc::channel(UPDATE_QUEUE);
     let (actions_tx, actions) = mpsc::channel::<Action>(ACTION_QUEUE);
     let worker = spawn_worker(updates_tx);
+    let (reload_profile, reload_task) = if reload.enabled {
+        let (selected, receiver) = watch::channel(current.name.clone());
+        let task = spawn_reload(layout, receiver, reload.allow_prod, actions_tx.clone());
+        (Some(selected), Some(task))
+    } else {
+        (None, None)
+    };
     let context = Context {
         layout: layout.clone(),
         worker: worker.commands.clone(),
         actions: actions_tx,
+        reload_profile,
     };
     let mut startup = vec![
         Effect::Worker(WorkerCommand::Watch {
@@ -78,6 +95,42 @@ pub async fn dashboard(layout: &Layout, profile: &str) -> anyhow::Result<()> {
     host.stop();
     drop(context);
     worker.task.abort();
+    if let Some(task) = reload_task {
+        task.abort();
+    }
     tracing::info!("dashboard stopped");
     result
+}
+
+/// Runs the hot-reload loop in the background; its events reach `update` as actions. The loop's
+/// events are few (a handful per reload), so an unbounded hop keeps a slow UI from stalling it.
+fn spawn_reload(
+    layout: &Layout,
+    profile: watch::Receiver<String>,
+    allow_prod: bool,
+    actions: mpsc::Sender<Action>,
+) -> JoinHandle<()> {
+    let layout = layout.clone();
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if actions.send(Action::Reload(event)).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let report = |event| {
+            let _ = events_tx.send(event);
+        };
+        let outcome = match connect().await {
+            Ok(docker) => watch_session(layout, docker, profile, allow_prod, report)
+                .await
+                .map_err(|err| err.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        if let Err(message) = outcome {
+            tracing::warn!(%message, "hot reload stopped");
+        }
+    })
 }

@@ -9,7 +9,7 @@ mod profiles;
 mod status;
 mod watch;
 
-pub use dashboard::dashboard;
+pub use dashboard::{HotReload, dashboard};
 pub use doctor::doctor;
 pub use lifecycle::{down, prepare, up};
 pub use logs::{logs, parse_since};

@@ -139,6 +139,30 @@ impl Compose {
         self.run(&args, output).await.map(drop)
     }
 
+    /// Builds the images of `service` (the app's image from what compose/prepare staged).
+    pub async fn build(&self, service: &str) -> Result<(), ComposeError> {
+        self.run(&["build", service], Output::Captured)
+            .await
+            .map(drop)
+    }
+
+    /// Adds replicas of `service` up to `replicas` from its current image, leaving the existing
+    /// containers as they are (even when their image is older): one step of a rolling replace.
+    pub async fn add_replicas(&self, service: &str, replicas: usize) -> Result<(), ComposeError> {
+        let scale = format!("{service}={replicas}");
+        let args = [
+            "up",
+            "--detach",
+            "--no-deps",
+            "--no-recreate",
+            "--no-build",
+            "--scale",
+            &scale,
+            service,
+        ];
+        self.run(&args, Output::Captured).await.map(drop)
+    }
+
     pub async fn recreate(&self, service: &str) -> Result<(), ComposeError> {
         let args = ["up", "--detach", "--force-recreate", "--no-deps", service];
         self.run(&args, Output::Captured).await.map(drop)

@@ -2,13 +2,15 @@
 //!
 //! `classify` maps a changed path to the part of the stack it belongs to, `watcher` turns debounced
 //! filesystem events into one [`Trigger`] per part, `guard` pauses paths that keep re-triggering,
-//! `plan` picks the steps for a kind of change and profile, `steps` carries them out and `runner`
-//! ties it together, reporting a timeline of [`ReloadEvent`]s.
+//! `plan` picks the steps for a kind of change and profile, `steps` carries them out, `runner`
+//! ties it together, reporting a timeline of [`ReloadEvent`]s, and `session` is the loop that
+//! `stack-tui watch` and the dashboard both run.
 
 mod classify;
 mod guard;
 mod plan;
 mod runner;
+mod session;
 mod steps;
 mod watcher;
 
@@ -16,5 +18,6 @@ pub use classify::{ChangeKind, ProjectLayout};
 pub use guard::{Admission, LoopGuard};
 pub use plan::{NoPlan, Step, plan_for};
 pub use runner::{ReloadEvent, Reloader, describe};
+pub use session::{SessionEvent, watch_session};
 pub use steps::{StepContext, StepFailed};
 pub use watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, Trigger, WatchError, WatchEvent};

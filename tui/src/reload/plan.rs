@@ -10,6 +10,12 @@ pub enum Step {
     /// Atomically replace `edge-app/dist/edge_app.wasm`; edge-host in the local profile watches
     /// that folder (bind-mounted) and swaps the component in without dropping a request.
     InstallComponent,
+    /// `compose/prepare`: stage edge-host, the component and the manifest for the app image.
+    StageApp,
+    /// `docker compose build app`.
+    BuildAppImage,
+    /// Replace the app's replicas one at a time, each new one healthy before an old one goes.
+    RollReplicas,
     /// `nginx -t` inside the running nginx container.
     TestProxyConfig,
     /// `nginx -s reload` (a config nginx cannot apply is rolled back by nginx itself).
@@ -25,6 +31,9 @@ impl Step {
         match self {
             Step::BuildComponent => "build component (wasm32-wasip2)",
             Step::InstallComponent => "install component for hot swap",
+            Step::StageApp => "stage app (compose/prepare)",
+            Step::BuildAppImage => "docker compose build app",
+            Step::RollReplicas => "rolling replace of app replicas",
             Step::TestProxyConfig => "nginx -t",
             Step::ReloadProxy => "nginx -s reload",
             Step::ValidateCompose => "docker compose config",
@@ -40,11 +49,6 @@ pub enum NoPlan {
         "hot reload is off for the prod profile; start the watcher with --allow-prod to reload prod"
     )]
     ProdNotAllowed,
-    #[error(
-        "app changes in the {profile} profile need a rolling image replace, which hot reload does \
-         not do yet; run `stack-tui up --profile {profile}` to rebuild"
-    )]
-    AppImageReplace { profile: String },
 }
 
 /// The steps for `kind` in `profile`; `allow_prod` is the user's explicit opt-in for prod.
@@ -54,11 +58,12 @@ pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec
     }
     Ok(match kind {
         ChangeKind::App if profile == "local" => vec![Step::BuildComponent, Step::InstallComponent],
-        ChangeKind::App => {
-            return Err(NoPlan::AppImageReplace {
-                profile: profile.to_string(),
-            });
-        }
+        ChangeKind::App => vec![
+            Step::BuildComponent,
+            Step::StageApp,
+            Step::BuildAppImage,
+            Step::RollReplicas,
+        ],
         ChangeKind::Proxy => vec![Step::TestProxyConfig, Step::ReloadProxy],
         ChangeKind::Stack => vec![Step::ValidateCompose, Step::ApplyCompose],
     })
@@ -69,6 +74,12 @@ mod tests {
     use super::*;
 
     type Case = (ChangeKind, &'static str, bool, Result<Vec<Step>, NoPlan>);
+    const ROLLING: [Step; 4] = [
+        Step::BuildComponent,
+        Step::StageApp,
+        Step::BuildAppImage,
+        Step::RollReplicas,
+    ];
 
     #[test]
     fn plans_by_kind_and_profile() {
@@ -106,14 +117,9 @@ mod tests {
                 true,
                 Ok(vec![Step::TestProxyConfig, Step::ReloadProxy]),
             ),
-            (
-                App,
-                "dev",
-                false,
-                Err(NoPlan::AppImageReplace {
-                    profile: "dev".into(),
-                }),
-            ),
+            (App, "dev", false, Ok(ROLLING.to_vec())),
+            (App, "prod", false, Err(NoPlan::ProdNotAllowed)),
+            (App, "prod", true, Ok(ROLLING.to_vec())),
         ];
         for (kind, profile, allow_prod, expected) in cases {
             assert_eq!(

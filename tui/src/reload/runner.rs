@@ -12,12 +12,15 @@ use std::time::{Duration, Instant};
 /// One line of the reload timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReloadEvent {
+    /// A reload begins; `paths` are relative to the project root.
     Started {
         kind: ChangeKind,
         paths: Vec<PathBuf>,
     },
     /// The change leads to no reload (prod not allowed, a paused path, …), and why.
     Skipped { kind: ChangeKind, reason: String },
+    /// A step begins (the dashboard shows it as progress).
+    StepStarted { step: Step },
     StepDone {
         step: Step,
         duration: Duration,
@@ -52,6 +55,11 @@ impl Reloader {
         &mut self.guard
     }
 
+    /// Keeps another reloader's loop-guard history (paths it paused stay paused).
+    pub fn inherit_guard(&mut self, previous: Reloader) {
+        self.guard = previous.guard;
+    }
+
     /// Handles one trigger, calling `report` for every timeline event as it happens. Steps stop at
     /// the first failure, so what is running keeps serving the last good version.
     pub async fn handle(&mut self, trigger: Trigger, mut report: impl FnMut(ReloadEvent)) {
@@ -71,10 +79,19 @@ impl Reloader {
                 return;
             }
         };
+        let paths = paths
+            .iter()
+            .map(|path| {
+                path.strip_prefix(&self.context.root)
+                    .unwrap_or(path)
+                    .to_path_buf()
+            })
+            .collect();
         report(ReloadEvent::Started { kind, paths });
         let started = Instant::now();
         let mut ok = true;
         for step in steps {
+            report(ReloadEvent::StepStarted { step });
             let step_started = Instant::now();
             let result = self
                 .context
@@ -99,21 +116,15 @@ impl Reloader {
     }
 }
 
-/// The event as one line of text for `stack-tui watch` and the log file.
-pub fn describe(event: &ReloadEvent, root: &std::path::Path) -> String {
+/// The event as text for `stack-tui watch`, the dashboard's activity and the log file; a failed
+/// step carries the tool's message on the following lines.
+pub fn describe(event: &ReloadEvent) -> String {
     match event {
         ReloadEvent::Started { kind, paths } => {
-            let files: Vec<String> = paths
-                .iter()
-                .map(|path| {
-                    path.strip_prefix(root)
-                        .unwrap_or(path)
-                        .display()
-                        .to_string()
-                })
-                .collect();
+            let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             format!("{} reload: {} changed", kind.label(), files.join(", "))
         }
+        ReloadEvent::StepStarted { step } => format!("  … {}", step.label()),
         ReloadEvent::Skipped { kind, reason } => {
             format!("{} change not reloaded: {reason}", kind.label())
         }
@@ -155,17 +166,15 @@ fn indent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn timeline_lines_name_files_steps_durations_and_outcome() {
-        let root = Path::new("/p");
         let started = ReloadEvent::Started {
             kind: ChangeKind::Proxy,
-            paths: vec![PathBuf::from("/p/proxy-config/nginx.conf")],
+            paths: vec![PathBuf::from("proxy-config/nginx.conf")],
         };
         assert_eq!(
-            describe(&started, root),
+            describe(&started),
             "proxy reload: proxy-config/nginx.conf changed"
         );
         let failed = ReloadEvent::StepDone {
@@ -174,7 +183,7 @@ mod tests {
             result: Err("unknown directive \"bogus\"".into()),
         };
         assert_eq!(
-            describe(&failed, root),
+            describe(&failed),
             "  ✗ nginx -t (42 ms) — failed:\n      unknown directive \"bogus\""
         );
         let finished = ReloadEvent::Finished {
@@ -182,6 +191,6 @@ mod tests {
             ok: false,
             total: Duration::from_millis(50),
         };
-        assert!(describe(&finished, root).contains("keeps serving"));
+        assert!(describe(&finished).contains("keeps serving"));
     }
 }

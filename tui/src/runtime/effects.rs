@@ -6,15 +6,17 @@ use crate::app::{Action, ComposeOp, Effect, State, update};
 use crate::compose::{Compose, Layout, Output};
 use crate::docker::WorkerCommand;
 use std::time::Instant;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// What effects need: where the project is, and the channels back into the loop.
 #[derive(Clone)]
 pub struct Context {
     pub layout: Layout,
     pub worker: mpsc::Sender<WorkerCommand>,
-    /// Results of background tasks; also the seam for other producers (a file watcher).
+    /// Results of background tasks; also the seam for other producers (the hot-reload loop).
     pub actions: mpsc::Sender<Action>,
+    /// Selects the profile hot reload applies to; `None` when the dashboard does not watch.
+    pub reload_profile: Option<watch::Sender<String>>,
 }
 
 impl Context {
@@ -40,6 +42,11 @@ impl Context {
                         label,
                     } => self.compose(profile, op, service, label),
                     Effect::SaveLogs { path, lines } => self.save(path, lines),
+                    Effect::ReloadProfile { profile } => {
+                        if let Some(selected) = &self.reload_profile {
+                            selected.send_replace(profile);
+                        }
+                    }
                     Effect::Exec { container, label } => {
                         let action = exec(host, input, &container, &label).await;
                         queue.extend(update(state, action));

@@ -15,7 +15,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         Connection::Connected { api_version } => Span::raw(format!("docker API {api_version}")),
         Connection::Lost { .. } => Span::styled("docker: unreachable", style::error(theme)),
     };
-    let line = Line::from(vec![
+    let mut line = Line::from(vec![
         Span::styled(" stack-tui ", style::accent(theme)),
         Span::raw("│ profile "),
         Span::styled(state.profile.clone(), style::accent(theme)),
@@ -24,6 +24,15 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         docker,
         Span::raw(format!(" │ {} containers", state.containers.len())),
     ]);
+    if let Some(running) = &state.reload.running {
+        line.push_span(Span::raw(" │ "));
+        line.push_span(Span::styled(
+            format!("⟳ {}", running.progress(state.now)),
+            style::accent(theme),
+        ));
+    } else if state.reload.watching.is_some() {
+        line.push_span(Span::styled(" │ watching", style::muted(theme)));
+    }
     frame.render_widget(Paragraph::new(line), area);
 }
 

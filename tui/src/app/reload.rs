@@ -1,0 +1,102 @@
+//! Hot reload as the dashboard sees it: the watch state, the reload in progress (the header shows
+//! its current step) and the timeline entries in Activity.
+
+use super::activity::ActivityKind;
+use super::state::State;
+use super::update::log;
+use crate::reload::{ChangeKind, ReloadEvent, SessionEvent, Step, describe};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadView {
+    /// The watched folders, once watching has started; `None` while off.
+    pub watching: Option<Vec<String>>,
+    pub running: Option<RunningReload>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningReload {
+    pub kind: ChangeKind,
+    pub step: Option<Step>,
+    pub since: DateTime<Utc>,
+}
+
+impl RunningReload {
+    /// "app reload: build component (wasm32-wasip2) 12s".
+    pub fn progress(&self, now: DateTime<Utc>) -> String {
+        let seconds = (now - self.since).num_seconds().max(0);
+        let step = self.step.map_or("starting", Step::label);
+        format!("{} reload: {step} {seconds}s", self.kind.label())
+    }
+}
+
+pub fn handle(state: &mut State, event: SessionEvent) {
+    state.dirty = true;
+    match event {
+        SessionEvent::Watching { folders, profile } => {
+            let text = format!("watching {} for {profile}", folders.join(", "));
+            log(state, ActivityKind::Reload, text, None);
+            state.reload.watching = Some(folders);
+        }
+        SessionEvent::WatchFailed(message) => {
+            let text = format!("file watching failed: {message}");
+            state.message = Some(text.clone());
+            log(state, ActivityKind::Error, text, None);
+        }
+        SessionEvent::ProfileUnusable(message) => {
+            log(
+                state,
+                ActivityKind::Error,
+                format!("no hot reload: {message}"),
+                None,
+            );
+        }
+        SessionEvent::Reload(event) => timeline(state, event),
+    }
+}
+
+fn timeline(state: &mut State, event: ReloadEvent) {
+    let text = describe(&event);
+    match event {
+        ReloadEvent::Started { kind, .. } => {
+            state.reload.running = Some(RunningReload {
+                kind,
+                step: None,
+                since: state.now,
+            });
+            log(state, ActivityKind::Reload, text, None);
+        }
+        ReloadEvent::StepStarted { step } => {
+            if let Some(running) = state.reload.running.as_mut() {
+                running.step = Some(step);
+            }
+        }
+        ReloadEvent::StepDone {
+            duration, result, ..
+        } => {
+            let kind = match result {
+                Ok(_) => ActivityKind::Reload,
+                Err(_) => ActivityKind::Error,
+            };
+            log(state, kind, text.trim_start().to_string(), Some(duration));
+        }
+        ReloadEvent::Skipped { .. } => {
+            state.message = Some(text.clone());
+            log(state, ActivityKind::Reload, text, None);
+        }
+        ReloadEvent::Finished { ok, total, .. } => {
+            state.reload.running = None;
+            state.message = Some(if ok {
+                text.clone()
+            } else {
+                format!("{text} — details in Activity")
+            });
+            let kind = if ok {
+                ActivityKind::Reload
+            } else {
+                ActivityKind::Error
+            };
+            log(state, kind, text, Some(total));
+        }
+    }
+}

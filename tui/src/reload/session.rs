@@ -1,0 +1,101 @@
+//! The watch loop shared by `stack-tui watch` and the dashboard: file triggers in, reloads run one
+//! at a time against the profile currently selected, timeline events out.
+
+use super::ProjectLayout;
+use super::runner::{ReloadEvent, Reloader};
+use super::steps::StepContext;
+use super::watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, WatchError, WatchEvent};
+use crate::compose::{Compose, Layout};
+use bollard::Docker;
+use tokio::sync::watch;
+
+/// What the loop reports, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// Watching started: the folders watched (relative to the root) and the profile.
+    Watching {
+        folders: Vec<String>,
+        profile: String,
+    },
+    Reload(ReloadEvent),
+    /// The OS watcher failed; watching may be incomplete.
+    WatchFailed(String),
+    /// The selected profile cannot be reloaded (unknown name); changes are ignored until the
+    /// selection changes.
+    ProfileUnusable(String),
+}
+
+/// Runs until the profile sender is dropped or the watcher stops. `profile` selects which
+/// profile reloads apply to and may change at any time (the dashboard's profile switch).
+pub async fn watch_session(
+    layout: Layout,
+    docker: Docker,
+    mut profile: watch::Receiver<String>,
+    allow_prod: bool,
+    mut report: impl FnMut(SessionEvent),
+) -> Result<(), WatchError> {
+    let root = layout.root.clone();
+    let (watcher, mut events) = ProjectWatcher::start(ProjectLayout::new(&root), DEFAULT_DEBOUNCE)?;
+    let folders: Vec<String> = watcher
+        .watched()
+        .iter()
+        .map(|dir| dir.strip_prefix(&root).unwrap_or(dir).display().to_string())
+        .collect();
+    let mut current = profile.borrow_and_update().clone();
+    let mut reloader = reloader_for(&layout, &docker, &current, allow_prod, &mut report);
+    report(SessionEvent::Watching {
+        folders: folders.clone(),
+        profile: current.clone(),
+    });
+    loop {
+        tokio::select! {
+            changed = profile.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                current = profile.borrow_and_update().clone();
+                let previous = reloader.take();
+                let mut next = reloader_for(&layout, &docker, &current, allow_prod, &mut report);
+                // The loop guard's memory of noisy paths survives a profile switch.
+                if let (Some(previous), Some(next)) = (previous, next.as_mut()) {
+                    next.inherit_guard(previous);
+                }
+                reloader = next;
+                report(SessionEvent::Watching { folders: folders.clone(), profile: current.clone() });
+            }
+            event = events.recv() => match event {
+                Some(WatchEvent::Changed(trigger)) => {
+                    tracing::info!(kind = trigger.kind.label(), paths = ?trigger.paths, "reload triggered");
+                    if let Some(reloader) = reloader.as_mut() {
+                        reloader.handle(trigger, |event| report(SessionEvent::Reload(event))).await;
+                    }
+                }
+                Some(WatchEvent::Failed(message)) => report(SessionEvent::WatchFailed(message)),
+                None => return Ok(()),
+            },
+        }
+    }
+}
+
+fn reloader_for(
+    layout: &Layout,
+    docker: &Docker,
+    profile: &str,
+    allow_prod: bool,
+    report: &mut impl FnMut(SessionEvent),
+) -> Option<Reloader> {
+    match layout.profile(profile) {
+        Ok(found) => {
+            let context = StepContext {
+                root: layout.root.clone(),
+                compose: Compose::new(found),
+                docker: docker.clone(),
+            };
+            Some(Reloader::new(context, profile.to_string(), allow_prod))
+        }
+        Err(err) => {
+            report(SessionEvent::ProfileUnusable(err.to_string()));
+            None
+        }
+    }
+}
