@@ -10,7 +10,7 @@ pub enum Step {
     /// Atomically replace `edge-app/dist/edge_app.wasm`; edge-host in the local profile watches
     /// that folder (bind-mounted) and swaps the component in without dropping a request.
     InstallComponent,
-    /// `compose/prepare`: stage edge-host, the component and the manifest for the app image.
+    /// Copy the installed component and the manifest into the app image's build context.
     StageApp,
     /// `docker compose build app`.
     BuildAppImage,
@@ -31,7 +31,7 @@ impl Step {
         match self {
             Step::BuildComponent => "build component (wasm32-wasip2)",
             Step::InstallComponent => "install component for hot swap",
-            Step::StageApp => "stage app (compose/prepare)",
+            Step::StageApp => "stage component for the app image",
             Step::BuildAppImage => "docker compose build app",
             Step::RollReplicas => "rolling replace of app replicas",
             Step::TestProxyConfig => "nginx -t",
@@ -60,6 +60,7 @@ pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec
         ChangeKind::App if profile == "local" => vec![Step::BuildComponent, Step::InstallComponent],
         ChangeKind::App => vec![
             Step::BuildComponent,
+            Step::InstallComponent,
             Step::StageApp,
             Step::BuildAppImage,
             Step::RollReplicas,
@@ -74,8 +75,9 @@ mod tests {
     use super::*;
 
     type Case = (ChangeKind, &'static str, bool, Result<Vec<Step>, NoPlan>);
-    const ROLLING: [Step; 4] = [
+    const ROLLING: [Step; 5] = [
         Step::BuildComponent,
+        Step::InstallComponent,
         Step::StageApp,
         Step::BuildAppImage,
         Step::RollReplicas,

@@ -3,7 +3,8 @@
 //! it down with its volumes when the test ends, also when it fails.
 #![allow(
     dead_code,
-    reason = "each stack_*.rs test binary uses a different subset of these helpers"
+    unused_imports,
+    reason = "each test binary that includes this module uses a different subset of its helpers"
 )]
 
 pub mod checks;

@@ -49,21 +49,17 @@ impl StepContext {
         ))
     }
 
-    /// `compose/prepare` stages edge-host, the component and the manifest for the image build.
+    /// Stages the installed component and the manifest for the app image build, as
+    /// compose/prepare does; edge-host itself is not part of an app change and stays staged.
     pub(super) async fn stage_app(&self) -> Result<String, String> {
-        let script = self.root.join("compose/prepare");
-        let output = Command::new(&script)
-            .arg("--quiet")
-            .current_dir(&self.root)
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output()
-            .await
-            .map_err(|err| format!("cannot run {}: {err}", script.display()))?;
-        if output.status.success() {
-            return Ok("compose/images/app/stage updated".into());
+        let stage = self.root.join("compose/images/app/stage");
+        for (from, to) in [
+            ("edge-app/dist/edge_app.wasm", "dist/edge_app.wasm"),
+            ("edge-app/spin.toml", "spin.toml"),
+        ] {
+            replace_file(&self.root.join(from), &stage.join(to)).await?;
         }
-        Err(tail(&String::from_utf8_lossy(&output.stderr)))
+        Ok("compose/images/app/stage: dist/edge_app.wasm, spin.toml".into())
     }
 
     pub(super) async fn build_app_image(&self) -> Result<String, String> {
@@ -73,6 +69,26 @@ impl StepContext {
             .map_err(|err| err.to_string())?;
         Ok("app image built".into())
     }
+}
+
+/// Copies `from` over `to` through a temporary file and a rename, so a reader (edge-host's
+/// watcher, a docker build) never sees a half-written file. Returns the bytes copied.
+async fn replace_file(from: &Path, to: &Path) -> Result<u64, String> {
+    let io =
+        |what: &str, path: &Path, err: std::io::Error| format!("{what} {}: {err}", path.display());
+    let folder = to.parent().unwrap_or(Path::new("."));
+    let name = to.file_name().unwrap_or_default().to_string_lossy();
+    let temp = folder.join(format!(".{name}.tmp"));
+    tokio::fs::create_dir_all(folder)
+        .await
+        .map_err(|err| io("cannot create", folder, err))?;
+    let bytes = tokio::fs::copy(from, &temp)
+        .await
+        .map_err(|err| io("cannot copy", from, err))?;
+    tokio::fs::rename(&temp, to)
+        .await
+        .map_err(|err| io("cannot replace", to, err))?;
+    Ok(bytes)
 }
 
 /// Cargo's errors without its progress lines ("Compiling …"), which say nothing about the failure.

@@ -1,0 +1,113 @@
+//! Hot reload of the app in the dev profile: the component is rebuilt into the app image and the
+//! two replicas are replaced one at a time, each new one healthy before an old one goes, while a
+//! client keeps calling through nginx without a single failed request.
+
+mod reload_support;
+mod stack_support;
+
+use reload_support::{Scratch, Watch};
+use stack_support::Http;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Requests per second of the background client: below nginx's per-client limit (20 r/s).
+const CLIENT_INTERVAL: Duration = Duration::from_millis(100);
+
+struct Outcome {
+    ok: usize,
+    failures: Vec<String>,
+    /// (instance, version) pairs seen in the answers.
+    seen: BTreeSet<(String, String)>,
+}
+
+#[test]
+fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
+    let scratch = Scratch::up("dev");
+    let app_before: BTreeSet<String> = app_names(&scratch);
+    assert_eq!(app_before.len(), 2, "dev runs two app replicas");
+    let mut watch = Watch::start(&scratch, &[]);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let client = {
+        let stop = Arc::clone(&stop);
+        let url = scratch.url("/");
+        std::thread::spawn(move || {
+            let http = Http::plain(Duration::from_secs(5));
+            let mut outcome = Outcome {
+                ok: 0,
+                failures: Vec::new(),
+                seen: BTreeSet::new(),
+            };
+            while !stop.load(Ordering::Relaxed) {
+                match http.get(&url) {
+                    Ok(reply) if reply.status == 200 => {
+                        let body = reply.json();
+                        outcome.ok += 1;
+                        outcome.seen.insert((
+                            body["instance"].as_str().unwrap_or_default().to_owned(),
+                            body["version"].as_str().unwrap_or_default().to_owned(),
+                        ));
+                    }
+                    Ok(reply) => outcome.failures.push(format!("HTTP {}", reply.status)),
+                    Err(err) => outcome.failures.push(err),
+                }
+                std::thread::sleep(CLIENT_INTERVAL);
+            }
+            outcome
+        })
+    };
+
+    scratch.edit("edge-app/src/app/root.rs", |text| {
+        text.replace(
+            "version: env!(\"CARGO_PKG_VERSION\"),",
+            "version: \"rolled-out\",",
+        )
+    });
+    let lines = watch.wait_for("app reload applied", Duration::from_secs(900));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("rolling replace") && l.contains("replaced")),
+        "the rolling step lists the replaced replicas: {lines:#?}"
+    );
+    // Keep calling a little longer: the new replicas alone now serve.
+    std::thread::sleep(Duration::from_secs(3));
+    stop.store(true, Ordering::Relaxed);
+    let outcome = client.join().expect("client thread");
+
+    let app_after = app_names(&scratch);
+    assert_eq!(app_after.len(), 2, "still two replicas: {app_after:?}");
+    assert!(
+        app_after.is_disjoint(&app_before),
+        "every replica was replaced: {app_before:?} → {app_after:?}"
+    );
+    assert!(
+        outcome.failures.is_empty(),
+        "{} failed of {} requests during the rolling replace: {:?}",
+        outcome.failures.len(),
+        outcome.ok + outcome.failures.len(),
+        outcome.failures
+    );
+    let new_instances: BTreeSet<&String> = outcome
+        .seen
+        .iter()
+        .filter(|(_, version)| version == "rolled-out")
+        .map(|(instance, _)| instance)
+        .collect();
+    assert_eq!(
+        new_instances.len(),
+        2,
+        "both new replicas answered through nginx: {:?}",
+        outcome.seen
+    );
+}
+
+fn app_names(scratch: &Scratch) -> BTreeSet<String> {
+    scratch
+        .compose_ok(&["ps", "--format", "{{.Name}}", "app"])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}

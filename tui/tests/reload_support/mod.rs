@@ -1,0 +1,12 @@
+//! Shared pieces of the hot-reload tests: a scratch copy of the project brought up as its own
+//! compose project (edits never touch the real tree), and `stack-tui watch` running against it.
+#![allow(
+    dead_code,
+    reason = "each reload test binary uses a different subset of these helpers"
+)]
+
+pub mod scratch;
+pub mod watcher;
+
+pub use scratch::Scratch;
+pub use watcher::Watch;

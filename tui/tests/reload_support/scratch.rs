@@ -1,0 +1,200 @@
+//! A copy of the repository in a temporary folder, its profile up under a project name of its own
+//! on a free loopback port, with an app image tag of its own; all removed again on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::stack_support::stack::{free_port, prepare, repo_root};
+
+pub struct Scratch {
+    pub root: PathBuf,
+    pub profile: &'static str,
+    /// `--project-prefix` for stack-tui; the compose project is `<prefix>-<profile>`.
+    pub prefix: String,
+    pub http_port: u16,
+    pub app_image: String,
+}
+
+impl Scratch {
+    /// Copies the project and brings `profile` up, waiting until every service is healthy.
+    pub fn up(profile: &'static str) -> Self {
+        let scratch = Self::copy(profile);
+        scratch.start();
+        scratch
+    }
+
+    /// Copies the project (without build output and git data) and stages the already built app
+    /// artifacts; nothing runs yet, so files can be adjusted before `start`.
+    pub fn copy(profile: &'static str) -> Self {
+        prepare();
+        let pid = std::process::id();
+        let root = std::env::temp_dir().join(format!("stack-tui-reload-{profile}-{pid}"));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("create the scratch folder");
+        let scratch = Self {
+            root,
+            profile,
+            prefix: format!("stack-test-reload{pid}"),
+            http_port: free_port(),
+            app_image: format!("stack-tui/app:reload-test-{profile}-{pid}"),
+        };
+        copy_tree(&repo_root(), &scratch.root);
+        run_ok(
+            Command::new(scratch.root.join("compose/prepare"))
+                .args(["--skip-build", "--quiet"])
+                .env("CARGO_TARGET_DIR", main_target_dir())
+                .current_dir(&scratch.root),
+        );
+        scratch
+    }
+
+    /// Builds the app image under this scratch's tag and starts the profile, all healthy.
+    pub fn start(&self) {
+        self.compose_ok(&["build", "--quiet", "app"]);
+        self.compose_ok(&[
+            "up",
+            "--detach",
+            "--no-build",
+            "--wait",
+            "--wait-timeout",
+            "120",
+        ]);
+    }
+
+    pub fn project(&self) -> String {
+        format!("{}-{}", self.prefix, self.profile)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.http_port)
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// The environment that moves this stack off the default ports and image tag; the watcher
+    /// process gets the same, so its compose commands address this stack.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("STACK_BIND_ADDR", "127.0.0.1".into()),
+            ("STACK_HTTP_PORT", self.http_port.to_string()),
+            ("APP_IMAGE", self.app_image.clone()),
+        ]
+    }
+
+    pub fn compose(&self, args: &[&str]) -> std::process::Output {
+        let profile = self.profile;
+        Command::new("docker")
+            .current_dir(&self.root)
+            .arg("compose")
+            .args(["--project-name", &self.project()])
+            .args([
+                "--env-file",
+                "env/common.env",
+                "--env-file",
+                "env/images.env",
+            ])
+            .args(["--env-file", &format!("env/{profile}.env")])
+            .args(["--file", "compose/compose.yaml"])
+            .args(["--file", &format!("{profile}/compose.yaml")])
+            .envs(self.env())
+            .args(args)
+            .output()
+            .unwrap_or_else(|err| panic!("cannot run docker compose {args:?}: {err}"))
+    }
+
+    pub fn compose_ok(&self, args: &[&str]) -> String {
+        let output = self.compose(args);
+        assert!(
+            output.status.success(),
+            "docker compose {args:?} failed ({}):\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Container ids of the project's running containers, sorted.
+    pub fn container_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .compose_ok(&["ps", "--quiet"])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Rewrites a file of the scratch project in place (as an editor that truncates and writes).
+    pub fn edit(&self, relative: &str, change: impl FnOnce(String) -> String) {
+        let path = self.path(relative);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
+        std::fs::write(&path, change(text))
+            .unwrap_or_else(|err| panic!("write {}: {err}", path.display()));
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = self.compose(&["down", "--volumes", "--remove-orphans", "--timeout", "5"]);
+        let _ = Command::new("docker")
+            .args(["image", "rm", "--force", &self.app_image])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// The target directory this test binary was built into (CARGO_TARGET_TMPDIR is `<target>/tmp`).
+pub fn main_target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR has a parent")
+        .to_path_buf()
+}
+
+/// Where the scratch project's component builds go: its own target directory (kept between
+/// runs, so only the first build is slow), never the real project's build output.
+pub fn scratch_target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("reload-e2e-target")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    let pack = format!(
+        "tar -C '{}' --exclude=./target --exclude=./.git --exclude='*/target' -cf - . | tar -C '{}' -xpf -",
+        from.display(),
+        to.display()
+    );
+    run_ok(Command::new("sh").args(["-c", &pack]));
+}
+
+fn run_ok(command: &mut Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {command:?}: {err}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Polls `check` every 100 ms until it returns `Some`, for at most `within`.
+pub fn eventually<T>(within: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
