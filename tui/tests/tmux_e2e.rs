@@ -1,75 +1,49 @@
-//! The real `stack-tui` binary in a real terminal (a private tmux server, 160×48) against a
-//! throwaway compose project: services healthy, a killed container shown as exited, probe output in
-//! the health detail, logs narrowed by a regex, the topology, profile switching, and `q` restoring
-//! the terminal. Needs Docker, Compose v2, tmux and the `stack-tui/base:bookworm` image.
+//! The real `stack-tui` binary in a real terminal (a private tmux server, 160×48) against the real
+//! local stack (compose/, local/, env/ of this repository) brought up under a project name of its
+//! own on a free 127.0.0.1 port: services healthy, a killed Redis shown as exited, probe output in
+//! the health detail, the app's access lines narrowed by a regex, the topology, profile switching,
+//! and `q` restoring the terminal. Needs what .ci/setup-host installs (Docker, Compose v2, tmux,
+//! the base image); the stack images are built by compose/prepare through the stack support.
+
+mod stack_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use stack_support::stack::repo_root;
+use stack_support::{Profile, Stack};
+
 const WIDTH: &str = "160";
 const HEIGHT: &str = "48";
-const SERVICES: [&str; 4] = ["app", "postgres", "redis", "web"];
+const SERVICES: [&str; 4] = ["nginx", "app", "redis", "postgres"];
 
 fn run(command: &mut Command) -> Output {
     command.output().expect("spawn a helper program")
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create fixture copy");
-    for entry in std::fs::read_dir(from).expect("read fixture dir") {
-        let entry = entry.expect("fixture entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
-}
-
-/// A copy of `tests/fixtures/e2e` under a temp dir, with its own project prefix; taken down
-/// (containers, networks, volumes) even when the test fails.
-struct Project {
+/// Where one dashboard run keeps its launcher, private XDG dirs and how it ended.
+struct Session {
     dir: tempfile::TempDir,
+    /// `--project-prefix`: the dashboard watches `<prefix>-<profile>`.
     prefix: String,
 }
 
-impl Project {
-    fn create(tag: &str) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e2e");
-        copy_tree(&fixture, &dir.path().join("root"));
-        let prefix = format!("ste2e{}{tag}", std::process::id());
-        Self { dir, prefix }
+impl Session {
+    fn new(tag: &str) -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            prefix: format!("stte2e{}{tag}", std::process::id()),
+        }
     }
 
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("root")
+    fn project(&self, profile: &str) -> String {
+        format!("{}-{profile}", self.prefix)
     }
 
-    fn project(&self) -> String {
-        format!("{}-local", self.prefix)
-    }
-
-    fn container(&self, service: &str) -> String {
-        format!("{}-{service}-1", self.project())
-    }
-
-    fn compose(&self, args: &[&str]) -> Output {
-        let root = self.root();
-        run(Command::new("docker")
-            .args(["compose", "-p", &self.project(), "--env-file"])
-            .arg(root.join("env/common.env"))
-            .arg("-f")
-            .arg(root.join("compose/compose.yaml"))
-            .arg("-f")
-            .arg(root.join("local/compose.yaml"))
-            .args(args))
-    }
-
-    /// A shell script that runs the dashboard with private XDG dirs, then records how it ended.
-    fn launcher(&self, config: Option<&Path>) -> PathBuf {
+    /// A shell script that runs the dashboard on the repository with private XDG dirs and the
+    /// stack's port, then records how it ended.
+    fn launcher(&self, http_port: u16, config: Option<&Path>) -> PathBuf {
         let dir = self.dir.path();
         let config_line = config
             .map(|path| format!("export STACK_TUI_CONFIG='{}'\n", path.display()))
@@ -77,16 +51,17 @@ impl Project {
         let script = format!(
             "#!/bin/sh\n\
              export XDG_STATE_HOME='{dir}/state' XDG_CONFIG_HOME='{dir}/config'\n\
-             unset NO_COLOR STACK_TUI_CONFIG\n\
+             export STACK_BIND_ADDR=127.0.0.1 STACK_HTTP_PORT={http_port}\n\
+             unset NO_COLOR STACK_TUI_CONFIG STACK_TUI_PROFILE STACK_TUI_ROOT STACK_TUI_PROJECT_PREFIX\n\
              {config_line}\
              cd '{dir}'\n\
-             '{bin}' --root '{root}' --project-prefix '{prefix}'\n\
+             '{bin}' --root '{root}' --project-prefix '{prefix}' --profile local\n\
              echo $? > '{dir}/exit-code'\n\
              stty -a > '{dir}/stty'\n\
              exec sleep 600\n",
             dir = dir.display(),
             bin = env!("CARGO_BIN_EXE_stack-tui"),
-            root = self.root().display(),
+            root = repo_root().display(),
             prefix = self.prefix,
         );
         let path = dir.join("launch.sh");
@@ -97,11 +72,22 @@ impl Project {
     fn written(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.dir.path().join(name)).ok()
     }
-}
 
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = self.compose(&["down", "--volumes", "--remove-orphans", "--timeout", "1"]);
+    /// Waits for the dashboard to exit after `q` and checks it exited with status 0.
+    fn wait_exit(&self, tmux: &Tmux) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.written("stty").is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "dashboard did not exit:\n{}",
+                tmux.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            self.written("exit-code").as_deref().map(str::trim),
+            Some("0")
+        );
     }
 }
 
@@ -210,94 +196,120 @@ fn log_lines(screen: &str) -> Vec<String> {
         .collect()
 }
 
+/// The access lines' request paths, `/api/items/<n>`, among the given panel lines.
+fn item_numbers(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|line| line.split("\"path\":\"/api/items/").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
-fn dashboard_in_a_real_terminal_follows_the_engine() {
-    let project = Project::create("main");
-    let up = project.compose(&["up", "-d", "--wait", "--wait-timeout", "60"]);
-    assert!(
-        up.status.success(),
-        "compose up: {}",
-        String::from_utf8_lossy(&up.stderr)
-    );
-    let port = run(Command::new("docker").args(["port", &project.container("web"), "8080"]));
-    let published = String::from_utf8_lossy(&port.stdout)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
-    assert!(
-        published.starts_with("127.0.0.1:"),
-        "web publishes on 127.0.0.1: {published:?}"
+fn dashboard_in_a_real_terminal_follows_the_local_stack() {
+    let session = Session::new("main");
+    let (stack, took) = Stack::start_named(Profile::Local, session.project("local"));
+    eprintln!(
+        "{}: all healthy {took:?} after up, nginx on 127.0.0.1:{}",
+        stack.project, stack.http_port
     );
 
-    let tmux = Tmux::start("main", &project.launcher(None));
-    let long = Duration::from_secs(20);
+    let tmux = Tmux::start("main", &session.launcher(stack.http_port, None));
+    let long = Duration::from_secs(30);
     tmux.wait_for("four healthy services", long, all_healthy);
 
-    // A killed container is drawn as exited. The issue's target is 1 s; the bound here is generous
-    // for a loaded CI box, and the measured latency is printed (tui/bench/dashboard measures it).
+    // A killed container is drawn as exited. The issue's bound is 1 s; the measured latency is
+    // printed, and the gate is generous (5 s) so a loaded CI box doesn't fail it by scheduling
+    // (tui/bench/dashboard measures the latency properly). redis restarts unless stopped, and the
+    // engine counts a kill as stopped, so it stays down.
+    let redis = format!("{}-redis-1", stack.project);
     let killed = Instant::now();
-    let kill = run(Command::new("docker").args(["kill", &project.container("redis")]));
+    let kill = run(Command::new("docker").args(["kill", &redis]));
     assert!(kill.status.success(), "docker kill: {kill:?}");
     tmux.wait_for("redis shown exited", Duration::from_secs(5), |screen| {
         row(screen, "redis").is_some_and(|r| r.contains("exited"))
     });
-    eprintln!("docker kill → drawn as exited: {:?}", killed.elapsed());
+    let latency = killed.elapsed();
+    eprintln!("docker kill → drawn as exited: {latency:?} (issue target ≤ 1 s)");
+    assert!(
+        latency <= Duration::from_secs(5),
+        "kill drawn after {latency:?}"
+    );
     let screen = tmux.screen();
-    assert!(row(&screen, "postgres").is_some_and(|r| r.contains(" healthy ")));
+    assert!(
+        row(&screen, "postgres").is_some_and(|r| r.contains(" healthy ")),
+        "{screen}"
+    );
 
-    // Health detail: filter the services to postgres, drill in, see the probe's own output.
+    // Health detail: filter the services to postgres, drill in, see pg_isready's own output.
     tmux.keys(&["/"]);
     tmux.text("postgres");
     tmux.keys(&["Enter", "Enter"]);
     tmux.wait_for("postgres probe output", long, |screen| {
-        screen.contains("Health · postgres") && screen.contains("accepting-connections")
+        screen.contains("Health · postgres") && screen.contains("accepting connections")
     });
 
-    // Logs: the web service's access lines, then a regex keeps only some of them.
+    // Logs: requests through nginx put the app's JSON access lines in the multiplexed view...
+    let http = stack.client(Duration::from_secs(10));
+    for n in 1..=15 {
+        let reply = http
+            .get(&stack.http_url(&format!("/api/items/{n}")))
+            .unwrap_or_else(|err| panic!("request {n} through nginx: {err}"));
+        assert!(reply.status < 500 || reply.status == 503, "{reply:?}");
+    }
     tmux.keys(&["3"]);
-    let screen = tmux.wait_for("access lines", long, |screen| {
-        screen.contains("GET /items/") && screen.contains("GET /health 204")
+    let screen = tmux.wait_for("the app's access lines", long, |screen| {
+        let numbers = item_numbers(&log_lines(screen));
+        numbers.iter().any(|n| n == "15") && screen.contains("\"path\":\"/health\"")
     });
-    let before = log_lines(&screen).len();
+    let before = log_lines(&screen);
+    // ...and a regex keeps only the requests whose number ends in 5.
     tmux.keys(&["/"]);
-    tmux.text(r"items/[0-9]*5 ");
+    tmux.text(r#""path":"/api/items/[0-9]*5""#);
     tmux.keys(&["Enter"]);
     let filtered = tmux.wait_for("filtered logs", long, |screen| {
-        screen.contains("/items/[0-9]*5 /") && screen.contains("GET /items/5 200")
+        screen.contains(r#"/"path":"/api/items/[0-9]*5"/"#)
+            && !screen.contains("\"path\":\"/health\"")
     });
     let body: Vec<String> = log_lines(&filtered)
         .into_iter()
-        .filter(|line| line.contains("GET /"))
+        .filter(|line| line.contains("\"path\""))
         .collect();
-    assert!(!body.is_empty(), "{filtered}");
-    assert!(
-        request_numbers_end_in_5(&body),
+    let mut numbers = item_numbers(&body);
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        ["15", "5"],
         "only matching lines remain:\n{filtered}"
     );
-    assert!(!filtered.contains("GET /health"), "{filtered}");
     assert!(
-        body.len() < before,
+        body.iter().all(|line| line.starts_with("app ")),
+        "the source column names the service:\n{filtered}"
+    );
+    assert!(
+        body.len() < before.len(),
         "the filter narrowed the view:\n{filtered}"
     );
 
-    // Topology: the internal backend network, the public one, web's published port.
+    // Topology: the internal backend network, the public frontend one, nginx's published port.
     tmux.keys(&["4"]);
-    let expected_port = format!("web {published}->8080");
-    tmux.wait_for("topology", long, |screen| {
+    let expected_port = format!("nginx 127.0.0.1:{}->8080", stack.http_port);
+    let topology = tmux.wait_for("topology", long, |screen| {
         screen.contains("backend [internal]")
             && screen.contains("frontend [public]")
             && screen.contains(&expected_port)
     });
+    assert!(!topology.contains("isolation issue"), "{topology}");
 
-    // Switching to a profile that is down empties the view.
+    // Switching to a profile that is down (nothing runs under this prefix) empties the view.
     tmux.keys(&[":"]);
     tmux.text("profile dev");
     tmux.keys(&["Enter", "1"]);
     tmux.wait_for("dev profile", long, |screen| {
-        screen.contains(&format!("profile dev ({}-dev)", project.prefix))
+        screen.contains(&format!("profile dev ({})", session.project("dev")))
             && screen.contains("0 containers")
-            && row(screen, "web").is_none()
+            && row(screen, "nginx").is_none()
     });
 
     // `q` quits with status 0 and leaves the terminal as it found it.
@@ -307,65 +319,32 @@ fn dashboard_in_a_real_terminal_follows_the_engine() {
         "the UI uses the alternate screen"
     );
     tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while project.written("stty").is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "dashboard did not exit:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(
-        project.written("exit-code").as_deref().map(str::trim),
-        Some("0")
-    );
+    session.wait_exit(&tmux);
     assert_eq!(tmux.pane_flag("alternate_on"), "0", "alternate screen left");
     assert_eq!(tmux.pane_flag("cursor_flag"), "1", "cursor shown again");
     assert_eq!(tmux.pane_flag("mouse_any_flag"), "0", "mouse reporting off");
-    let stty = project.written("stty").unwrap_or_default();
+    let stty = session.written("stty").unwrap_or_default();
     let words: Vec<&str> = stty.split_whitespace().collect();
     assert!(
         words.contains(&"icanon") && words.contains(&"echo"),
         "cooked mode back: {stty}"
     );
-}
-
-/// Every access line matches `items/[0-9]*5 `: its request number ends in 5.
-fn request_numbers_end_in_5(lines: &[String]) -> bool {
-    lines.iter().all(|line| {
-        line.split("GET /items/")
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .is_some_and(|number| {
-                number.ends_with('5') && number.bytes().all(|b| b.is_ascii_digit())
-            })
-    })
+    drop(tmux);
+    drop(stack);
 }
 
 #[test]
 fn a_broken_config_is_reported_in_the_footer_and_the_dashboard_still_runs() {
-    // The project is never brought up: the dashboard opens on an empty profile.
-    let project = Project::create("config");
+    // Nothing runs under this prefix: the dashboard opens on the empty local profile.
+    let session = Session::new("config");
     let broken =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/bad_colour.toml");
-    let tmux = Tmux::start("config", &project.launcher(Some(&broken)));
+    let port = stack_support::stack::free_port();
+    let tmux = Tmux::start("config", &session.launcher(port, Some(&broken)));
     tmux.wait_for("the config warning", Duration::from_secs(20), |screen| {
         screen.contains("ignored, using defaults") && screen.contains("blood-orange")
     });
     // Defaults are in force: `q` (not overridden) quits.
     tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while project.written("stty").is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "dashboard did not exit:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(
-        project.written("exit-code").as_deref().map(str::trim),
-        Some("0")
-    );
+    session.wait_exit(&tmux);
 }

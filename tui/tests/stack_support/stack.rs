@@ -132,6 +132,18 @@ impl Stack {
     /// Prepares, builds the images (not timed), starts the profile and waits until every
     /// container is healthy. Returns the stack and how long `up` took to reach all healthy.
     pub fn start(profile: Profile) -> (Self, Duration) {
+        let project = format!(
+            "{TEST_PROJECT_PREFIX}{}-{}",
+            profile.name(),
+            std::process::id()
+        );
+        Self::start_named(profile, project)
+    }
+
+    /// Like `start`, under a project name the caller chose (e.g. `<prefix>-<profile>` for
+    /// stack-tui's `--project-prefix`). Names outside `TEST_PROJECT_PREFIX` are never taken for
+    /// another test's leftovers.
+    pub fn start_named(profile: Profile, project: String) -> (Self, Duration) {
         prepare();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -146,11 +158,7 @@ impl Stack {
             .expect("the Docker engine answers (DOCKER_HOST / /var/run/docker.sock)");
         let stack = Self {
             profile,
-            project: format!(
-                "{TEST_PROJECT_PREFIX}{}-{}",
-                profile.name(),
-                std::process::id()
-            ),
+            project,
             http_port: free_port(),
             https_port: profile.tls().then(free_port),
             docker,
