@@ -72,8 +72,13 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
             .any(|l| l.contains("rolling replace") && l.contains("replaced")),
         "the rolling step lists the replaced replicas: {lines:#?}"
     );
-    // Keep calling a little longer: the new replicas alone now serve.
-    std::thread::sleep(Duration::from_secs(3));
+    // Keep calling a little longer: the new replicas alone now serve. The reload's own writes
+    // (component, image build context) must not trigger another one.
+    let after = watch.lines_during(Duration::from_secs(3));
+    assert!(
+        !after.iter().any(|line| line.contains("reload:")),
+        "the reload triggered another: {after:#?}"
+    );
     stop.store(true, Ordering::Relaxed);
     let outcome = client.join().expect("client thread");
 
@@ -104,10 +109,22 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
     );
 }
 
+/// Names of the project's running app containers, from the engine's compose labels.
 fn app_names(scratch: &Scratch) -> BTreeSet<String> {
-    scratch
-        .compose_ok(&["ps", "--format", "{{.Name}}", "app"])
+    let output = std::process::Command::new("docker")
+        .args(["ps", "--format", "{{.Names}} {{.Status}}"])
+        .args([
+            "--filter",
+            &format!("label=com.docker.compose.project={}", scratch.project()),
+        ])
+        .args(["--filter", "label=com.docker.compose.service=app"])
+        .output()
+        .expect("run docker ps");
+    let listing = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("app containers:\n{listing}");
+    listing
         .lines()
+        .filter_map(|line| line.split_whitespace().next())
         .map(str::to_owned)
         .collect()
 }

@@ -45,7 +45,11 @@ const GENERATED_DIRS: [&str; 4] = ["target", ".git", "node_modules", "dist"];
 
 /// Generated folders that belong to one part only (secrets and certificates are written by the
 /// preparation step, and a reload must not react to its own output).
-const GENERATED_PATHS: [&str; 3] = ["env/secrets", "proxy-config/tls", "compose/images/app/dist"];
+const GENERATED_PATHS: [&str; 3] = [
+    "env/secrets",
+    "proxy-config/tls",
+    "compose/images/app/stage",
+];
 
 impl ProjectLayout {
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -129,7 +133,10 @@ mod tests {
             ("/p/edge-app/target/debug/x", None),
             ("/p/env/secrets/db_password", None),
             ("/p/proxy-config/tls/cert.pem", None),
-            ("/p/compose/images/app/dist/edge-host", None),
+            ("/p/compose/images/app/stage/edge-host", None),
+            ("/p/compose/images/app/stage/dist/edge_app.wasm", None),
+            ("/p/compose/images/app/stage/spin.toml", None),
+            ("/p/compose/images/app/Dockerfile", Some(ChangeKind::Stack)),
             // editor and atomic-save noise
             ("/p/edge-app/src/.lib.rs.swp", None),
             ("/p/edge-app/src/lib.rs~", None),

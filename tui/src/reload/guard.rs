@@ -1,5 +1,6 @@
-//! Stops reload loops: a path that triggers too many reloads within a window is paused until the user
-//! resumes it, and the pause says why.
+//! Stops reload loops: a path that triggers too many reloads within a window is paused, and the
+//! pause says why. It is watched again once it has been quiet for a whole window: a real loop
+//! (a tool rewriting a watched file) keeps it paused, a burst of human saves does not.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,14 @@ pub struct LoopGuard {
     max_reloads: usize,
     window: Duration,
     recent: BTreeMap<PathBuf, VecDeque<Instant>>,
-    paused: BTreeMap<PathBuf, String>,
+    paused: BTreeMap<PathBuf, Pause>,
+}
+
+#[derive(Debug)]
+struct Pause {
+    reason: String,
+    /// The latest trigger while paused; the pause ends a window after it.
+    last_trigger: Instant,
 }
 
 impl Default for LoopGuard {
@@ -46,9 +54,13 @@ impl LoopGuard {
         let mut admitted = Vec::new();
         let mut reasons = Vec::new();
         for path in paths {
-            if let Some(reason) = self.paused.get(path) {
-                reasons.push(reason.clone());
-                continue;
+            if let Some(pause) = self.paused.get_mut(path) {
+                if now.duration_since(pause.last_trigger) <= self.window {
+                    pause.last_trigger = now;
+                    reasons.push(pause.reason.clone());
+                    continue;
+                }
+                self.paused.remove(path);
             }
             let history = self.recent.entry(path.clone()).or_default();
             while history
@@ -59,12 +71,20 @@ impl LoopGuard {
             }
             if history.len() >= self.max_reloads {
                 let reason = format!(
-                    "{} triggered {} reloads within {} s — paused to stop a reload loop (resume to watch it again)",
+                    "{} triggered {} reloads within {} s — paused to stop a reload loop; it is \
+                     watched again after {} s without changes",
                     path.display(),
                     history.len() + 1,
+                    self.window.as_secs(),
                     self.window.as_secs()
                 );
-                self.paused.insert(path.clone(), reason.clone());
+                self.paused.insert(
+                    path.clone(),
+                    Pause {
+                        reason: reason.clone(),
+                        last_trigger: now,
+                    },
+                );
                 history.clear();
                 reasons.push(reason);
                 continue;
@@ -85,7 +105,7 @@ impl LoopGuard {
     pub fn paused(&self) -> impl Iterator<Item = (&Path, &str)> {
         self.paused
             .iter()
-            .map(|(path, reason)| (path.as_path(), reason.as_str()))
+            .map(|(path, pause)| (path.as_path(), pause.reason.as_str()))
     }
 
     /// Watches every paused path again.
@@ -133,6 +153,22 @@ mod tests {
         assert_eq!(guard.resume_all(), 1);
         let (admitted, _) = guard.admit(&[path("a")], start + Duration::from_secs(6));
         assert_eq!(admitted, vec![path("a")]);
+    }
+
+    #[test]
+    fn a_paused_path_is_watched_again_after_a_quiet_window_but_not_while_it_loops() {
+        let mut guard = LoopGuard::new(2, Duration::from_secs(60));
+        let start = Instant::now();
+        let at = |seconds| start + Duration::from_secs(seconds);
+        guard.admit(&[path("a")], at(0));
+        guard.admit(&[path("a")], at(1));
+        assert!(guard.admit(&[path("a")], at(2)).0.is_empty(), "paused");
+        // Still looping: every trigger within the window extends the pause.
+        assert!(guard.admit(&[path("a")], at(50)).0.is_empty());
+        assert!(guard.admit(&[path("a")], at(100)).0.is_empty());
+        // Quiet for more than a window: watched again.
+        assert_eq!(guard.admit(&[path("a")], at(161)).0, vec![path("a")]);
+        assert_eq!(guard.paused().count(), 0);
     }
 
     #[test]

@@ -51,10 +51,6 @@ impl Reloader {
         }
     }
 
-    pub fn guard_mut(&mut self) -> &mut LoopGuard {
-        &mut self.guard
-    }
-
     /// Keeps another reloader's loop-guard history (paths it paused stay paused).
     pub fn inherit_guard(&mut self, previous: Reloader) {
         self.guard = previous.guard;

@@ -51,15 +51,8 @@ impl Scratch {
 
     /// Builds the app image under this scratch's tag and starts the profile, all healthy.
     pub fn start(&self) {
-        self.compose_ok(&["build", "--quiet", "app"]);
-        self.compose_ok(&[
-            "up",
-            "--detach",
-            "--no-build",
-            "--wait",
-            "--wait-timeout",
-            "120",
-        ]);
+        // The same flags as `stack-tui up`, so the watcher's later `up -d` sees its own work.
+        self.compose_ok(&["up", "--detach", "--build", "--remove-orphans", "--wait"]);
     }
 
     pub fn project(&self) -> String {
@@ -84,21 +77,22 @@ impl Scratch {
         ]
     }
 
+    /// `docker compose` for the profile, invoked exactly as stack-tui invokes it (absolute file
+    /// paths): compose's config hash depends on how it was invoked, and a difference would make
+    /// the watcher's `up -d` recreate every service.
     pub fn compose(&self, args: &[&str]) -> std::process::Output {
         let profile = self.profile;
-        Command::new("docker")
+        let path = |relative: String| self.root.join(relative).display().to_string();
+        let mut command = Command::new("docker");
+        command
             .current_dir(&self.root)
-            .arg("compose")
-            .args(["--project-name", &self.project()])
-            .args([
-                "--env-file",
-                "env/common.env",
-                "--env-file",
-                "env/images.env",
-            ])
-            .args(["--env-file", &format!("env/{profile}.env")])
-            .args(["--file", "compose/compose.yaml"])
-            .args(["--file", &format!("{profile}/compose.yaml")])
+            .args(["compose", "-p", &self.project()]);
+        for env in ["common", "images", profile] {
+            command.args(["--env-file", &path(format!("env/{env}.env"))]);
+        }
+        command
+            .args(["-f", &path("compose/compose.yaml".into())])
+            .args(["-f", &path(format!("{profile}/compose.yaml"))])
             .envs(self.env())
             .args(args)
             .output()
@@ -117,15 +111,27 @@ impl Scratch {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
-    /// Container ids of the project's running containers, sorted.
+    /// Ids of the project's running containers, sorted (from the engine's compose labels, so it
+    /// works while a compose file is broken).
     pub fn container_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self
-            .compose_ok(&["ps", "--quiet"])
-            .lines()
-            .map(str::to_owned)
-            .collect();
+        let mut ids = self.labelled("ps --quiet", &[]);
         ids.sort();
         ids
+    }
+
+    /// Output lines of `docker <list command> --filter label=<this project>`.
+    fn labelled(&self, list: &str, args: &[&str]) -> Vec<String> {
+        let filter = format!("label=com.docker.compose.project={}", self.project());
+        let output = Command::new("docker")
+            .args(list.split(' '))
+            .args(args)
+            .args(["--filter", &filter])
+            .output()
+            .unwrap_or_else(|err| panic!("cannot run docker {list}: {err}"));
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Rewrites a file of the scratch project in place (as an editor that truncates and writes).
@@ -141,6 +147,18 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = self.compose(&["down", "--volumes", "--remove-orphans", "--timeout", "5"]);
+        // compose cannot take the project down while one of its files is broken: sweep by label.
+        let sweep: [(&str, &[&str]); 3] = [
+            ("ps --all --quiet", &["rm", "--force", "--volumes"]),
+            ("network ls --quiet", &["network", "rm"]),
+            ("volume ls --quiet", &["volume", "rm", "--force"]),
+        ];
+        for (list, remove) in sweep {
+            let found = self.labelled(list, &[]);
+            if !found.is_empty() {
+                let _ = Command::new("docker").args(remove).args(&found).output();
+            }
+        }
         let _ = Command::new("docker")
             .args(["image", "rm", "--force", &self.app_image])
             .output();

@@ -92,6 +92,23 @@ impl Watch {
     }
 }
 
+impl Watch {
+    /// The lines printed during the next `period`.
+    pub fn lines_during(&mut self, period: Duration) -> Vec<String> {
+        let deadline = Instant::now() + period;
+        let mut read = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            println!("watch: {line}");
+            self.seen.push(line.clone());
+            read.push(line);
+        }
+        read
+    }
+}
+
 impl Drop for Watch {
     fn drop(&mut self) {
         let _ = self.child.kill();
