@@ -5,11 +5,16 @@
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::time::Duration;
 
 use serde::Serialize;
 
 const QUEUE_LINES: usize = 8192;
+
+/// Pause between batches. Under load this turns one wake-up and one write per request into one
+/// per batch; a line reaches stdout at most this much later.
+const BATCH_PAUSE: Duration = Duration::from_millis(20);
 
 #[derive(Serialize)]
 pub struct AccessEntry<'a> {
@@ -36,14 +41,7 @@ impl AccessLog {
         let (tx, rx) = sync_channel::<String>(QUEUE_LINES);
         let spawned = std::thread::Builder::new()
             .name("access-log".into())
-            .spawn(move || {
-                let stdout = std::io::stdout();
-                for line in rx {
-                    let mut out = stdout.lock();
-                    // Stdout gone (closed pipe): keep draining so senders never block.
-                    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
-                }
-            });
+            .spawn(move || write_batches(&rx));
         if let Err(e) = spawned {
             tracing::error!("cannot start access-log writer: {e}");
         }
@@ -67,5 +65,25 @@ impl AccessLog {
                 self.dropped.fetch_add(dropped + 1, Ordering::Relaxed);
             }
         }
+    }
+}
+
+/// Writes whatever is queued as one batch (one write and flush), then pauses briefly, until every
+/// sender is gone. If stdout is gone (closed pipe) it keeps draining so senders never block.
+fn write_batches(rx: &Receiver<String>) {
+    let mut batch = String::new();
+    while let Ok(first) = rx.recv() {
+        batch.clear();
+        batch.push_str(&first);
+        batch.push('\n');
+        // At most one queue's worth per batch, so a steady stream cannot grow it without bound.
+        for line in rx.try_iter().take(QUEUE_LINES) {
+            batch.push_str(&line);
+            batch.push('\n');
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(batch.as_bytes()).and_then(|()| out.flush());
+        drop(out);
+        std::thread::sleep(BATCH_PAUSE);
     }
 }
