@@ -42,6 +42,28 @@ fn changes_container(action: &str) -> bool {
         .any(|known| action == *known || action.starts_with(&format!("{known}:")))
 }
 
+/// Container and network actions the events stream is asked for. The engine matches
+/// `health_status` by prefix (`health_status: healthy`), and then every other name too, which
+/// still keeps `exec_*` out (none is a prefix of an `exec_` action).
+const SUBSCRIBED: [&str; 16] = [
+    "create",
+    "start",
+    "restart",
+    "stop",
+    "die",
+    "kill",
+    "pause",
+    "unpause",
+    "oom",
+    "rename",
+    "update",
+    "health_status",
+    "destroy",
+    "connect",
+    "disconnect",
+    "remove",
+];
+
 struct Session<'a> {
     docker: &'a Docker,
     updates: &'a mpsc::Sender<DockerUpdate>,
@@ -63,10 +85,18 @@ pub async fn run_session(
     commands: &mut mpsc::Receiver<WorkerCommand>,
     updates: &mpsc::Sender<DockerUpdate>,
 ) -> SessionEnd {
-    let filters = HashMap::from([(
-        "type".to_string(),
-        vec!["container".to_string(), "network".to_string()],
-    )]);
+    // Only the actions we act on or show: the engine then keeps back the exec_* events every
+    // healthcheck run of every container on the machine produces (most of the stream).
+    let filters = HashMap::from([
+        (
+            "type".to_string(),
+            vec!["container".to_string(), "network".to_string()],
+        ),
+        (
+            "event".to_string(),
+            SUBSCRIBED.iter().map(|action| action.to_string()).collect(),
+        ),
+    ]);
     let mut events = Box::pin(docker.events(Some(
         EventsOptionsBuilder::default().filters(&filters).build(),
     )));
