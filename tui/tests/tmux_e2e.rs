@@ -48,6 +48,8 @@ impl Session {
         let config_line = config
             .map(|path| format!("export STACK_TUI_CONFIG='{}'\n", path.display()))
             .unwrap_or_default();
+        // --no-watch: this runs on the working tree itself, where hot reload must not act on
+        // whatever else changes meanwhile; hot reload has its own tests on scratch copies.
         let script = format!(
             "#!/bin/sh\n\
              export XDG_STATE_HOME='{dir}/state' XDG_CONFIG_HOME='{dir}/config'\n\
@@ -55,7 +57,7 @@ impl Session {
              unset NO_COLOR STACK_TUI_CONFIG STACK_TUI_PROFILE STACK_TUI_ROOT STACK_TUI_PROJECT_PREFIX\n\
              {config_line}\
              cd '{dir}'\n\
-             '{bin}' --root '{root}' --project-prefix '{prefix}' --profile local\n\
+             '{bin}' --root '{root}' --project-prefix '{prefix}' --profile local --no-watch\n\
              echo $? > '{dir}/exit-code'\n\
              stty -a > '{dir}/stty'\n\
              exec sleep 600\n",
