@@ -15,6 +15,8 @@ const THREADS: u32 = 8;
 struct Shared {
     sent: AtomicU64,
     failed: AtomicU64,
+    /// Requests retried once because a kept-alive connection was closed under them.
+    retried: AtomicU64,
     first_seen: Mutex<HashMap<String, Instant>>,
     failures: Mutex<Vec<String>>,
 }
@@ -31,6 +33,7 @@ pub struct Load {
 pub struct Counts {
     pub sent: u64,
     pub failed: u64,
+    pub retried: u64,
     pub at: Instant,
 }
 
@@ -58,6 +61,7 @@ impl Load {
         Counts {
             sent: self.shared.sent.load(Ordering::Relaxed),
             failed: self.shared.failed.load(Ordering::Relaxed),
+            retried: self.shared.retried.load(Ordering::Relaxed),
             at: Instant::now(),
         }
     }
@@ -102,7 +106,14 @@ fn run(url: &str, interval: Duration, shared: &Shared, stop: &AtomicBool) {
     let http = Http::plain(Duration::from_secs(5));
     let mut next = Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        let outcome = http.get(url);
+        let mut outcome = http.get(url);
+        // A GET on a kept-alive connection that the server closed before answering (nginx's old
+        // workers close idle connections on reload) is retried once, as HTTP clients do for
+        // idempotent requests (RFC 9112 §9.3.1); such retries are counted, not hidden.
+        if matches!(&outcome, Err(err) if err.contains("disconnected") || err.contains("reset")) {
+            shared.retried.fetch_add(1, Ordering::Relaxed);
+            outcome = http.get(url);
+        }
         let at = Instant::now();
         shared.sent.fetch_add(1, Ordering::Relaxed);
         match outcome {

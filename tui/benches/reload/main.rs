@@ -53,7 +53,10 @@ fn scratch_for_load(profile: &'static str) -> Scratch {
 
 fn set_version(scratch: &Scratch, version: &str) {
     scratch.edit(ROOT_HANDLER, |text| {
-        let start = text.find("version: ").expect("root.rs has a version field");
+        // The initialiser's field, which comes after the struct's declaration of it.
+        let start = text
+            .rfind("version: ")
+            .expect("root.rs sets a version field");
         let end = start + text[start..].find('\n').expect("line end");
         format!("{}version: \"{version}\",{}", &text[..start], &text[end..])
     });
@@ -115,6 +118,7 @@ fn local(count: usize) -> Vec<Phase> {
     swap_total.note = "save (incl. build)".into();
     report_failures(&load);
     println!("local: {:.0} req/s achieved", load.stop());
+    print_swap_breakdown(&scratch, &watch);
     vec![proxy, swap, swap_total]
 }
 
@@ -196,6 +200,32 @@ fn build_and_stage(scratch: &Scratch) {
         scratch.path("compose/images/app/stage/dist/edge_app.wasm"),
     )
     .expect("stage the component");
+}
+
+/// Where the time after the build goes: the install step (watch timeline), edge-host's watch
+/// debounce, and its compile of the new component (edge-host's own log lines).
+fn print_swap_breakdown(scratch: &Scratch, watch: &Watch) {
+    let install: Vec<&str> = watch
+        .seen
+        .iter()
+        .filter(|line| line.contains("✓ install component"))
+        .filter_map(|line| line.split('(').nth(1)?.split(')').next())
+        .collect();
+    println!("install step durations: {install:?}");
+    let logs = scratch.compose_ok(&["logs", "--no-color", "--no-log-prefix", "app"]);
+    for message in ["component ready", "component swapped in"] {
+        let ms: Vec<u64> = logs
+            .lines()
+            .filter(|line| line.contains(message))
+            .filter_map(|line| {
+                let value = line
+                    .split_whitespace()
+                    .find_map(|f| f.strip_prefix("ms="))?;
+                value.trim_matches('"').parse().ok()
+            })
+            .collect();
+        println!("edge-host {message:?} ms (after its 300 ms watch debounce): {ms:?}");
+    }
 }
 
 fn report_failures(load: &Load) {

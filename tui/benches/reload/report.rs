@@ -9,6 +9,7 @@ pub struct Phase {
     pub latencies: Vec<Duration>,
     pub sent: u64,
     pub failed: u64,
+    pub retried: u64,
     pub seconds: f64,
     pub note: String,
 }
@@ -20,6 +21,7 @@ impl Phase {
             latencies,
             sent: after.sent - before.sent,
             failed: after.failed - before.failed,
+            retried: after.retried - before.retried,
             seconds: (after.at - before.at).as_secs_f64(),
             note: String::new(),
         }
@@ -32,11 +34,12 @@ impl Phase {
             d.map_or("-".into(), |d| format!("{:.0}", d.as_secs_f64() * 1e3))
         };
         format!(
-            "| {} | {} | {}/{} | {:.0} | {} | {} | {} | {} |",
+            "| {} | {} | {}/{} | {} | {:.0} | {} | {} | {} | {} |",
             self.name,
             sorted.len(),
             self.failed,
             self.sent,
+            self.retried,
             self.sent as f64 / self.seconds.max(1e-9),
             ms(sorted.get(sorted.len() / 2)),
             ms(sorted.last()),
@@ -47,5 +50,5 @@ impl Phase {
 }
 
 pub fn header() -> &'static str {
-    "| reload | n | failed/requests | req/s | median ms | max ms | min ms | measured from |\n|---|---|---|---|---|---|---|---|"
+    "| reload | n | failed/requests | retried | req/s | median ms | max ms | min ms | measured from |\n|---|---|---|---|---|---|---|---|---|"
 }
