@@ -10,14 +10,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::RecursiveMode;
+use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tokio::sync::{mpsc, watch};
 
 use crate::runtime::swap::Served;
 
-/// Quiet period after the last change before reloading.
-const DEBOUNCE: Duration = Duration::from_millis(300);
+/// Quiet period after the last change before reloading. Components arrive by rename (one event),
+/// so this only has to gather the manifest and component of one deployment.
+const DEBOUNCE: Duration = Duration::from_millis(50);
 
 pub type FileWatcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
 
@@ -41,8 +42,13 @@ pub fn watch_files(
         .collect();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
         let Ok(events) = result else { return };
+        // Only changes count: opening and reading a file (the reload itself does) must not
+        // trigger another reload.
         let relevant = events.iter().any(|event| {
-            event
+            matches!(
+                event.kind,
+                EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+            ) && event
                 .paths
                 .iter()
                 .any(|p| p.file_name().is_some_and(|n| names.contains(n)))
@@ -100,5 +106,29 @@ pub async fn termination() {
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM received"),
         _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reading_a_watched_file_is_not_a_change_but_replacing_it_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("app.wasm");
+        std::fs::write(&file, b"one").expect("write");
+        let (tx, mut rx) = mpsc::channel(4);
+        let _watcher = watch_files(std::slice::from_ref(&file), tx).expect("watch");
+        for _ in 0..3 {
+            std::fs::read(&file).expect("read");
+        }
+        let quiet = tokio::time::timeout(Duration::from_millis(800), rx.recv()).await;
+        assert!(quiet.is_err(), "reads triggered a reload: {quiet:?}");
+        let temp = dir.path().join(".app.wasm.tmp");
+        std::fs::write(&temp, b"two").expect("write temp");
+        std::fs::rename(&temp, &file).expect("rename");
+        let changed = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(changed.ok().flatten(), Some("file-watch"));
     }
 }
