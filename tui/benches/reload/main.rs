@@ -33,9 +33,16 @@ fn main() {
         .skip(1)
         .find_map(|arg| arg.parse::<usize>().ok())
         .unwrap_or(10);
+    // `local` or `dev` as an argument runs only that profile's phases.
+    let only = std::env::args().find(|arg| arg == "local" || arg == "dev");
     println!("reload benchmark: {count} reloads per kind at {RATE} req/s through nginx");
-    let mut phases = local(count);
-    phases.extend(dev(count));
+    let mut phases = Vec::new();
+    if only.as_deref() != Some("dev") {
+        phases.extend(local(count));
+    }
+    if only.as_deref() != Some("local") {
+        phases.extend(dev(count));
+    }
     println!("\n{}", report::header());
     for phase in &phases {
         println!("{}", phase.line());
