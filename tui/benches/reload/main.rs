@@ -231,7 +231,7 @@ fn print_swap_breakdown(scratch: &Scratch, watch: &Watch) {
                 value.trim_matches('"').parse().ok()
             })
             .collect();
-        println!("edge-host {message:?} ms (after its 300 ms watch debounce): {ms:?}");
+        println!("edge-host {message:?} ms (after its 50 ms watch debounce): {ms:?}");
     }
 }
 
