@@ -23,6 +23,29 @@ fn check_prints_imports_and_succeeds_for_a_supported_component() {
 }
 
 #[test]
+fn check_of_the_real_manifest_needs_no_secrets() {
+    let manifest = support::edge_app::manifest();
+    let (ok, out, err) = run_cli(&["check", "--manifest", &manifest.to_string_lossy()], &[]);
+    assert!(ok, "check failed: {out}{err}");
+    assert!(
+        out.contains("import fermyon:spin/redis@2.0.0 [ok]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("import spin:postgres/postgres@4.0.0 [ok]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("variable pg_password: no value here"),
+        "the placeholder is announced: {out}"
+    );
+    assert!(
+        out.contains("ok: every component compiles and links"),
+        "{out}"
+    );
+}
+
+#[test]
 fn unsupported_import_is_rejected_at_load_naming_it() {
     let dir = app_dir(
         &fixtures::component("unsupported", false),
