@@ -1,4 +1,5 @@
 //! `edge-host check`: load, compile and link without serving; print each component's imports.
+//! `edge-host precompile`: fill the compiled-component cache ahead of a load or swap.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -84,5 +85,30 @@ pub fn run(manifest: &Path, limits: &Limits) -> anyhow::Result<()> {
         bail!("{}", failures.join("\n"));
     }
     println!("ok: every component compiles and links");
+    Ok(())
+}
+
+/// Compiles each component into the cache; a build pipeline runs this before installing a new
+/// component so that edge-host's swap finds it compiled.
+pub fn precompile(components: &[std::path::PathBuf], limits: &Limits) -> anyhow::Result<()> {
+    let engine = build_engine(limits)?;
+    let cache = ComponentCache::from_env();
+    for path in components {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let started = std::time::Instant::now();
+        let (_, outcome) = cache
+            .load(&engine, &bytes)
+            .map_err(|e| anyhow::anyhow!("cannot compile {}: {e:#}", path.display()))?;
+        println!(
+            "{}: {} in {} ms",
+            path.display(),
+            match outcome {
+                crate::runtime::cache::CacheOutcome::Hit => "already compiled",
+                crate::runtime::cache::CacheOutcome::Compiled => "compiled",
+            },
+            started.elapsed().as_millis()
+        );
+    }
     Ok(())
 }

@@ -32,6 +32,12 @@ pub enum Command {
         #[arg(long)]
         manifest: PathBuf,
     },
+    /// Compile components into the compiled-component cache (EDGE_HOST_COMPONENT_CACHE) with the
+    /// engine `serve` uses by default, so serving or swapping in the same bytes skips compilation.
+    Precompile {
+        #[arg(required = true)]
+        components: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { manifest } => check::run(&manifest, &default_limits()),
+        Command::Precompile { components } => check::precompile(&components, &default_limits()),
         Command::Healthcheck { url, timeout_ms } => runtime_block(async move {
             let line = healthcheck::run(&url, Duration::from_millis(timeout_ms)).await?;
             println!("{line}");

@@ -46,6 +46,38 @@ fn check_of_the_real_manifest_needs_no_secrets() {
 }
 
 #[test]
+fn precompile_fills_the_cache_that_loading_then_uses() {
+    let component = fixtures::component("hello", false);
+    let dir = app_dir(&component, &simple_manifest("", ""));
+    let cache = tempfile::tempdir().expect("cache dir");
+    let cache_env = [(
+        "EDGE_HOST_COMPONENT_CACHE",
+        cache.path().to_str().expect("utf-8"),
+    )];
+    let installed = dir.path().join("dist/app.wasm");
+    let installed = installed.to_string_lossy();
+    let (ok, out, err) = run_cli(&["precompile", &installed], &cache_env);
+    assert!(ok && out.contains(": compiled in"), "{out}{err}");
+    let (ok, out, err) = run_cli(&["precompile", &installed], &cache_env);
+    assert!(ok && out.contains(": already compiled"), "{out}{err}");
+    let manifest = dir.path().join("spin.toml");
+    let (ok, out, err) = run_cli(
+        &["check", "--manifest", &manifest.to_string_lossy()],
+        &cache_env,
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        err.contains("cache=\"hit\"") || err.contains("cache=hit"),
+        "{err}"
+    );
+    let (ok, _, err) = run_cli(&["precompile", "/nonexistent/app.wasm"], &cache_env);
+    assert!(
+        !ok && err.contains("cannot read /nonexistent/app.wasm"),
+        "{err}"
+    );
+}
+
+#[test]
 fn unsupported_import_is_rejected_at_load_naming_it() {
     let dir = app_dir(
         &fixtures::component("unsupported", false),
