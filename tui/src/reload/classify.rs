@@ -45,10 +45,11 @@ const GENERATED_DIRS: [&str; 4] = ["target", ".git", "node_modules", "dist"];
 
 /// Generated folders that belong to one part only (secrets and certificates are written by the
 /// preparation step, and a reload must not react to its own output).
-const GENERATED_PATHS: [&str; 3] = [
+const GENERATED_PATHS: [&str; 4] = [
     "env/secrets",
     "proxy-config/tls",
     "compose/images/app/stage",
+    "edge-app/.component-cache",
 ];
 
 impl ProjectLayout {
@@ -130,6 +131,7 @@ mod tests {
             ("/p/prod/compose.yaml", Some(ChangeKind::Stack)),
             // generated output and secrets
             ("/p/edge-app/dist/edge_app.wasm", None),
+            ("/p/edge-app/.component-cache/0a1b-2c3d.cwasm", None),
             ("/p/edge-app/target/debug/x", None),
             ("/p/env/secrets/db_password", None),
             ("/p/proxy-config/tls/cert.pem", None),

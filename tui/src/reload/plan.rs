@@ -7,6 +7,9 @@ use super::classify::ChangeKind;
 pub enum Step {
     /// `cargo build -p edge-app --target wasm32-wasip2 --release`.
     BuildComponent,
+    /// `edge-host precompile` of the new component into `edge-app/.component-cache`, which the
+    /// local app mounts as its compiled-component cache: the swap then skips compilation.
+    PrecompileComponent,
     /// Atomically replace `edge-app/dist/edge_app.wasm`; edge-host in the local profile watches
     /// that folder (bind-mounted) and swaps the component in without dropping a request.
     InstallComponent,
@@ -30,6 +33,7 @@ impl Step {
     pub fn label(self) -> &'static str {
         match self {
             Step::BuildComponent => "build component (wasm32-wasip2)",
+            Step::PrecompileComponent => "precompile for edge-host",
             Step::InstallComponent => "install component for hot swap",
             Step::StageApp => "stage component for the app image",
             Step::BuildAppImage => "docker compose build app",
@@ -57,7 +61,11 @@ pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec
         return Err(NoPlan::ProdNotAllowed);
     }
     Ok(match kind {
-        ChangeKind::App if profile == "local" => vec![Step::BuildComponent, Step::InstallComponent],
+        ChangeKind::App if profile == "local" => vec![
+            Step::BuildComponent,
+            Step::PrecompileComponent,
+            Step::InstallComponent,
+        ],
         ChangeKind::App => vec![
             Step::BuildComponent,
             Step::InstallComponent,
@@ -91,7 +99,11 @@ mod tests {
                 App,
                 "local",
                 false,
-                Ok(vec![Step::BuildComponent, Step::InstallComponent]),
+                Ok(vec![
+                    Step::BuildComponent,
+                    Step::PrecompileComponent,
+                    Step::InstallComponent,
+                ]),
             ),
             (
                 Proxy,

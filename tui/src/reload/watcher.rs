@@ -43,7 +43,14 @@ pub enum WatchError {
 /// Watches the project until dropped.
 pub struct ProjectWatcher {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    merger: tokio::task::JoinHandle<()>,
     watched: Vec<PathBuf>,
+}
+
+impl Drop for ProjectWatcher {
+    fn drop(&mut self) {
+        self.merger.abort();
+    }
 }
 
 /// How long a file must be quiet before its burst of changes is reported: long enough to coalesce
@@ -63,15 +70,17 @@ impl ProjectWatcher {
         if watched.is_empty() {
             return Err(WatchError::NothingToWatch(layout.root().to_path_buf()));
         }
-        let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
+        let (batches, raw) = mpsc::channel(CHANNEL_CAPACITY);
         let handler = move |result: DebounceEventResult| {
             for event in events_from(&layout, result) {
                 // The receiver is gone only when the watcher is being dropped.
-                if sender.blocking_send(event).is_err() {
+                if batches.blocking_send(event).is_err() {
                     return;
                 }
             }
         };
+        let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
+        let merger = tokio::spawn(merge_bursts(raw, sender, debounce));
         let mut debouncer = new_debouncer(debounce, None, handler).map_err(WatchError::Start)?;
         for dir in &watched {
             debouncer
@@ -83,6 +92,7 @@ impl ProjectWatcher {
         }
         let watcher = Self {
             _debouncer: debouncer,
+            merger,
             watched,
         };
         Ok((watcher, receiver))
@@ -91,6 +101,60 @@ impl ProjectWatcher {
     pub fn watched(&self) -> &[PathBuf] {
         &self.watched
     }
+}
+
+/// notify-debouncer-full releases each event `debounce` after it happened, checking every quarter
+/// of `debounce`; a burst that straddles one of those checks comes out as two batches one check
+/// apart. Batches that follow each other within a check interval (plus scheduling slack) are the
+/// same burst and become one trigger per part. A writer that never pauses is cut into pieces of
+/// at most two `debounce`s, so triggers keep flowing (and the loop guard can see them).
+async fn merge_bursts(
+    mut batches: mpsc::Receiver<WatchEvent>,
+    out: mpsc::Sender<WatchEvent>,
+    debounce: Duration,
+) {
+    let gap = debounce / 4 + Duration::from_millis(50);
+    while let Some(first) = batches.recv().await {
+        let deadline = tokio::time::Instant::now() + debounce * 2;
+        let mut burst = vec![first];
+        while let Ok(Some(next)) = tokio::time::timeout_at(
+            deadline.min(tokio::time::Instant::now() + gap),
+            batches.recv(),
+        )
+        .await
+        {
+            burst.push(next);
+        }
+        for event in merge(burst) {
+            if out.send(event).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// One trigger per part with the union of its paths; failures pass through first.
+fn merge(events: Vec<WatchEvent>) -> Vec<WatchEvent> {
+    let mut by_kind: BTreeMap<ChangeKind, BTreeSet<PathBuf>> = BTreeMap::new();
+    let mut merged = Vec::new();
+    for event in events {
+        match event {
+            WatchEvent::Changed(trigger) => {
+                by_kind
+                    .entry(trigger.kind)
+                    .or_default()
+                    .extend(trigger.paths);
+            }
+            failed @ WatchEvent::Failed(_) => merged.push(failed),
+        }
+    }
+    merged.extend(by_kind.into_iter().map(|(kind, paths)| {
+        WatchEvent::Changed(Trigger {
+            kind,
+            paths: paths.into_iter().collect(),
+        })
+    }));
+    merged
 }
 
 /// Groups one debounced batch into a trigger per part, dropping noise and read-only access.
@@ -176,10 +240,8 @@ mod tests {
     async fn a_burst_of_fifty_writes_is_one_trigger() {
         let project = TempProject::new("burst");
         let layout = ProjectLayout::new(&project.0);
-        // A burst is writes closer together than the debounce; a whole second keeps a busy CI
-        // machine (which may pause this thread between writes) from splitting it in two.
         let (_watcher, mut receiver) =
-            ProjectWatcher::start(layout, Duration::from_secs(1)).expect("watcher starts");
+            ProjectWatcher::start(layout, DEFAULT_DEBOUNCE).expect("watcher starts");
         let conf = project.0.join("proxy-config/nginx.conf");
         for i in 0..50 {
             std::fs::write(&conf, format!("events {{}}\n# save {i}\n")).expect("write");
@@ -215,6 +277,40 @@ mod tests {
             paths: vec![project.0.join("edge-app/src/lib.rs")],
         });
         assert_eq!(events, vec![app, proxy_trigger(&project.0)]);
+    }
+
+    #[test]
+    fn batches_of_one_burst_merge_into_one_trigger_per_part() {
+        let trigger = |kind, path: &str| {
+            WatchEvent::Changed(Trigger {
+                kind,
+                paths: vec![PathBuf::from(path)],
+            })
+        };
+        let merged = merge(vec![
+            trigger(ChangeKind::Proxy, "/p/proxy-config/a.conf"),
+            trigger(ChangeKind::App, "/p/edge-app/src/lib.rs"),
+            WatchEvent::Failed("inotify queue overflow".into()),
+            trigger(ChangeKind::Proxy, "/p/proxy-config/a.conf"),
+            trigger(ChangeKind::Proxy, "/p/proxy-config/b.conf"),
+        ]);
+        assert_eq!(
+            merged,
+            vec![
+                WatchEvent::Failed("inotify queue overflow".into()),
+                WatchEvent::Changed(Trigger {
+                    kind: ChangeKind::App,
+                    paths: vec![PathBuf::from("/p/edge-app/src/lib.rs")],
+                }),
+                WatchEvent::Changed(Trigger {
+                    kind: ChangeKind::Proxy,
+                    paths: vec![
+                        PathBuf::from("/p/proxy-config/a.conf"),
+                        PathBuf::from("/p/proxy-config/b.conf")
+                    ],
+                }),
+            ]
+        );
     }
 
     #[test]

@@ -23,26 +23,44 @@ impl StepContext {
         Err(compiler_errors(&String::from_utf8_lossy(&output.stderr)))
     }
 
-    /// Replaces the component by rename, so edge-host never reads a half-written file.
+    /// Compiles the new component with the staged edge-host (the very binary the app container
+    /// runs, so the cache key matches) into the cache the local app mounts. Without a staged
+    /// edge-host this is skipped and edge-host compiles on swap instead.
+    pub(super) async fn precompile_component(&self) -> Result<String, String> {
+        let edge_host = self.root.join("compose/images/app/stage/edge-host");
+        if !edge_host.is_file() {
+            return Ok(
+                "skipped: no staged edge-host (run compose/prepare); the swap compiles".into(),
+            );
+        }
+        let built = built_component(&self.root).await?;
+        let output = Command::new(&edge_host)
+            .arg("precompile")
+            .arg(&built)
+            .env(
+                "EDGE_HOST_COMPONENT_CACHE",
+                self.root.join("edge-app/.component-cache"),
+            )
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|err| format!("cannot run {}: {err}", edge_host.display()))?;
+        if output.status.success() {
+            let said = String::from_utf8_lossy(&output.stdout);
+            return Ok(super::last_line(&said)
+                .and_then(|line| line.rsplit_once(": ").map(|(_, what)| what.to_string()))
+                .unwrap_or_else(|| "compiled".into()));
+        }
+        Err(tail(&String::from_utf8_lossy(&output.stderr)))
+    }
+
+    /// Replaces edge-app/dist/edge_app.wasm (by rename, so edge-host never reads half a file);
+    /// edge-host watches that folder in the local profile.
     pub(super) async fn install_component(&self) -> Result<String, String> {
-        let built = target_dir(&self.root)
-            .await?
-            .join("wasm32-wasip2/release/edge_app.wasm");
-        let dist = self.root.join("edge-app/dist");
-        let temp = dist.join(".edge_app.wasm.tmp");
-        let installed = dist.join("edge_app.wasm");
-        let io = |what: &str, path: &Path, err: std::io::Error| {
-            format!("{what} {}: {err}", path.display())
-        };
-        tokio::fs::create_dir_all(&dist)
-            .await
-            .map_err(|err| io("cannot create", &dist, err))?;
-        let bytes = tokio::fs::copy(&built, &temp)
-            .await
-            .map_err(|err| io("cannot copy", &built, err))?;
-        tokio::fs::rename(&temp, &installed)
-            .await
-            .map_err(|err| io("cannot replace", &installed, err))?;
+        let built = built_component(&self.root).await?;
+        let bytes = replace_file(&built, &self.root.join("edge-app/dist/edge_app.wasm")).await?;
         Ok(format!(
             "edge-app/dist/edge_app.wasm ({} KiB)",
             bytes / 1024
@@ -103,6 +121,13 @@ fn compiler_errors(stderr: &str) -> String {
         })
         .collect();
     tail(&kept.join("\n"))
+}
+
+/// Where cargo put the component it just built.
+async fn built_component(root: &Path) -> Result<PathBuf, String> {
+    Ok(target_dir(root)
+        .await?
+        .join("wasm32-wasip2/release/edge_app.wasm"))
 }
 
 /// Cargo's target directory for the project (honours CARGO_TARGET_DIR and cargo config).

@@ -34,6 +34,7 @@ impl StepContext {
     pub async fn run(&self, step: Step) -> Result<String, StepFailed> {
         let result = match step {
             Step::BuildComponent => self.build_component().await,
+            Step::PrecompileComponent => self.precompile_component().await,
             Step::InstallComponent => self.install_component().await,
             Step::StageApp => self.stage_app().await,
             Step::BuildAppImage => self.build_app_image().await,
