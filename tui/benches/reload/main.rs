@@ -102,16 +102,19 @@ fn local(count: usize) -> Vec<Phase> {
     proxy.note = "save".into();
 
     let before = load.counts();
-    let (mut after_build, mut after_save) = (Vec::new(), Vec::new());
+    let (mut after_build, mut after_precompile, mut after_save) =
+        (Vec::new(), Vec::new(), Vec::new());
     for i in 1..=count {
         let saved = Instant::now();
         set_version(&scratch, &format!("bench-{i}"));
         let (_, built) = watch.wait_for_at("✓ build component", BUILD);
+        let (_, compiled) = watch.wait_for_at("✓ precompile", SERVED_WITHIN);
         watch.wait_for("app reload applied", SERVED_WITHIN);
         let seen = load
             .wait_seen(&format!("v:bench-{i}"), SERVED_WITHIN)
             .expect("the new component is served");
         after_build.push(seen.saturating_duration_since(built));
+        after_precompile.push(seen.saturating_duration_since(compiled));
         after_save.push(seen - saved);
         println!(
             "app {i}: served {:?} after the build",
@@ -120,13 +123,15 @@ fn local(count: usize) -> Vec<Phase> {
     }
     let after = load.counts();
     let mut swap = Phase::new("app swap (local)", before, after, after_build);
-    swap.note = "build finished".into();
+    swap.note = "cargo build finished (incl. precompile)".into();
+    let mut swap_ready = Phase::new("app swap (local)", before, after, after_precompile);
+    swap_ready.note = "precompile finished".into();
     let mut swap_total = Phase::new("app swap (local)", before, after, after_save);
     swap_total.note = "save (incl. build)".into();
     report_failures(&load);
     println!("local: {:.0} req/s achieved", load.stop());
     print_swap_breakdown(&scratch, &watch);
-    vec![proxy, swap, swap_total]
+    vec![proxy, swap_ready, swap, swap_total]
 }
 
 fn dev(count: usize) -> Vec<Phase> {
