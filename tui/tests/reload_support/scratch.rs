@@ -182,7 +182,7 @@ pub fn scratch_target_dir() -> PathBuf {
 
 fn copy_tree(from: &Path, to: &Path) {
     let pack = format!(
-        "tar -C '{}' --exclude=./target --exclude=./.git --exclude='*/target' -cf - . | tar -C '{}' -xpf -",
+        "tar -C '{}' --exclude=./target --exclude=./.git --exclude='*/target' --exclude=./edge-app/.component-cache -cf - . | tar -C '{}' -xpf -",
         from.display(),
         to.display()
     );

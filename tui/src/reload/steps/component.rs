@@ -48,6 +48,7 @@ impl StepContext {
             .await
             .map_err(|err| format!("cannot run {}: {err}", edge_host.display()))?;
         if output.status.success() {
+            prune_cache(&self.root.join("edge-app/.component-cache"), CACHE_KEEP).await;
             let said = String::from_utf8_lossy(&output.stdout);
             return Ok(super::last_line(&said)
                 .and_then(|line| line.rsplit_once(": ").map(|(_, what)| what.to_string()))
@@ -123,6 +124,33 @@ fn compiler_errors(stderr: &str) -> String {
     tail(&kept.join("\n"))
 }
 
+/// Compiled components kept in edge-app/.component-cache (a few MB each): the running one, plus
+/// recent ones to swap back to.
+const CACHE_KEEP: usize = 8;
+
+/// Deletes all but the `keep` newest compiled components, so the cache does not grow with every
+/// reload. Best effort: a file the app is loading stays readable until it closes it.
+async fn prune_cache(dir: &Path, keep: usize) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    let mut compiled = Vec::new();
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "cwasm")
+            && let Ok(modified) = entry.metadata().await.and_then(|m| m.modified())
+        {
+            compiled.push((modified, path));
+        }
+    }
+    compiled.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
+    for (_, old) in compiled.into_iter().skip(keep) {
+        if let Err(err) = tokio::fs::remove_file(&old).await {
+            tracing::warn!(path = %old.display(), %err, "cannot prune the component cache");
+        }
+    }
+}
+
 /// Where cargo put the component it just built.
 async fn built_component(root: &Path) -> Result<PathBuf, String> {
     Ok(target_dir(root)
@@ -153,6 +181,29 @@ async fn target_dir(root: &Path) -> Result<PathBuf, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn pruning_keeps_the_newest_compiled_components_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for i in 0..5 {
+            let path = dir.path().join(format!("{i}.cwasm"));
+            std::fs::write(&path, b"x").expect("write");
+            let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000 + i);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|file| file.set_modified(when))
+                .expect("set mtime");
+        }
+        std::fs::write(dir.path().join("notes.txt"), b"kept").expect("write");
+        prune_cache(dir.path(), 2).await;
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("read dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["3.cwasm", "4.cwasm", "notes.txt"]);
+    }
 
     #[test]
     fn compiler_errors_drop_progress_lines() {
