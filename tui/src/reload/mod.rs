@@ -1,10 +1,11 @@
 //! Hot reload: watch the project's files, decide what a change means, and carry it out.
 //!
-//! `classify` maps a changed path to the part of the stack it belongs to, `watcher` turns debounced
-//! filesystem events into one [`Trigger`] per part (`burst` merges a burst the debouncer split), `guard` pauses paths that keep re-triggering,
-//! `plan` picks the steps for a kind of change and profile, `steps` carries them out, `runner`
-//! ties it together, reporting a timeline of [`ReloadEvent`]s, and `session` is the loop that
-//! `stack-tui watch` and the dashboard both run.
+//! `classify` maps a changed path to the part of the stack it belongs to, `watcher` turns
+//! debounced filesystem events into one [`Trigger`] per part (`burst` merges a burst that the
+//! debouncer split), `guard` pauses paths that keep re-triggering, `plan` picks the steps for a
+//! kind of change and profile, `steps` carries them out, `runner` ties it together, reporting a
+//! timeline of [`ReloadEvent`]s, and `session` is the loop that `stack-tui watch` and the
+//! dashboard both run.
 
 mod burst;
 mod classify;
