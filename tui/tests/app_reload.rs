@@ -3,9 +3,10 @@
 mod common;
 
 use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use stack_tui::app::{Action, ActivityKind, Effect, update};
 use stack_tui::config::keymap::Command;
-use stack_tui::reload::{ChangeKind, ReloadEvent, SessionEvent, Step};
+use stack_tui::reload::{ChangeKind, ReloadEvent, SessionEvent, SessionRequest, Step};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -127,4 +128,93 @@ fn switching_profile_moves_hot_reload_along() {
         "{effects:?}"
     );
     assert_ne!(state.profile, "local");
+}
+
+fn watching(mut state: stack_tui::app::State) -> stack_tui::app::State {
+    update(
+        &mut state,
+        Action::Reload(SessionEvent::Watching {
+            folders: vec!["edge-app".into(), "proxy-config".into()],
+            profile: "local".into(),
+        }),
+    );
+    state
+}
+
+/// Types `:line` and Enter.
+fn command_line(state: &mut stack_tui::app::State, line: &str) -> Vec<Effect> {
+    let mut effects = update(state, Action::Run(Command::CommandLine));
+    for c in line.chars() {
+        let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        effects.extend(update(state, Action::Key(key)));
+    }
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    effects.extend(update(state, Action::Key(enter)));
+    effects
+}
+
+#[test]
+fn reload_and_resume_requests_reach_the_loop() {
+    let mut state = watching(healthy_state());
+    let effects = command_line(&mut state, "reload proxy");
+    assert_eq!(
+        effects,
+        vec![Effect::ReloadRequest(SessionRequest::Reload(
+            ChangeKind::Proxy
+        ))]
+    );
+    let effects = command_line(&mut state, "resume");
+    assert_eq!(
+        effects,
+        vec![Effect::ReloadRequest(SessionRequest::ResumePaused)]
+    );
+    // `p` in Activity resumes too.
+    update(&mut state, Action::Run(Command::ShowActivity));
+    let p = KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE);
+    assert_eq!(
+        update(&mut state, Action::Key(p)),
+        vec![Effect::ReloadRequest(SessionRequest::ResumePaused)]
+    );
+}
+
+fn is_reload_request(effect: &Effect) -> bool {
+    matches!(effect, Effect::ReloadRequest(_))
+}
+
+#[test]
+fn reload_requests_explain_why_nothing_happens() {
+    let mut state = watching(healthy_state());
+    let effects = command_line(&mut state, "reload nginx");
+    assert!(!effects.iter().any(is_reload_request), "{effects:?}");
+    let message = state.message.clone().unwrap_or_default();
+    assert!(
+        message.contains("unknown part \"nginx\"") && message.contains("app, proxy or stack"),
+        "{message}"
+    );
+
+    // Started with --no-watch: no loop to ask.
+    let mut state = healthy_state();
+    let effects = command_line(&mut state, "reload app");
+    assert!(!effects.iter().any(is_reload_request), "{effects:?}");
+    let message = state.message.clone().unwrap_or_default();
+    assert!(message.contains("--no-watch"), "{message}");
+}
+
+#[test]
+fn resumed_paths_are_reported_in_activity() {
+    let mut state = watching(healthy_state());
+    update(
+        &mut state,
+        Action::Reload(SessionEvent::Resumed {
+            paths: vec!["env/local.env".into()],
+        }),
+    );
+    let entry = state.activity.iter().last().expect("an entry");
+    assert_eq!(entry.text, "watching again: env/local.env");
+    update(
+        &mut state,
+        Action::Reload(SessionEvent::Resumed { paths: vec![] }),
+    );
+    let entry = state.activity.iter().last().expect("an entry");
+    assert_eq!(entry.text, "no paused paths to resume");
 }

@@ -30,6 +30,7 @@ async fn loop_draws_updates_and_quits_on_q() {
         worker: worker_tx,
         actions: actions_tx,
         reload_profile: None,
+        reload_requests: None,
     };
 
     let driver = tokio::spawn(async move {

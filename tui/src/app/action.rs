@@ -3,7 +3,7 @@
 use crate::compose::ComposeModel;
 use crate::config::keymap::Command;
 use crate::docker::{DockerUpdate, WorkerCommand};
-use crate::reload::SessionEvent;
+use crate::reload::{SessionEvent, SessionRequest};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::path::PathBuf;
@@ -68,6 +68,8 @@ pub enum Effect {
     ReloadProfile {
         profile: String,
     },
+    /// Something asked of the hot-reload loop (resume paused paths, reload a part now).
+    ReloadRequest(SessionRequest),
     SaveLogs {
         path: PathBuf,
         lines: Vec<String>,

@@ -3,12 +3,14 @@
 use super::action::{ComposeOp, Effect};
 use super::activity::ActivityKind;
 use super::input::apply_filter;
+use super::reload;
 use super::services::{selected_containers, selected_row, service_rows};
 use super::state::{Confirm, Mode, Panel, State};
 use super::update::log;
 use crate::config::keymap::Command;
 use crate::docker::{LifecycleOp, WorkerCommand};
 use crate::logs::JsonStyle;
+use crate::reload::SessionRequest;
 use std::path::PathBuf;
 
 pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
@@ -38,6 +40,7 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
         Command::ShowTopology => show(state, Panel::Topology),
         Command::ShowProfiles => show(state, Panel::Profiles),
         Command::ShowActivity => show(state, Panel::Activity),
+        Command::ResumeReloads => reload::request(state, SessionRequest::ResumePaused, effects),
         Command::Up => step(state, -1),
         Command::Down => step(state, 1),
         Command::PageUp => step(state, -10),
@@ -332,9 +335,14 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         ("save", []) => save_logs(state, None, effects),
         ("save", [path]) => save_logs(state, Some(PathBuf::from(path)), effects),
         ("help", _) => state.mode = Mode::Help,
+        ("resume", []) => reload::request(state, SessionRequest::ResumePaused, effects),
+        ("reload", [part]) => match reload::part(part) {
+            Ok(kind) => reload::request(state, SessionRequest::Reload(kind), effects),
+            Err(message) => state.message = Some(message),
+        },
         _ => {
             state.message = Some(format!(
-                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :save [PATH], :q)"
+                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :save [PATH], :reload app|proxy|stack, :resume, :q)"
             ))
         }
     }

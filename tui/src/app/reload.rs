@@ -1,10 +1,11 @@
 //! Hot reload as the dashboard sees it: the watch state, the reload in progress (the header shows
 //! its current step) and the timeline entries in Activity.
 
+use super::action::Effect;
 use super::activity::ActivityKind;
 use super::state::State;
 use super::update::log;
-use crate::reload::{ChangeKind, ReloadEvent, SessionEvent, Step, describe};
+use crate::reload::{ChangeKind, ReloadEvent, SessionEvent, SessionRequest, Step, describe};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,8 +52,41 @@ pub fn handle(state: &mut State, event: SessionEvent) {
                 None,
             );
         }
+        SessionEvent::Resumed { paths } => {
+            let text = if paths.is_empty() {
+                "no paused paths to resume".to_string()
+            } else {
+                format!("watching again: {}", paths.join(", "))
+            };
+            state.message = Some(text.clone());
+            log(state, ActivityKind::Reload, text, None);
+        }
         SessionEvent::Reload(event) => timeline(state, event),
     }
+}
+
+/// Passes a request to the hot-reload loop, or says why there is none.
+pub fn request(state: &mut State, request: SessionRequest, effects: &mut Vec<Effect>) {
+    if state.reload.watching.is_none() {
+        state.message =
+            Some("hot reload is off (the dashboard was started with --no-watch)".into());
+        return;
+    }
+    if let (SessionRequest::Reload(_), Some(running)) = (request, &state.reload.running) {
+        state.message = Some(format!(
+            "queued after the running {} reload",
+            running.kind.label()
+        ));
+    }
+    effects.push(Effect::ReloadRequest(request));
+}
+
+/// The part named on the `:reload` line.
+pub fn part(name: &str) -> Result<ChangeKind, String> {
+    [ChangeKind::App, ChangeKind::Proxy, ChangeKind::Stack]
+        .into_iter()
+        .find(|kind| kind.label() == name)
+        .ok_or_else(|| format!("unknown part {name:?}; :reload takes app, proxy or stack"))
 }
 
 fn timeline(state: &mut State, event: ReloadEvent) {

@@ -5,7 +5,7 @@ use crate::app::{Action, Effect, State};
 use crate::compose::Layout;
 use crate::config::{Config, no_color_requested};
 use crate::docker::{WorkerCommand, connect, spawn_worker};
-use crate::reload::watch_session;
+use crate::reload::{SessionRequest, watch_session};
 use crate::runtime::{self, Context, CrosstermHost, TerminalInput};
 use crate::{paths, telemetry};
 use tokio::sync::{mpsc, watch};
@@ -46,18 +46,26 @@ pub async fn dashboard(layout: &Layout, profile: &str, reload: HotReload) -> any
     let (updates_tx, updates) = mpsc::channel(UPDATE_QUEUE);
     let (actions_tx, actions) = mpsc::channel::<Action>(ACTION_QUEUE);
     let worker = spawn_worker(updates_tx);
-    let (reload_profile, reload_task) = if reload.enabled {
-        let (selected, receiver) = watch::channel(current.name.clone());
-        let task = spawn_reload(layout, receiver, reload.allow_prod, actions_tx.clone());
-        (Some(selected), Some(task))
+    let (reload_profile, reload_requests, reload_task) = if reload.enabled {
+        let (selected, profile) = watch::channel(current.name.clone());
+        let (requests_tx, requests) = mpsc::unbounded_channel();
+        let task = spawn_reload(
+            layout,
+            profile,
+            requests,
+            reload.allow_prod,
+            actions_tx.clone(),
+        );
+        (Some(selected), Some(requests_tx), Some(task))
     } else {
-        (None, None)
+        (None, None, None)
     };
     let context = Context {
         layout: layout.clone(),
         worker: worker.commands.clone(),
         actions: actions_tx,
         reload_profile,
+        reload_requests,
     };
     let mut startup = vec![
         Effect::Worker(WorkerCommand::Watch {
@@ -107,6 +115,7 @@ pub async fn dashboard(layout: &Layout, profile: &str, reload: HotReload) -> any
 fn spawn_reload(
     layout: &Layout,
     profile: watch::Receiver<String>,
+    requests: mpsc::UnboundedReceiver<SessionRequest>,
     allow_prod: bool,
     actions: mpsc::Sender<Action>,
 ) -> JoinHandle<()> {
@@ -124,7 +133,7 @@ fn spawn_reload(
             let _ = events_tx.send(event);
         };
         let outcome = match connect().await {
-            Ok(docker) => watch_session(layout, docker, profile, allow_prod, report)
+            Ok(docker) => watch_session(layout, docker, profile, requests, allow_prod, report)
                 .await
                 .map_err(|err| err.to_string()),
             Err(err) => Err(err.to_string()),

@@ -3,16 +3,23 @@
 use crate::compose::Layout;
 use crate::docker::connect;
 use crate::reload::{SessionEvent, describe, watch_session};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 /// Watches the project and reloads what changed in `profile` until interrupted (Ctrl-C).
 pub async fn watch(layout: &Layout, profile: &str, allow_prod: bool) -> anyhow::Result<()> {
     let project = layout.profile(profile)?.project;
     let docker = connect().await?;
     let (_keep_profile, selected) = watch::channel(profile.to_string());
-    let session = watch_session(layout.clone(), docker, selected, allow_prod, |event| {
-        print_event(&event, &project, allow_prod)
-    });
+    // Nothing sends requests here: the terminal belongs to the timeline.
+    let (_no_requests, requests) = mpsc::unbounded_channel();
+    let session = watch_session(
+        layout.clone(),
+        docker,
+        selected,
+        requests,
+        allow_prod,
+        |event| print_event(&event, &project, allow_prod),
+    );
     tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),
         result = session => match result {
@@ -38,5 +45,6 @@ fn print_event(event: &SessionEvent, project: &str, allow_prod: bool) {
         SessionEvent::Reload(event) => println!("{}", describe(event)),
         SessionEvent::WatchFailed(message) => eprintln!("file watching failed: {message}"),
         SessionEvent::ProfileUnusable(message) => eprintln!("not reloading: {message}"),
+        SessionEvent::Resumed { paths } => println!("watching again: {}", paths.join(", ")),
     }
 }

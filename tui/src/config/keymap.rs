@@ -55,6 +55,7 @@ pub enum Command {
     ShowTopology,
     ShowProfiles,
     ShowActivity,
+    ResumeReloads,
 }
 
 /// A key plus modifiers, written in config as `q`, `G`, `ctrl-c`, `shift-tab`, `enter`, `pgdn`.
@@ -182,6 +183,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Logs, Command::ClearLogs, &["c"]),
     (Context::Profiles, Command::ProfileUp, &["u"]),
     (Context::Profiles, Command::ProfileDown, &["D"]),
+    (Context::Activity, Command::ResumeReloads, &["p"]),
 ];
 
 /// `[keys.<context>]` tables of `command = ["key", ...]`.

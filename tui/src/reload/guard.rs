@@ -108,11 +108,13 @@ impl LoopGuard {
             .map(|(path, pause)| (path.as_path(), pause.reason.as_str()))
     }
 
-    /// Watches every paused path again.
-    pub fn resume_all(&mut self) -> usize {
-        let count = self.paused.len();
-        self.paused.clear();
-        count
+    /// Watches every paused path again, with a clean history; returns the paths.
+    pub fn resume_all(&mut self) -> Vec<PathBuf> {
+        let paths: Vec<PathBuf> = std::mem::take(&mut self.paused).into_keys().collect();
+        for path in &paths {
+            self.recent.remove(path);
+        }
+        paths
     }
 }
 
@@ -150,7 +152,8 @@ mod tests {
             Admission::Run => panic!("a paused path must not run"),
         }
         assert_eq!(guard.paused().count(), 1);
-        assert_eq!(guard.resume_all(), 1);
+        assert_eq!(guard.resume_all(), vec![path("a")]);
+        assert!(guard.resume_all().is_empty(), "nothing left to resume");
         let (admitted, _) = guard.admit(&[path("a")], start + Duration::from_secs(6));
         assert_eq!(admitted, vec![path("a")]);
     }

@@ -51,13 +51,29 @@ impl Reloader {
         }
     }
 
+    /// Lifts every pause of the loop guard; returns the paths, relative to the project root.
+    pub fn resume_paused(&mut self) -> Vec<PathBuf> {
+        self.guard
+            .resume_all()
+            .into_iter()
+            .map(|path| self.relative(&path))
+            .collect()
+    }
+
+    fn relative(&self, path: &std::path::Path) -> PathBuf {
+        path.strip_prefix(&self.context.root)
+            .unwrap_or(path)
+            .to_path_buf()
+    }
+
     /// Keeps another reloader's loop-guard history (paths it paused stay paused).
     pub fn inherit_guard(&mut self, previous: Reloader) {
         self.guard = previous.guard;
     }
 
     /// Handles one trigger, calling `report` for every timeline event as it happens. Steps stop at
-    /// the first failure, so what is running keeps serving the last good version.
+    /// the first failure, so what is running keeps serving the last good version. A trigger
+    /// without paths is a reload the user asked for.
     pub async fn handle(&mut self, trigger: Trigger, mut report: impl FnMut(ReloadEvent)) {
         let kind = trigger.kind;
         let (paths, admission) = self.guard.admit(&trigger.paths, Instant::now());
@@ -75,14 +91,7 @@ impl Reloader {
                 return;
             }
         };
-        let paths = paths
-            .iter()
-            .map(|path| {
-                path.strip_prefix(&self.context.root)
-                    .unwrap_or(path)
-                    .to_path_buf()
-            })
-            .collect();
+        let paths = paths.iter().map(|path| self.relative(path)).collect();
         report(ReloadEvent::Started { kind, paths });
         let started = Instant::now();
         let mut ok = true;
@@ -116,6 +125,9 @@ impl Reloader {
 /// step carries the tool's message on the following lines.
 pub fn describe(event: &ReloadEvent) -> String {
     match event {
+        ReloadEvent::Started { kind, paths } if paths.is_empty() => {
+            format!("{} reload: requested", kind.label())
+        }
         ReloadEvent::Started { kind, paths } => {
             let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             format!("{} reload: {} changed", kind.label(), files.join(", "))
@@ -173,6 +185,11 @@ mod tests {
             describe(&started),
             "proxy reload: proxy-config/nginx.conf changed"
         );
+        let requested = ReloadEvent::Started {
+            kind: ChangeKind::App,
+            paths: Vec::new(),
+        };
+        assert_eq!(describe(&requested), "app reload: requested");
         let failed = ReloadEvent::StepDone {
             step: Step::TestProxyConfig,
             duration: Duration::from_millis(42),

@@ -1,13 +1,24 @@
-//! The watch loop shared by `stack-tui watch` and the dashboard: file triggers in, reloads run one
-//! at a time against the profile currently selected, timeline events out.
+//! The watch loop shared by `stack-tui watch` and the dashboard: file triggers and the user's
+//! requests in, reloads run one at a time against the profile currently selected, timeline events
+//! out.
 
 use super::ProjectLayout;
+use super::classify::ChangeKind;
 use super::runner::{ReloadEvent, Reloader};
 use super::steps::StepContext;
-use super::watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, WatchError, WatchEvent};
+use super::watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, Trigger, WatchError, WatchEvent};
 use crate::compose::{Compose, Layout};
 use bollard::Docker;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+
+/// What the user can ask of a running loop (the dashboard's `p` key and `:reload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionRequest {
+    /// Watch every path the loop guard paused again, without waiting for its quiet minute.
+    ResumePaused,
+    /// Run the reload for this part now, as if one of its files had changed.
+    Reload(ChangeKind),
+}
 
 /// What the loop reports, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,14 +34,20 @@ pub enum SessionEvent {
     /// The selected profile cannot be reloaded (unknown name); changes are ignored until the
     /// selection changes.
     ProfileUnusable(String),
+    /// Paused paths are watched again at the user's request (relative to the root; may be empty).
+    Resumed {
+        paths: Vec<String>,
+    },
 }
 
 /// Runs until the profile sender is dropped or the watcher stops. `profile` selects which
-/// profile reloads apply to and may change at any time (the dashboard's profile switch).
+/// profile reloads apply to and may change at any time (the dashboard's profile switch);
+/// `requests` may close early, the loop then runs on without them.
 pub async fn watch_session(
     layout: Layout,
     docker: Docker,
     mut profile: watch::Receiver<String>,
+    mut requests: mpsc::UnboundedReceiver<SessionRequest>,
     allow_prod: bool,
     mut report: impl FnMut(SessionEvent),
 ) -> Result<(), WatchError> {
@@ -47,6 +64,7 @@ pub async fn watch_session(
         folders: folders.clone(),
         profile: current.clone(),
     });
+    let mut requests_open = true;
     loop {
         tokio::select! {
             changed = profile.changed() => {
@@ -63,6 +81,13 @@ pub async fn watch_session(
                 reloader = next;
                 report(SessionEvent::Watching { folders: folders.clone(), profile: current.clone() });
             }
+            request = requests.recv(), if requests_open => match (request, reloader.as_mut()) {
+                (None, _) => requests_open = false,
+                (Some(request), Some(reloader)) => handle_request(reloader, request, &mut report).await,
+                (Some(_), None) => report(SessionEvent::ProfileUnusable(format!(
+                    "profile {current:?} cannot be reloaded"
+                ))),
+            },
             event = events.recv() => match event {
                 Some(WatchEvent::Changed(trigger)) => {
                     tracing::info!(kind = trigger.kind.label(), paths = ?trigger.paths, "reload triggered");
@@ -73,6 +98,33 @@ pub async fn watch_session(
                 Some(WatchEvent::Failed(message)) => report(SessionEvent::WatchFailed(message)),
                 None => return Ok(()),
             },
+        }
+    }
+}
+
+async fn handle_request(
+    reloader: &mut Reloader,
+    request: SessionRequest,
+    report: &mut impl FnMut(SessionEvent),
+) {
+    match request {
+        SessionRequest::ResumePaused => {
+            let paths = reloader
+                .resume_paused()
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect();
+            report(SessionEvent::Resumed { paths });
+        }
+        SessionRequest::Reload(kind) => {
+            tracing::info!(kind = kind.label(), "reload requested");
+            let trigger = Trigger {
+                kind,
+                paths: Vec::new(),
+            };
+            reloader
+                .handle(trigger, |event| report(SessionEvent::Reload(event)))
+                .await;
         }
     }
 }

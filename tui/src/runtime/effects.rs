@@ -5,6 +5,7 @@ use super::input::Input;
 use crate::app::{Action, ComposeOp, Effect, State, update};
 use crate::compose::{Compose, Layout, Output};
 use crate::docker::WorkerCommand;
+use crate::reload::SessionRequest;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
@@ -17,6 +18,8 @@ pub struct Context {
     pub actions: mpsc::Sender<Action>,
     /// Selects the profile hot reload applies to; `None` when the dashboard does not watch.
     pub reload_profile: Option<watch::Sender<String>>,
+    /// Requests to the hot-reload loop; `None` when the dashboard does not watch.
+    pub reload_requests: Option<mpsc::UnboundedSender<SessionRequest>>,
 }
 
 impl Context {
@@ -45,6 +48,11 @@ impl Context {
                     Effect::ReloadProfile { profile } => {
                         if let Some(selected) = &self.reload_profile {
                             selected.send_replace(profile);
+                        }
+                    }
+                    Effect::ReloadRequest(request) => {
+                        if let Some(requests) = &self.reload_requests {
+                            let _ = requests.send(request);
                         }
                     }
                     Effect::Exec { container, label } => {

@@ -57,6 +57,11 @@ const SECTIONS: &[Section] = &[
         Context::Profiles,
         &[(Command::ProfileUp, "up"), (Command::ProfileDown, "down")],
     ),
+    (
+        "Activity",
+        Context::Activity,
+        &[(Command::ResumeReloads, "watch paused paths again")],
+    ),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -80,7 +85,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         "Panels: 1 services · 2 health · 3 logs · 4 topology · 5 profiles · 6 activity",
     ));
     lines.push(Line::from(
-        "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep REGEX  :save [PATH]  :q",
+        "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep REGEX  :save [PATH]  \
+         :reload app|proxy|stack  :resume  :q",
     ));
     lines.push(Line::from(format!(
         "Config: {}",
