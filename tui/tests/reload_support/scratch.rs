@@ -166,6 +166,44 @@ impl Drop for Scratch {
     }
 }
 
+/// Removes every scratch stack, folder and image this process made: what `Drop` does, for when a
+/// signal ends the process before drops run (Ctrl-C in the benchmark).
+pub fn remove_leftovers_of_this_process() {
+    let pid = std::process::id();
+    let project_prefix = format!("stack-test-reload{pid}-");
+    let project_label = "{{.Label \"com.docker.compose.project\"}}";
+    let sweep: [(&str, &str, &[&str]); 3] = [
+        ("ps --all", "{{.ID}}", &["rm", "--force", "--volumes"]),
+        ("network ls", "{{.ID}}", &["network", "rm"]),
+        ("volume ls", "{{.Name}}", &["volume", "rm", "--force"]),
+    ];
+    for (list, id, remove) in sweep {
+        let format = format!("{id} {project_label}");
+        let listed = Command::new("docker")
+            .args(list.split(' '))
+            .args(["--format", &format])
+            .output();
+        let Ok(listed) = listed else { continue };
+        let ours: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .filter(|(_, project)| project.starts_with(&project_prefix))
+            .map(|(id, _)| id.to_owned())
+            .collect();
+        if !ours.is_empty() {
+            let _ = Command::new("docker").args(remove).args(&ours).output();
+        }
+    }
+    for profile in ["local", "dev", "prod"] {
+        let image = format!("stack-tui/app:reload-test-{profile}-{pid}");
+        let _ = Command::new("docker")
+            .args(["image", "rm", "--force", &image])
+            .output();
+        let root = std::env::temp_dir().join(format!("stack-tui-reload-{profile}-{pid}"));
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
+
 /// The target directory this test binary was built into (CARGO_TARGET_TMPDIR is `<target>/tmp`).
 pub fn main_target_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
