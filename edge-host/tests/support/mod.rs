@@ -13,14 +13,29 @@ pub mod postgres;
 pub mod redis;
 
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// A port that was free a moment ago (the OS picks it; we release it for the server to take).
+/// A port that is free right now, chosen below the kernel's ephemeral range (32768 and up on Linux,
+/// 49152 and up elsewhere): a port the OS hands out for `:0` can be taken by any outgoing
+/// connection before the server binds it. A per-process counter keeps parallel tests apart.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("the OS gives out a free port")
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    let start = std::process::id().wrapping_mul(7_919);
+    for _ in 0..COUNT {
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + start.wrapping_add(step.wrapping_mul(13)) % COUNT)
+            .expect("ports below 32000 fit in u16");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free port on 127.0.0.1 between {FIRST} and {}",
+        FIRST + COUNT
+    );
 }
 
 /// Polls `check` until it returns true or `timeout` passes.

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
@@ -77,13 +78,26 @@ pub fn prepare() {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (released again; compose binds it a moment later).
+/// A port that is free right now, chosen below the kernel's ephemeral range (32768 and up on Linux,
+/// 49152 and up elsewhere): a port the OS hands out for `:0` can be taken by any outgoing
+/// connection before the server binds it. A per-process counter keeps parallel tests apart.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port on 127.0.0.1");
-    listener
-        .local_addr()
-        .expect("ephemeral port address")
-        .port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    let start = std::process::id().wrapping_mul(7_919);
+    for _ in 0..COUNT {
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + start.wrapping_add(step.wrapping_mul(13)) % COUNT)
+            .expect("ports below 32000 fit in u16");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free port on 127.0.0.1 between {FIRST} and {}",
+        FIRST + COUNT
+    );
 }
 
 /// `docker compose` for a profile exactly as the README writes it, with the published ports
