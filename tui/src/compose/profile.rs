@@ -23,6 +23,8 @@ pub struct Profile {
     pub project: String,
     pub root: PathBuf,
     pub files: Vec<PathBuf>,
+    /// Env files in precedence order; those that exist when a command runs are passed (the
+    /// preparation script writes `images.env` on the first `up` of a fresh clone).
     pub env_files: Vec<PathBuf>,
 }
 
@@ -71,10 +73,9 @@ impl Layout {
             });
         }
         // Later files win: shared settings, the generated image choice, then the profile.
-        let env_files = ["common".to_string(), "images".to_string(), name.to_string()]
+        let env_files = ["common", "images", name]
             .iter()
             .map(|env| self.root.join("env").join(format!("{env}.env")))
-            .filter(|path| path.is_file())
             .collect();
         Ok(Profile {
             name: name.to_string(),
@@ -105,7 +106,7 @@ impl Profile {
     /// The arguments that follow `docker compose` for every command on this profile.
     pub fn compose_args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["-p".into(), self.project.clone().into()];
-        for env in &self.env_files {
+        for env in self.env_files.iter().filter(|path| path.is_file()) {
             args.push("--env-file".into());
             args.push(env.clone().into());
         }
@@ -174,6 +175,28 @@ mod tests {
                 "ROOT/local/compose.yaml"
             ]
         );
+    }
+
+    #[test]
+    fn env_files_written_after_the_profile_was_resolved_are_passed() {
+        let root = project(&["local"]);
+        let profile = Layout::new(root.path(), "stack")
+            .profile("local")
+            .expect("profile");
+        let passes_images = |profile: &Profile| {
+            profile
+                .compose_args()
+                .iter()
+                .any(|arg| arg.to_string_lossy().ends_with("env/images.env"))
+        };
+        assert!(!passes_images(&profile));
+        // What the preparation script does on the first `up` of a fresh clone.
+        std::fs::write(
+            root.path().join("env/images.env"),
+            "STACK_IMAGE_SOURCE=standin\n",
+        )
+        .expect("write images.env");
+        assert!(passes_images(&profile));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! compose project (edits never touch the real tree), and `stack-tui watch` running against it.
 #![allow(
     dead_code,
-    reason = "each reload test binary uses a different subset of these helpers"
+    unused_imports,
+    reason = "each test binary uses a different subset of these helpers"
 )]
 
 pub mod scratch;
