@@ -5,7 +5,9 @@ use super::action::Effect;
 use super::activity::ActivityKind;
 use super::state::State;
 use super::update::log;
-use crate::reload::{ChangeKind, ReloadEvent, SessionEvent, SessionRequest, Step, describe};
+use crate::reload::{
+    ChangeKind, ReloadEvent, SessionEvent, SessionRequest, Step, describe_untimed,
+};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,7 +92,7 @@ pub fn part(name: &str) -> Result<ChangeKind, String> {
 }
 
 fn timeline(state: &mut State, event: ReloadEvent) {
-    let text = describe(&event);
+    let text = describe_untimed(&event);
     match event {
         ReloadEvent::Started { kind, .. } => {
             state.reload.running = Some(RunningReload {

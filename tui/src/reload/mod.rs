@@ -19,7 +19,7 @@ mod watcher;
 pub use classify::{ChangeKind, ProjectLayout};
 pub use guard::{Admission, LoopGuard};
 pub use plan::{NoPlan, Step, plan_for};
-pub use runner::{ReloadEvent, Reloader, describe};
+pub use runner::{ReloadEvent, Reloader, describe, describe_untimed};
 pub use session::{SessionEvent, SessionRequest, watch_session};
 pub use steps::{StepContext, StepFailed};
 pub use watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, Trigger, WatchError, WatchEvent};

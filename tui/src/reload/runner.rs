@@ -121,9 +121,25 @@ impl Reloader {
     }
 }
 
-/// The event as text for `stack-tui watch`, the dashboard's activity and the log file; a failed
-/// step carries the tool's message on the following lines.
+/// The event as text for `stack-tui watch` and the log file; a failed step carries the tool's
+/// message on the following lines.
 pub fn describe(event: &ReloadEvent) -> String {
+    describe_with(event, true)
+}
+
+/// The same text without durations, for the dashboard's Activity, which shows them in a column.
+pub fn describe_untimed(event: &ReloadEvent) -> String {
+    describe_with(event, false)
+}
+
+fn describe_with(event: &ReloadEvent, timed: bool) -> String {
+    let took = |duration: &Duration| {
+        if timed {
+            format!(" ({})", millis(*duration))
+        } else {
+            String::new()
+        }
+    };
     match event {
         ReloadEvent::Started { kind, paths } if paths.is_empty() => {
             format!("{} reload: requested", kind.label())
@@ -141,11 +157,11 @@ pub fn describe(event: &ReloadEvent) -> String {
             duration,
             result,
         } => match result {
-            Ok(summary) => format!("  ✓ {} ({}) — {summary}", step.label(), millis(*duration)),
+            Ok(summary) => format!("  ✓ {}{} — {summary}", step.label(), took(duration)),
             Err(message) => format!(
-                "  ✗ {} ({}) — failed:\n{}",
+                "  ✗ {}{} — failed:\n{}",
                 step.label(),
-                millis(*duration),
+                took(duration),
                 indent(message)
             ),
         },
@@ -155,7 +171,11 @@ pub fn describe(event: &ReloadEvent) -> String {
             } else {
                 "failed; the running version keeps serving"
             };
-            format!("{} reload {outcome} in {}", kind.label(), millis(*total))
+            if timed {
+                format!("{} reload {outcome} in {}", kind.label(), millis(*total))
+            } else {
+                format!("{} reload {outcome}", kind.label())
+            }
         }
     }
 }
@@ -205,5 +225,14 @@ mod tests {
             total: Duration::from_millis(50),
         };
         assert!(describe(&finished).contains("keeps serving"));
+        assert!(describe(&finished).ends_with("in 50 ms"));
+        assert_eq!(
+            describe_untimed(&finished),
+            "proxy reload failed; the running version keeps serving"
+        );
+        assert_eq!(
+            describe_untimed(&failed),
+            "  ✗ nginx -t — failed:\n      unknown directive \"bogus\""
+        );
     }
 }
