@@ -1,7 +1,8 @@
 //! The watch loop on a real (minimal) project folder: a path that keeps changing is paused by the
 //! loop guard, the user's resume request watches it again, and a requested reload runs without any
-//! file change. The profile is prod without `--allow-prod`, so every reload stops at its plan and
-//! nothing needs a running stack.
+//! file change; and `stack-tui watch` under a relative `--root` still recognises changes. The
+//! profile is prod without `--allow-prod`, so every reload stops at its plan and nothing needs a
+//! running stack.
 
 use bollard::Docker;
 use stack_tui::compose::Layout;
@@ -120,4 +121,54 @@ async fn a_paused_path_is_resumed_on_request_and_reloads_can_be_requested() {
         session.next().await,
         SessionEvent::Resumed { paths: vec![] }
     );
+}
+
+/// `--root .` (what `.ci/up` passes) or any relative root: file events carry absolute paths and
+/// must still be recognised as changes of the project.
+#[test]
+fn stack_tui_watch_with_a_relative_root_sees_changes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let project = minimal_project();
+    let parent = project.path().parent().expect("temp dir parent");
+    let name = project.path().file_name().expect("project dir name");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stack-tui"))
+        .current_dir(parent)
+        .arg("--root")
+        .arg(name)
+        .args(["--profile", "prod", "watch"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start stack-tui watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return true,
+                Ok(_) => continue,
+                Err(_) => return false,
+            }
+        }
+    };
+    let watching = wait_for("watching");
+    std::fs::write(project.path().join("env/prod.env"), "A=changed\n").expect("save env file");
+    let seen = watching && wait_for("stack change not reloaded");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(watching, "stack-tui watch started");
+    assert!(seen, "the change under a relative --root was recognised");
 }

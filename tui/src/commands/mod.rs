@@ -22,9 +22,10 @@ use crate::compose::Layout;
 use std::path::{Path, PathBuf};
 
 /// `--root`, else the nearest directory upwards holding compose/compose.yaml, else the bundled stack.
+/// Always absolute: file events arrive with absolute paths and are matched against it.
 pub fn resolve_root(root: Option<PathBuf>) -> PathBuf {
     if let Some(root) = root {
-        return root;
+        return std::path::absolute(&root).unwrap_or(root);
     }
     let is_project = |dir: &Path| dir.join(crate::compose::profile_base_file()).is_file();
     if let Ok(current) = std::env::current_dir()

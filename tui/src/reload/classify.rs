@@ -53,8 +53,12 @@ const GENERATED_PATHS: [&str; 4] = [
 ];
 
 impl ProjectLayout {
+    /// A relative root is made absolute: the OS watcher reports absolute paths.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        let root = root.into();
+        Self {
+            root: std::path::absolute(&root).unwrap_or(root),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -156,6 +160,16 @@ mod tests {
         for (path, expected) in cases {
             assert_eq!(layout.classify(Path::new(path)), *expected, "{path}");
         }
+    }
+
+    #[test]
+    fn a_relative_root_matches_the_absolute_paths_of_events() {
+        let layout = ProjectLayout::new(".");
+        let here = std::env::current_dir().expect("current dir");
+        assert_eq!(
+            layout.classify(&here.join("edge-app/src/lib.rs")),
+            Some(ChangeKind::App)
+        );
     }
 
     #[test]
