@@ -59,8 +59,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             }
         })
         .collect();
+    // The name column is as wide as the longest name (within reason); the rest goes to PORTS.
+    let longest_name = rows.iter().map(|row| row.name.chars().count()).max();
+    let name_width = u16::try_from(longest_name.unwrap_or(0).clamp(7, 32)).unwrap_or(32);
     let widths = [
-        Constraint::Min(8),
+        Constraint::Length(name_width + 1),
         Constraint::Length(4),
         Constraint::Length(11),
         Constraint::Length(9),
