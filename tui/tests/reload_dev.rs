@@ -1,6 +1,7 @@
 //! Hot reload of the app in the dev profile: the component is rebuilt into the app image and the
 //! two replicas are replaced one at a time, each new one healthy before an old one goes, while a
-//! client keeps calling through nginx without a single failed request.
+//! client keeps calling through nginx without a single failed request. A change of the app's
+//! environment alone is rolled out the same way.
 
 mod reload_support;
 mod stack_support;
@@ -28,36 +29,7 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
     let app_before: BTreeSet<String> = app_names(&scratch);
     assert_eq!(app_before.len(), 2, "dev runs two app replicas");
     let mut watch = Watch::start(&scratch, &[]);
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let client = {
-        let stop = Arc::clone(&stop);
-        let url = scratch.url("/");
-        std::thread::spawn(move || {
-            let http = Http::plain(Duration::from_secs(5));
-            let mut outcome = Outcome {
-                ok: 0,
-                failures: Vec::new(),
-                seen: BTreeSet::new(),
-            };
-            while !stop.load(Ordering::Relaxed) {
-                match http.get(&url) {
-                    Ok(reply) if reply.status == 200 => {
-                        let body = reply.json();
-                        outcome.ok += 1;
-                        outcome.seen.insert((
-                            body["instance"].as_str().unwrap_or_default().to_owned(),
-                            body["version"].as_str().unwrap_or_default().to_owned(),
-                        ));
-                    }
-                    Ok(reply) => outcome.failures.push(format!("HTTP {}", reply.status)),
-                    Err(err) => outcome.failures.push(err),
-                }
-                std::thread::sleep(CLIENT_INTERVAL);
-            }
-            outcome
-        })
-    };
+    let client = Client::start(scratch.url("/"));
 
     scratch.edit("edge-app/src/app/root.rs", |text| {
         text.replace(
@@ -79,8 +51,7 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
         !after.iter().any(|line| line.contains("reload:")),
         "the reload triggered another: {after:#?}"
     );
-    stop.store(true, Ordering::Relaxed);
-    let outcome = client.join().expect("client thread");
+    let outcome = client.finish();
 
     let app_after = app_names(&scratch);
     assert_eq!(app_after.len(), 2, "still two replicas: {app_after:?}");
@@ -107,6 +78,78 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
         "both new replicas answered through nginx: {:?}",
         outcome.seen
     );
+
+    // Only the app's environment changes: the app is rolled, and compose's own `up -d` afterwards
+    // finds nothing left to recreate.
+    let client = Client::start(scratch.url("/"));
+    let app_before = app_after;
+    scratch.edit("env/dev.env", |text| {
+        text.replace("APP_LOG=info", "APP_LOG=debug")
+    });
+    let lines = watch.wait_for("stack reload applied", Duration::from_secs(300));
+    let outcome = client.finish();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("app: replaced") && l.contains("then nothing recreated")),
+        "the app alone was rolled: {lines:#?}"
+    );
+    let app_after = app_names(&scratch);
+    assert_eq!(app_after.len(), 2, "still two replicas: {app_after:?}");
+    assert!(
+        app_after.is_disjoint(&app_before),
+        "{app_before:?} → {app_after:?}"
+    );
+    assert!(
+        outcome.failures.is_empty(),
+        "{} failed of {} requests during the environment roll-out: {:?}",
+        outcome.failures.len(),
+        outcome.ok + outcome.failures.len(),
+        outcome.failures
+    );
+}
+
+/// Calls `/` through nginx every CLIENT_INTERVAL until finished, recording every answer.
+struct Client {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Outcome>,
+}
+
+impl Client {
+    fn start(url: String) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let running = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let http = Http::plain(Duration::from_secs(5));
+            let mut outcome = Outcome {
+                ok: 0,
+                failures: Vec::new(),
+                seen: BTreeSet::new(),
+            };
+            while !running.load(Ordering::Relaxed) {
+                match http.get(&url) {
+                    Ok(reply) if reply.status == 200 => {
+                        let body = reply.json();
+                        outcome.ok += 1;
+                        outcome.seen.insert((
+                            body["instance"].as_str().unwrap_or_default().to_owned(),
+                            body["version"].as_str().unwrap_or_default().to_owned(),
+                        ));
+                    }
+                    Ok(reply) => outcome.failures.push(format!("HTTP {}", reply.status)),
+                    Err(err) => outcome.failures.push(err),
+                }
+                std::thread::sleep(CLIENT_INTERVAL);
+            }
+            outcome
+        });
+        Self { stop, thread }
+    }
+
+    fn finish(self) -> Outcome {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("client thread")
+    }
 }
 
 /// Names of the project's running app containers, from the engine's compose labels.

@@ -82,14 +82,17 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     let body = index(&http, &scratch).expect("GET / still answers");
     assert_eq!(body["version"], "hot-reloaded");
 
-    // Env value: compose recreates the app with it.
+    // Env value of the app alone: its replica is replaced by one with the new value (healthy
+    // first), and compose finds nothing else to recreate.
     scratch.edit("env/local.env", |text| {
         text + "APP_MESSAGE=\"changed by env\"\n"
     });
     let lines = watch.wait_for("stack reload applied", Duration::from_secs(180));
     assert!(
-        lines.iter().any(|l| l.ends_with("recreated app")),
-        "only the app is recreated, and that is listed: {lines:#?}"
+        lines
+            .iter()
+            .any(|l| l.contains("app: replaced") && l.ends_with("then nothing recreated")),
+        "only the app is replaced, and that is listed: {lines:#?}"
     );
     eventually(
         Duration::from_secs(60),

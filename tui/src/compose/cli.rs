@@ -4,6 +4,7 @@
 use super::error::ComposeError;
 use super::model::ComposeModel;
 use super::profile::Profile;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::Stdio;
 use tokio::process::Command;
@@ -115,6 +116,18 @@ impl Compose {
         })
     }
 
+    /// Each service's configuration hash as compose would stamp it on a container now.
+    pub async fn config_hashes(&self) -> Result<BTreeMap<String, String>, ComposeError> {
+        let text = self
+            .run(&["config", "--hash", "*"], Output::Captured)
+            .await?;
+        Ok(text
+            .lines()
+            .filter_map(|line| line.trim().split_once(' '))
+            .map(|(service, hash)| (service.to_string(), hash.trim().to_string()))
+            .collect())
+    }
+
     pub async fn model(&self) -> Result<ComposeModel, ComposeError> {
         let text = self
             .run(&["config", "--format", "json"], Output::Captured)
@@ -147,13 +160,14 @@ impl Compose {
     }
 
     /// Adds replicas of `service` up to `replicas` from its current image, leaving the existing
-    /// containers as they are (even when their image is older): one step of a rolling replace.
+    /// containers (its own and its dependencies') as they are: one step of a rolling replace.
+    /// No `--no-deps`: it changes the configuration hash compose stamps on the new container, and
+    /// the next `up -d` would then recreate every replica at once.
     pub async fn add_replicas(&self, service: &str, replicas: usize) -> Result<(), ComposeError> {
         let scale = format!("{service}={replicas}");
         let args = [
             "up",
             "--detach",
-            "--no-deps",
             "--no-recreate",
             "--no-build",
             "--scale",

@@ -11,7 +11,7 @@ mod session;
 mod worker;
 
 pub use client::{DockerError, connect, describe_host};
-pub use query::{project_networks, project_snapshots, stream_logs};
+pub use query::{project_networks, project_snapshots, running_config_hashes, stream_logs};
 pub use worker::{
     DockerUpdate, EngineEvent, LifecycleOp, WorkerCommand, WorkerHandle, spawn_worker,
 };

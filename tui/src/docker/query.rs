@@ -10,7 +10,7 @@ use bollard::query_parameters::{
     LogsOptionsBuilder,
 };
 use futures_util::{Stream as FuturesStream, StreamExt, stream};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// How many inspects run at once after a (re)connect.
@@ -21,6 +21,29 @@ fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
         "label".to_string(),
         vec![format!("{PROJECT_LABEL}={project}")],
     )])
+}
+
+/// The configuration hash compose stamped on each running container of a project, by service.
+pub async fn running_config_hashes(
+    docker: &Docker,
+    project: &str,
+) -> Result<BTreeMap<String, BTreeSet<String>>, bollard::errors::Error> {
+    const SERVICE_LABEL: &str = "com.docker.compose.service";
+    const HASH_LABEL: &str = "com.docker.compose.config-hash";
+    let options = ListContainersOptionsBuilder::default()
+        .filters(&project_filter(project))
+        .build();
+    let mut hashes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for summary in docker.list_containers(Some(options)).await? {
+        let labels = summary.labels.unwrap_or_default();
+        if let (Some(service), Some(hash)) = (labels.get(SERVICE_LABEL), labels.get(HASH_LABEL)) {
+            hashes
+                .entry(service.clone())
+                .or_default()
+                .insert(hash.clone());
+        }
+    }
+    Ok(hashes)
 }
 
 /// Every container of a compose project (running or not), inspected, sorted by service and name.

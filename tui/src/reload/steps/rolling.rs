@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::time::Instant;
 
-const SERVICE: &str = "app";
+pub(super) const SERVICE: &str = "app";
 /// A new replica must turn healthy within this (the healthcheck runs every 5 s, 3 tries).
 const HEALTHY_WITHIN: Duration = Duration::from_secs(60);
 const HEALTH_POLL: Duration = Duration::from_millis(250);
