@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::stack_support::stack::{free_port, prepare, repo_root};
+use crate::stack_support::stack::{free_port, prepare, remove_dangling_test_images, repo_root};
 
 pub struct Scratch {
     pub root: PathBuf,
@@ -162,6 +162,7 @@ impl Drop for Scratch {
         let _ = Command::new("docker")
             .args(["image", "rm", "--force", &self.app_image])
             .output();
+        remove_dangling_test_images();
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }

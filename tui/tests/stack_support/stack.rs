@@ -309,5 +309,55 @@ impl Drop for Stack {
                 String::from_utf8_lossy(&output.stderr)
             );
         }
+        remove_dangling_test_images();
+    }
+}
+
+/// Compose project names of the tests (stack, reload and dashboard tests).
+const TEST_PROJECT_PREFIXES: [&str; 2] = ["stack-test-", "stte2e"];
+
+/// Untagged images built for test projects (compose labels each with its project): a rebuild
+/// under the same tag leaves the previous image behind. Images of other projects are not touched,
+/// nor images a container still uses.
+pub fn remove_dangling_test_images() {
+    let Ok(listed) = Command::new("docker")
+        .args([
+            "images",
+            "--quiet",
+            "--no-trunc",
+            "--filter",
+            "dangling=true",
+        ])
+        .output()
+    else {
+        return;
+    };
+    let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    let format = "{{.Id}} {{index .Config.Labels \"com.docker.compose.project\"}}";
+    let Ok(inspected) = Command::new("docker")
+        .args(["image", "inspect", "--format", format])
+        .args(&ids)
+        .output()
+    else {
+        return;
+    };
+    let ours: Vec<String> = String::from_utf8_lossy(&inspected.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .filter(|(_, project)| {
+            TEST_PROJECT_PREFIXES
+                .iter()
+                .any(|prefix| project.starts_with(prefix))
+        })
+        .map(|(id, _)| id.to_owned())
+        .collect();
+    if !ours.is_empty() {
+        let _ = Command::new("docker").arg("rmi").args(&ours).output();
     }
 }
