@@ -79,6 +79,26 @@ pub enum Sub {
     Profiles,
     /// Check Docker, Compose, images, ports and secrets for the profile.
     Doctor,
+    /// Security audit of the profile: its files (the merged compose model) and its running
+    /// containers, against rules from the CIS Docker Benchmark and compose linters.
+    ///
+    /// Exit status: 0 no open finding, 3 low, 4 medium, 5 high, 6 critical (the worst open
+    /// finding); 1 when the audit could not run. Accepted findings go in
+    /// <profile>/audit-ignore.toml (rule, service, reason, optional expiry) and are still listed.
+    #[command(verbatim_doc_comment)]
+    Audit {
+        /// Only the files (no Docker engine needed).
+        #[arg(long = "static", conflicts_with = "runtime")]
+        static_only: bool,
+        /// Only the running containers.
+        #[arg(long)]
+        runtime: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::commands::AuditFormat,
+        /// List the rules (id, severity, reference, rationale, fix) and exit.
+        #[arg(long)]
+        rules: bool,
+    },
     /// Watch the project and reload exactly what changed (app, proxy config, stack files),
     /// printing each reload's steps with their durations.
     Watch,

@@ -1,9 +1,11 @@
 //! stack-tui: a terminal dashboard and CLI for a containerized web stack with local, dev and prod
 //! profiles. The folders read like the program: `app` (state, actions, pure update), `ui` (one file
 //! per panel), `docker` (Engine API worker), `compose` (Compose CLI driver and profiles), `logs`
-//! (bounded log store and filters), `config`, `commands` (the CLI) and `runtime` (the event loop).
+//! (bounded log store and filters), `config`, `audit` (security rules and reports), `commands` (the
+//! CLI) and `runtime` (the event loop, and the gathering that needs several of the above).
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod compose;

@@ -3,6 +3,7 @@
 use clap::Parser;
 use stack_tui::cli::{Cli, Sub};
 use stack_tui::commands;
+use stack_tui::runtime::audit::Scope;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -41,6 +42,26 @@ async fn main() -> ExitCode {
         Some(Sub::Profiles) => commands::profiles(&layout, profile).await,
         Some(Sub::Doctor) => commands::doctor(&layout, profile).await,
         Some(Sub::Watch) => commands::watch(&layout, profile, cli.allow_prod).await,
+        Some(Sub::Audit {
+            static_only,
+            runtime,
+            format,
+            rules,
+        }) => {
+            if rules {
+                commands::audit_rules();
+                return ExitCode::SUCCESS;
+            }
+            let scope = match (static_only, runtime) {
+                (true, _) => Scope::Static,
+                (_, true) => Scope::Runtime,
+                _ => Scope::Both,
+            };
+            match commands::audit(&layout, profile, scope, format).await {
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(error),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

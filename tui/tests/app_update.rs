@@ -24,7 +24,12 @@ fn keys_move_between_panels() {
         (&[], Panel::Services),
         (&[code(KeyCode::Tab)], Panel::Health),
         (&[code(KeyCode::Tab), code(KeyCode::Tab)], Panel::Logs),
-        (&[code(KeyCode::BackTab)], Panel::Activity),
+        (&[code(KeyCode::BackTab)], Panel::Audit),
+        (
+            &[code(KeyCode::BackTab), code(KeyCode::BackTab)],
+            Panel::Activity,
+        ),
+        (&[key('7')], Panel::Audit),
         (&[key('4')], Panel::Topology),
         (&[key('5'), code(KeyCode::Esc)], Panel::Services),
         (&[code(KeyCode::Enter)], Panel::Health),

@@ -35,6 +35,13 @@ fn text(buffer: &Buffer) -> String {
         .join("\n")
 }
 
+fn key_action(c: char) -> Action {
+    Action::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
 fn on(mut state: State, panel: Panel) -> State {
     state.panel = panel;
     state
@@ -96,7 +103,42 @@ fn states() -> Vec<(&'static str, State)> {
         Panel::Health,
     );
     unhealthy_health.selected = 3;
+    let audited = |profile: &str| {
+        let mut state = on(healthy_state(), Panel::Audit);
+        state.profile = profile.to_string();
+        update(
+            &mut state,
+            Action::Audited {
+                profile: profile.to_string(),
+                elapsed: Duration::from_millis(420),
+                result: Ok(audit_report(profile)),
+            },
+        );
+        state
+    };
+    let mut audit_clean = on(healthy_state(), Panel::Audit);
+    update(
+        &mut audit_clean,
+        Action::Audited {
+            profile: "local".into(),
+            elapsed: Duration::from_millis(300),
+            result: Ok(stack_tui::audit::Report::build(
+                "local",
+                "stack-local",
+                stack_tui::audit::Inputs::default(),
+            )),
+        },
+    );
+    let mut audit_detail = audited("local");
+    update(&mut audit_detail, key_action('j'));
+    update(
+        &mut audit_detail,
+        Action::Run(stack_tui::config::keymap::Command::Drill),
+    );
     vec![
+        ("audit_clean", audit_clean),
+        ("audit_findings_prod", audited("prod")),
+        ("audit_detail", audit_detail),
         ("services_all_healthy", healthy_state()),
         (
             "services_one_unhealthy",
@@ -145,16 +187,21 @@ fn tiny_areas_do_not_panic() {
     }
 }
 
-/// The foreground colour of the first cell in the row containing `needle`, at that text.
-fn colour_of(buffer: &Buffer, needle: &str) -> Option<Color> {
+/// The first cell of the first occurrence of `needle`.
+fn cell_of<'a>(buffer: &'a Buffer, needle: &str) -> Option<&'a ratatui::buffer::Cell> {
     let screen = text(buffer);
     for (y, line) in screen.lines().enumerate() {
         if let Some(column) = line.find(needle) {
             let x = line[..column].chars().count() as u16;
-            return Some(buffer[(x, y as u16)].fg);
+            return Some(&buffer[(x, y as u16)]);
         }
     }
     None
+}
+
+/// The foreground colour of the first cell in the row containing `needle`, at that text.
+fn colour_of(buffer: &Buffer, needle: &str) -> Option<Color> {
+    cell_of(buffer, needle).map(|cell| cell.fg)
 }
 
 #[test]
@@ -170,6 +217,30 @@ fn health_states_have_their_colours() {
         state.containers.insert(c.id.clone(), c);
         let buffer = render(&state, 120, 20);
         assert_eq!(colour_of(&buffer, label), Some(colour), "{label}");
+    }
+}
+
+#[test]
+fn a_high_finding_is_red_in_the_header_and_reversed_on_prod() {
+    for profile in ["prod", "local"] {
+        let mut state = healthy_state();
+        state.profile = profile.to_string();
+        update(
+            &mut state,
+            Action::Audited {
+                profile: profile.to_string(),
+                elapsed: Duration::from_millis(1),
+                result: Ok(audit_report(profile)),
+            },
+        );
+        let buffer = render(&state, 160, 20);
+        let cell = cell_of(&buffer, "audit: 2 high").expect("the header shows the audit");
+        assert_eq!(cell.fg, Color::Red, "{profile}");
+        assert_eq!(
+            cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+            profile == "prod",
+            "{profile}: only prod's header is reversed"
+        );
     }
 }
 

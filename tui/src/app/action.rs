@@ -30,6 +30,12 @@ pub enum Action {
     },
     /// The hot-reload loop reported something (watching, a reload's steps and result).
     Reload(SessionEvent),
+    /// A security audit of `profile` finished.
+    Audited {
+        profile: String,
+        elapsed: Duration,
+        result: Result<crate::audit::Report, String>,
+    },
     /// A runtime task finished (compose operation, exec, save).
     TaskDone {
         label: String,
@@ -73,5 +79,9 @@ pub enum Effect {
     SaveLogs {
         path: PathBuf,
         lines: Vec<String>,
+    },
+    /// Audit a profile: its files, and its containers when they run.
+    Audit {
+        profile: String,
     },
 }

@@ -40,6 +40,8 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
         Command::ShowTopology => show(state, Panel::Topology),
         Command::ShowProfiles => show(state, Panel::Profiles),
         Command::ShowActivity => show(state, Panel::Activity),
+        Command::ShowAudit => show(state, Panel::Audit),
+        Command::Refresh => super::audit::start(state, effects),
         Command::ResumeReloads => reload::request(state, SessionRequest::ResumePaused, effects),
         Command::Up => step(state, -1),
         Command::Down => step(state, 1),
@@ -155,6 +157,9 @@ fn step(state: &mut State, delta: i64) {
         Panel::Profiles => {
             state.profile_selected = move_index(state.profile_selected, state.profiles.len())
         }
+        Panel::Audit => {
+            state.audit.selected = move_index(state.audit.selected, state.audit.rows().len())
+        }
         _ => state.scroll = (i64::from(state.scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16,
     }
 }
@@ -162,6 +167,7 @@ fn step(state: &mut State, delta: i64) {
 fn drill(state: &mut State, effects: &mut Vec<Effect>) {
     match state.panel {
         Panel::Services => show(state, Panel::Health),
+        Panel::Audit => state.audit.detail = state.audit.selected_finding().is_some(),
         Panel::Profiles => {
             if let Some(entry) = state.profiles.get(state.profile_selected).cloned() {
                 switch_profile(state, &entry.name, effects);
@@ -174,6 +180,8 @@ fn drill(state: &mut State, effects: &mut Vec<Effect>) {
 fn back(state: &mut State) {
     if state.log_view.fullscreen {
         state.log_view.fullscreen = false;
+    } else if state.panel == Panel::Audit && state.audit.detail {
+        state.audit.detail = false;
     } else if state.panel == Panel::Logs
         && (state.log_view.filter.is_some() || state.log_view.service.is_some())
     {
@@ -269,6 +277,7 @@ pub fn switch_profile(state: &mut State, name: &str, effects: &mut Vec<Effect>) 
     state.networks.clear();
     state.model = None;
     state.model_error = None;
+    super::audit::reset(state);
     state.logs.clear();
     state.selected = 0;
     state.log_view.service = None;

@@ -2,6 +2,7 @@
 
 mod action;
 pub mod activity;
+pub mod audit;
 mod commands;
 mod input;
 pub mod profiles;

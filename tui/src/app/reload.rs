@@ -67,6 +67,18 @@ pub fn handle(state: &mut State, event: SessionEvent) {
     }
 }
 
+/// A reload that changed the stack's or the proxy's configuration, and succeeded.
+pub fn applied_config(event: &SessionEvent) -> bool {
+    matches!(
+        event,
+        SessionEvent::Reload(ReloadEvent::Finished {
+            ok: true,
+            kind: ChangeKind::Stack | ChangeKind::Proxy,
+            ..
+        })
+    )
+}
+
 /// Passes a request to the hot-reload loop, or says why there is none.
 pub fn request(state: &mut State, request: SessionRequest, effects: &mut Vec<Effect>) {
     if state.reload.watching.is_none() {

@@ -2,6 +2,7 @@
 
 use super::action::Effect;
 use super::activity::Activity;
+use super::audit::AuditView;
 use super::profiles::ProfileEntry;
 use super::reload::ReloadView;
 use crate::compose::ComposeModel;
@@ -23,16 +24,18 @@ pub enum Panel {
     Topology,
     Profiles,
     Activity,
+    Audit,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 6] = [
+    pub const ALL: [Panel; 7] = [
         Panel::Services,
         Panel::Health,
         Panel::Logs,
         Panel::Topology,
         Panel::Profiles,
         Panel::Activity,
+        Panel::Audit,
     ];
 
     pub fn title(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Panel {
             Self::Topology => "Topology",
             Self::Profiles => "Profiles",
             Self::Activity => "Activity",
+            Self::Audit => "Audit",
         }
     }
 
@@ -54,6 +58,7 @@ impl Panel {
             Self::Topology => Context::Topology,
             Self::Profiles => Context::Profiles,
             Self::Activity => Context::Activity,
+            Self::Audit => Context::Audit,
         }
     }
 }
@@ -157,6 +162,7 @@ pub struct State {
     pub log_view: LogView,
     pub activity: Activity,
     pub reload: ReloadView,
+    pub audit: AuditView,
     pub panel: Panel,
     pub selected: usize,
     pub sort: SortKey,
@@ -207,6 +213,7 @@ impl State {
             log_view: LogView::default(),
             activity: Activity::default(),
             reload: ReloadView::default(),
+            audit: AuditView::default(),
             panel: Panel::Services,
             selected: 0,
             sort: SortKey::Name,

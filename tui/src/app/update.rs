@@ -24,7 +24,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             // otherwise a tick changes nothing.
             state.dirty |= state.panel == Panel::Services || state.reload.running.is_some();
         }
-        Action::Reload(event) => super::reload::handle(state, event),
+        Action::Reload(event) => {
+            // What a stack or proxy reload applied may have changed the audit's answer.
+            let rerun = super::reload::applied_config(&event);
+            super::reload::handle(state, event);
+            if rerun {
+                super::audit::start(state, &mut effects);
+            }
+        }
+        Action::Audited {
+            profile,
+            elapsed,
+            result,
+        } => super::audit::finished(state, &profile, elapsed, result),
         Action::Docker(update) => docker(state, update, &mut effects),
         Action::Model { profile, result } => {
             match result {
@@ -40,6 +52,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     if profile == state.profile {
                         state.model = Some(model);
                         state.model_error = None;
+                        super::audit::start(state, &mut effects);
                     }
                 }
                 Err(error) => {
@@ -87,6 +100,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             let projects = state.profiles.iter().map(|p| p.project.clone()).collect();
             effects.push(Effect::Worker(WorkerCommand::ProfileStates(projects)));
+            // Containers came or went: the runtime half of the audit changed.
+            super::audit::start(state, &mut effects);
             state.dirty = true;
         }
     }

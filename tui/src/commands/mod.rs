@@ -1,5 +1,6 @@
 //! The CLI's subcommands. Each returns an error that names the cause and the fix.
 
+mod audit;
 mod dashboard;
 mod doctor;
 mod lifecycle;
@@ -9,6 +10,7 @@ mod profiles;
 mod status;
 mod watch;
 
+pub use audit::{AuditFormat, audit, rules as audit_rules};
 pub use dashboard::{HotReload, dashboard};
 pub use doctor::doctor;
 pub use lifecycle::{down, prepare, up};

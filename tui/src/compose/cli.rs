@@ -129,10 +129,14 @@ impl Compose {
     }
 
     pub async fn model(&self) -> Result<ComposeModel, ComposeError> {
-        let text = self
-            .run(&["config", "--format", "json"], Output::Captured)
-            .await?;
-        ComposeModel::from_json(&text)
+        ComposeModel::from_json(&self.config_json().await?)
+    }
+
+    /// The merged model as compose prints it (`config --format json`), for readers that need
+    /// more of it than `ComposeModel` keeps.
+    pub async fn config_json(&self) -> Result<String, ComposeError> {
+        self.run(&["config", "--format", "json"], Output::Captured)
+            .await
     }
 
     /// `up -d --build`; with `wait` it also waits for healthchecks.

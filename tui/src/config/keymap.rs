@@ -15,6 +15,7 @@ pub enum Context {
     Topology,
     Profiles,
     Activity,
+    Audit,
 }
 
 /// Everything a key can ask for. Names (kebab-case) are what the config file uses.
@@ -55,7 +56,9 @@ pub enum Command {
     ShowTopology,
     ShowProfiles,
     ShowActivity,
+    ShowAudit,
     ResumeReloads,
+    Refresh,
 }
 
 /// A key plus modifiers, written in config as `q`, `G`, `ctrl-c`, `shift-tab`, `enter`, `pgdn`.
@@ -166,6 +169,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Global, Command::ShowTopology, &["4"]),
     (Context::Global, Command::ShowProfiles, &["5"]),
     (Context::Global, Command::ShowActivity, &["6"]),
+    (Context::Global, Command::ShowAudit, &["7"]),
     (Context::Services, Command::Start, &["S"]),
     (Context::Services, Command::Stop, &["x"]),
     (Context::Services, Command::Restart, &["r"]),
@@ -184,6 +188,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Profiles, Command::ProfileUp, &["u"]),
     (Context::Profiles, Command::ProfileDown, &["D"]),
     (Context::Activity, Command::ResumeReloads, &["p"]),
+    (Context::Audit, Command::Refresh, &["r"]),
 ];
 
 /// `[keys.<context>]` tables of `command = ["key", ...]`.

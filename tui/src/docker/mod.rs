@@ -1,6 +1,7 @@
 //! Everything that talks to the Docker Engine API: connecting, one-shot queries for the CLI,
 //! and the worker that feeds the dashboard.
 
+pub mod audit;
 mod client;
 pub mod convert;
 mod follow;

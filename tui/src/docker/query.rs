@@ -5,6 +5,7 @@ use super::model::{ContainerSnapshot, NetworkSnapshot};
 use crate::logs::{LogLine, Stream};
 use bollard::Docker;
 use bollard::container::LogOutput;
+use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
     InspectContainerOptions, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
     LogsOptionsBuilder,
@@ -51,8 +52,23 @@ pub async fn project_snapshots(
     docker: &Docker,
     project: &str,
 ) -> Result<Vec<ContainerSnapshot>, bollard::errors::Error> {
+    let mut snapshots: Vec<ContainerSnapshot> = inspect_project(docker, project, true)
+        .await?
+        .into_iter()
+        .map(convert::container)
+        .collect();
+    snapshots.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
+    Ok(snapshots)
+}
+
+/// `docker inspect` of a project's containers; only the running ones unless `all`.
+pub(super) async fn inspect_project(
+    docker: &Docker,
+    project: &str,
+    all: bool,
+) -> Result<Vec<ContainerInspectResponse>, bollard::errors::Error> {
     let options = ListContainersOptionsBuilder::default()
-        .all(true)
+        .all(all)
         .filters(&project_filter(project))
         .build();
     let summaries = docker.list_containers(Some(options)).await?;
@@ -69,10 +85,10 @@ pub async fn project_snapshots(
         .buffer_unordered(INSPECT_CONCURRENCY)
         .collect()
         .await;
-    let mut snapshots = Vec::new();
+    let mut containers = Vec::new();
     for result in inspected {
         match result {
-            Ok(inspect) => snapshots.push(convert::container(inspect)),
+            Ok(inspect) => containers.push(inspect),
             // Removed between list and inspect: simply not there any more.
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
@@ -80,8 +96,7 @@ pub async fn project_snapshots(
             Err(err) => return Err(err),
         }
     }
-    snapshots.sort_by(|a, b| (&a.service, &a.name).cmp(&(&b.service, &b.name)));
-    Ok(snapshots)
+    Ok(containers)
 }
 
 /// The project's networks (labelled by compose).

@@ -1,5 +1,6 @@
 //! Performing the effects `update` asks for. Slow work runs in tasks that report back as actions.
 
+use super::audit::{AuditError, Scope, audit_profile};
 use super::host::Host;
 use super::input::Input;
 use crate::app::{Action, ComposeOp, Effect, State, update};
@@ -38,6 +39,7 @@ impl Context {
                     Effect::Quit => return false,
                     Effect::Worker(command) => self.to_worker(command),
                     Effect::LoadModel { profile } => self.load_model(profile),
+                    Effect::Audit { profile } => self.audit(profile),
                     Effect::Compose {
                         profile,
                         op,
@@ -86,6 +88,27 @@ impl Context {
                 Err(err) => Err(err.to_string()),
             };
             let _ = actions.send(Action::Model { profile, result }).await;
+        });
+    }
+
+    /// Files and containers; a profile that is not running is audited from its files alone.
+    fn audit(&self, profile: String) {
+        let layout = self.layout.clone();
+        let actions = self.actions.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = match audit_profile(&layout, &profile, Scope::Both).await {
+                Err(AuditError::NotRunning { .. }) => {
+                    audit_profile(&layout, &profile, Scope::Static).await
+                }
+                other => other,
+            };
+            let action = Action::Audited {
+                profile,
+                elapsed: started.elapsed(),
+                result: result.map_err(|err| err.to_string()),
+            };
+            let _ = actions.send(action).await;
         });
     }
 

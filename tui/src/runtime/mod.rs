@@ -1,6 +1,7 @@
 //! The event loop: one `Event` enum, one `tokio::select!`, effects performed here and nowhere else.
 //! Generic over the terminal so tests can drive it headless.
 
+pub mod audit;
 mod effects;
 mod host;
 mod input;

@@ -2,6 +2,7 @@
 
 use super::{layout, style};
 use crate::app::{Connection, Mode, State};
+use crate::audit::Severity;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Modifier;
@@ -20,6 +21,13 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         Span::raw("│ profile "),
         Span::styled(state.profile.clone(), style::accent(theme)),
         Span::styled(format!(" ({})", state.project), style::muted(theme)),
+    ]);
+    // The audit comes before the engine details so that 80 columns still show it.
+    if let Some(span) = audit_summary(state) {
+        line.push_span(Span::raw(" │ "));
+        line.push_span(span);
+    }
+    line.extend([
         Span::raw(" │ "),
         docker,
         Span::raw(format!(" │ {} containers", state.containers.len())),
@@ -34,6 +42,34 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         line.push_span(Span::styled(" │ watching", style::muted(theme)));
     }
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// `audit: 1 high` — red and reversed on prod when a high or critical finding is open.
+fn audit_summary(state: &State) -> Option<Span<'static>> {
+    let theme = &state.theme;
+    let report = state.audit.report.as_ref()?;
+    let worst = report.worst();
+    // Compact: the worst severity's count, then how many more (the panel has the rest).
+    let text = match worst {
+        None => "audit: clean".to_string(),
+        Some(severity) => {
+            let counts = report.counts();
+            let worst_count = counts.get(&severity).copied().unwrap_or(0);
+            let others = report.findings.len() - worst_count;
+            if others == 0 {
+                format!("audit: {worst_count} {severity}")
+            } else {
+                format!("audit: {worst_count} {severity} +{others}")
+            }
+        }
+    };
+    Some(match worst {
+        None => Span::styled(text, style::muted(theme)),
+        Some(severity) if state.is_prod() && severity >= Severity::High => {
+            Span::styled(text, style::error(theme).add_modifier(Modifier::REVERSED))
+        }
+        Some(severity) => Span::styled(text, style::severity(theme, severity)),
+    })
 }
 
 pub fn tabs(frame: &mut Frame, area: Rect, state: &State) {
@@ -96,6 +132,7 @@ fn hints(state: &State) -> &'static str {
             "f follow  / regex  J json  t time  w save  c clear  esc back  ? help"
         }
         crate::app::Panel::Profiles => "enter switch  u up  D down  ? help",
+        crate::app::Panel::Audit => "enter why & fix  r audit again  esc back  ? help",
         _ => "tab next panel  ? help  q quit",
     }
 }

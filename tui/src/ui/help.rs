@@ -62,6 +62,14 @@ const SECTIONS: &[Section] = &[
         Context::Activity,
         &[(Command::ResumeReloads, "watch paused paths again")],
     ),
+    (
+        "Audit",
+        Context::Audit,
+        &[
+            (Command::Refresh, "audit again"),
+            (Command::Drill, "rationale and fix"),
+        ],
+    ),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {

@@ -1,6 +1,7 @@
 //! Rendering: a read-only projection of `State`, one file per panel.
 
 pub mod activity;
+pub mod audit;
 mod chrome;
 pub mod health;
 pub mod help;
@@ -32,6 +33,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
             Panel::Topology => topology::draw(frame, areas.body, state),
             Panel::Profiles => profiles::draw(frame, areas.body, state),
             Panel::Activity => activity::draw(frame, areas.body, state),
+            Panel::Audit => audit::draw(frame, areas.body, state),
         }
     }
     chrome::footer(frame, areas.footer, state);

@@ -1,5 +1,6 @@
 //! Styles derived from the theme; with `NO_COLOR` only bold/underline/reverse remain.
 
+use crate::audit::Severity;
 use crate::config::theme::Theme;
 use crate::docker::model::{Health, RunState};
 use crate::logs::Level;
@@ -41,6 +42,15 @@ pub fn level(theme: &Theme, level: Option<Level>) -> Style {
         Some(Level::Warn) => fg(theme, theme.starting),
         Some(Level::Debug | Level::Trace) => fg(theme, theme.muted),
         _ => Style::new(),
+    }
+}
+
+/// Audit findings: critical and high in the error colour, medium as a warning, low muted.
+pub fn severity(theme: &Theme, severity: Severity) -> Style {
+    match severity {
+        Severity::Critical | Severity::High => error(theme),
+        Severity::Medium => fg(theme, theme.starting),
+        Severity::Low => fg(theme, theme.muted),
     }
 }
 

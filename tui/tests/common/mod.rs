@@ -128,3 +128,56 @@ pub fn with_health(mut state: State, service: &str, run: RunState, health: Healt
     }
     state
 }
+
+/// An audit report as the dashboard receives it: files and containers, one weak service, one
+/// suppression.
+pub fn audit_report(profile: &str) -> stack_tui::audit::Report {
+    use stack_tui::audit::subject::{Context, Healthcheck, Limits, Subject};
+    use stack_tui::audit::{Inputs, Report, suppress};
+    let hardened = Subject {
+        service: "nginx".into(),
+        image: Some("nginx:1.27".into()),
+        built_here: true,
+        user: Some("101:101".into()),
+        read_only: true,
+        cap_drop: vec!["ALL".into()],
+        security_opt: vec!["no-new-privileges:true".into()],
+        healthcheck: Healthcheck::Present,
+        limits: Limits {
+            memory_bytes: Some(64 << 20),
+            cpus: Some(0.5),
+            pids: Some(64),
+        },
+        restart: Some("always".into()),
+        logging: stack_tui::audit::subject::Logging {
+            driver: Some("local".into()),
+            max_size: None,
+        },
+        ..Subject::default()
+    };
+    let weak = Subject {
+        service: "redis".into(),
+        user: Some("0".into()),
+        read_only: false,
+        cap_add: vec!["NET_RAW".into()],
+        ..hardened.clone()
+    };
+    let running = Subject {
+        container: Some(format!("stack-{profile}-redis-1")),
+        ..weak.clone()
+    };
+    let suppressions = suppress::parse(
+        "[[ignore]]\nrule = \"rootfs-writable\"\nservice = \"redis\"\nreason = \"scratch data\"\n",
+    )
+    .expect("valid suppressions");
+    Report::build(
+        profile,
+        &format!("stack-{profile}"),
+        Inputs {
+            files: Some((vec![hardened, weak], Context::default())),
+            containers: Some((vec![running], Context::default())),
+            suppressions,
+            today: chrono::NaiveDate::from_ymd_opt(2024, 5, 1),
+        },
+    )
+}
