@@ -6,7 +6,7 @@ use crate::audit::host_files;
 use crate::audit::subject::Context;
 use crate::audit::suppress;
 use crate::audit::{Inputs, Report};
-use crate::compose::{Compose, ComposeError, Layout};
+use crate::compose::{Compose, ComposeError, Layout, Profile};
 use crate::docker::{self, DockerError};
 
 /// Which sources an audit reads.
@@ -49,7 +49,11 @@ pub async fn audit_profile(
     profile: &str,
     scope: Scope,
 ) -> Result<Report, AuditError> {
-    let profile = layout.profile(profile)?;
+    audit(&layout.profile(profile)?, scope).await
+}
+
+/// The audit of one profile as given (its project name and env files included).
+pub async fn audit(profile: &Profile, scope: Scope) -> Result<Report, AuditError> {
     let suppressions = suppress::load(&profile.root.join(&profile.name).join(suppress::FILE_NAME))?;
     let now = chrono::Utc::now().timestamp();
     let mut inputs = Inputs {
