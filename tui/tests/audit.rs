@@ -319,15 +319,7 @@ fn audit_overlay(dir: &Path, name: &str, overlay: &str, days_ahead: i64) -> Vec<
     );
     let mut model =
         from_files::parse(&String::from_utf8_lossy(&output.stdout)).expect("compose's model");
-    for subject in &mut model.subjects {
-        let secrets = model
-            .secret_files
-            .get(&subject.service)
-            .cloned()
-            .unwrap_or_default();
-        subject.files = host_files::secrets(&secrets);
-        subject.files.extend(host_files::pems(&subject.mounts));
-    }
+    host_files::attach(&mut model);
     let context = Context {
         internal_networks: model.internal_networks,
         now: chrono::Utc::now().timestamp() + days_ahead * 24 * 3600,

@@ -5,7 +5,7 @@ mod stack_support;
 
 use std::time::Duration;
 
-use stack_support::checks::{security, topology, web};
+use stack_support::checks::{audit, security, topology, web};
 use stack_support::{Profile, Stack};
 
 #[test]
@@ -21,6 +21,7 @@ fn dev_profile_serves_from_two_replicas() {
     topology::isolation(&stack);
     security::hardening(&stack);
     security::secrets_hidden(&stack);
+    audit::nothing_open(&stack);
 }
 
 /// dev runs the component baked into the image: nothing is mounted over /app/dist.

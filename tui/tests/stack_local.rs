@@ -6,7 +6,7 @@ mod stack_support;
 
 use std::time::Duration;
 
-use stack_support::checks::{database, resilience, security, topology, web};
+use stack_support::checks::{audit, database, resilience, security, topology, web};
 use stack_support::{Profile, Stack, engine};
 
 #[test]
@@ -24,6 +24,7 @@ fn local_profile_end_to_end() {
     topology::isolation(&stack);
     security::secrets_hidden(&stack);
     security::hardening(&stack);
+    audit::nothing_open(&stack);
     database::app_role_is_least_privilege(&stack, &http);
     resilience::app_outage(&stack, &http);
     resilience::persistence(&stack, &http);

@@ -5,7 +5,7 @@ mod stack_support;
 
 use std::time::Duration;
 
-use stack_support::checks::{resilience, security, topology, web};
+use stack_support::checks::{audit, resilience, security, topology, web};
 use stack_support::{Http, Profile, Stack, engine};
 
 #[test]
@@ -24,44 +24,7 @@ fn prod_profile_serves_tls_with_strict_limits() {
     topology::isolation(&stack);
     security::hardening(&stack);
     security::secrets_hidden(&stack);
-    audit_has_nothing_serious(&stack);
-}
-
-/// `stack-tui audit` of prod, files and containers: nothing of medium severity or above, no
-/// drift, every container seen.
-fn audit_has_nothing_serious(stack: &Stack) {
-    use stack_tui::audit::Severity;
-    use stack_tui::runtime::audit::{Scope, audit};
-    let layout = stack_tui::compose::Layout::new(stack_support::stack::repo_root(), "stack");
-    let mut profile = layout.profile("prod").expect("the prod profile");
-    profile.project = stack.project.clone();
-    // The test published other ports than env/prod.env: the audit reads the files as compose did.
-    let ports = tempfile::NamedTempFile::new().expect("env file");
-    let https = stack.https_port.expect("prod has an HTTPS port");
-    std::fs::write(
-        ports.path(),
-        format!("STACK_HTTP_PORT={}\nSTACK_HTTPS_PORT={https}\n", stack.http_port),
-    )
-    .expect("write env file");
-    profile.env_files.push(ports.path().to_path_buf());
-    let started = std::time::Instant::now();
-    let report = stack
-        .block_on(audit(&profile, Scope::Both))
-        .expect("the audit runs");
-    println!(
-        "audit of {}: {} in {:?}, {} suppressed",
-        stack.project,
-        report.summary(),
-        started.elapsed(),
-        report.suppressed.len()
-    );
-    assert_eq!(report.containers, stack.expected_containers(), "every container audited");
-    let serious: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|finding| finding.severity >= Severity::Medium)
-        .collect();
-    assert!(serious.is_empty(), "prod has medium or worse findings: {serious:#?}");
+    audit::nothing_open(&stack);
 }
 
 /// Plain HTTP answers with a permanent redirect to the same path on the HTTPS port.

@@ -8,14 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const UPSTREAMS_LABEL: &str = "stack-tui.upstreams";
 /// Label marking a data service (`stack-tui.tier: data`) when its name doesn't say so.
 pub const TIER_LABEL: &str = "stack-tui.tier";
-const DATA_NAMES: [&str; 6] = [
-    "redis",
-    "postgres",
-    "mysql",
-    "mariadb",
-    "mongo",
-    "memcached",
-];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkView {
@@ -38,7 +30,7 @@ fn is_data_service(name: &str, image: &str, labels: Option<&BTreeMap<String, Str
     if let Some(tier) = labels.and_then(|labels| labels.get(TIER_LABEL)) {
         return tier == "data";
     }
-    DATA_NAMES
+    crate::compose::DATA_STORE_NAMES
         .iter()
         .any(|data| name.contains(data) || image.contains(data))
 }

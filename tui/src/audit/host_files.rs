@@ -2,6 +2,7 @@
 //! private keys) inside its bind mounts. Only their kind, mode and a certificate's expiry are
 //! kept; contents never leave this module.
 
+use super::from_files::FilesModel;
 use super::subject::{FileFact, FileKind, Mount, MountKind};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -13,6 +14,20 @@ const MAX_DEPTH: usize = 3;
 const MAX_ENTRIES: usize = 2000;
 const MAX_PEM_BYTES: u64 = 256 * 1024;
 const PEM_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "key"];
+
+/// Gives every subject of the files' model the host files it gets: its secrets and the PEM files
+/// in its bind mounts.
+pub fn attach(model: &mut FilesModel) {
+    for subject in &mut model.subjects {
+        let secrets = model
+            .secret_files
+            .get(&subject.service)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        subject.files = self::secrets(secrets);
+        subject.files.extend(pems(&subject.mounts));
+    }
+}
 
 pub fn secrets(paths: &[PathBuf]) -> Vec<FileFact> {
     paths

@@ -5,6 +5,19 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// Names (of services or images) that mark a data store: it belongs on an internal network and
+/// publishes nothing. Topology and the audit both judge isolation by it.
+pub const DATA_STORE_NAMES: [&str; 8] = [
+    "redis",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "memcached",
+    "valkey",
+    "rabbitmq",
+];
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComposeModel {
     pub services: BTreeMap<String, ServiceModel>,

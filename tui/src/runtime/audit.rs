@@ -63,15 +63,7 @@ pub async fn audit(profile: &Profile, scope: Scope) -> Result<Report, AuditError
     if scope.files() {
         let text = Compose::new(profile.clone()).config_json().await?;
         let mut model = from_files::parse(&text)?;
-        for subject in &mut model.subjects {
-            let secrets = model
-                .secret_files
-                .get(&subject.service)
-                .cloned()
-                .unwrap_or_default();
-            subject.files = host_files::secrets(&secrets);
-            subject.files.extend(host_files::pems(&subject.mounts));
-        }
+        host_files::attach(&mut model);
         let context = Context {
             internal_networks: model.internal_networks,
             now,

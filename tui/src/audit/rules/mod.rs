@@ -68,6 +68,18 @@ fn seen(items: Vec<String>) -> Option<String> {
     (!items.is_empty()).then(|| items.join(", "))
 }
 
+/// Files of `kind` that the group or others may read or write.
+fn readable_by_others(subject: &Subject, kind: &super::subject::FileKind) -> Option<String> {
+    seen(
+        subject
+            .files
+            .iter()
+            .filter(|file| &file.kind == kind && file.mode & 0o077 != 0)
+            .map(|file| format!("{} is {:o}", file.path.display(), file.mode))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,18 +8,6 @@ use crate::audit::subject::{Context, Subject};
 /// `stack-tui.role` values of services that hold data and must stay on internal networks.
 const BACKEND_ROLES: &[&str] = &["cache", "database", "queue"];
 
-/// Image names of data stores, for projects without our role labels.
-const DATA_STORE_IMAGES: &[&str] = &[
-    "redis",
-    "postgres",
-    "mysql",
-    "mariadb",
-    "mongo",
-    "memcached",
-    "valkey",
-    "rabbitmq",
-];
-
 pub const RULES: &[Rule] = &[
     Rule {
         id: "port-all-interfaces",
@@ -131,7 +119,8 @@ fn is_backend(subject: &Subject) -> bool {
     // `registry/owner/redis:7` → `redis`.
     let name = image.rsplit('/').next().unwrap_or(image);
     let name = name.split([':', '@']).next().unwrap_or(name);
-    DATA_STORE_IMAGES.contains(&name)
+    // Image names tell data stores apart in projects without our role labels.
+    crate::compose::DATA_STORE_NAMES.contains(&name)
 }
 
 fn admin_listener_public(subject: &Subject, _: &Context) -> Option<String> {

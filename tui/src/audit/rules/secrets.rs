@@ -1,7 +1,7 @@
 //! Secrets are files with tight permissions, never environment values. Evidence names the
 //! variable or file, never the value.
 
-use super::{Rule, seen};
+use super::{Rule, readable_by_others, seen};
 use crate::audit::finding::Severity;
 use crate::audit::subject::FileKind;
 
@@ -93,16 +93,7 @@ pub const RULES: &[Rule] = &[
         rationale: "Compose mounts secret files as they are: a group- or world-readable file \
                     on the host is readable by every user there.",
         fix: "`chmod 600` the file (compose/prepare creates them so).",
-        check: |subject, _| {
-            seen(
-                subject
-                    .files
-                    .iter()
-                    .filter(|file| file.kind == FileKind::Secret && file.mode & 0o077 != 0)
-                    .map(|file| format!("{} is {:o}", file.path.display(), file.mode))
-                    .collect(),
-            )
-        },
+        check: |subject, _| readable_by_others(subject, &FileKind::Secret),
     },
 ];
 

@@ -1,6 +1,6 @@
 //! TLS material the services get from the host: certificates in date, keys private.
 
-use super::{Rule, seen};
+use super::{Rule, readable_by_others, seen};
 use crate::audit::finding::Severity;
 use crate::audit::subject::{FileKind, Subject};
 
@@ -44,16 +44,7 @@ pub const RULES: &[Rule] = &[
         reference: "CIS §3 (the engine's TLS keys: 400), applied to the stack's",
         rationale: "Anyone who reads the key can impersonate the server.",
         fix: "`chmod 600` the key, owned by the user the proxy runs as.",
-        check: |subject, _| {
-            seen(
-                subject
-                    .files
-                    .iter()
-                    .filter(|file| file.kind == FileKind::PrivateKey && file.mode & 0o077 != 0)
-                    .map(|file| format!("{} is {:o}", file.path.display(), file.mode))
-                    .collect(),
-            )
-        },
+        check: |subject, _| readable_by_others(subject, &FileKind::PrivateKey),
     },
 ];
 

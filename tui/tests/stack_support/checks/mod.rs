@@ -1,5 +1,6 @@
 //! Checks shared by the profile tests; each panics with a message naming what is wrong.
 
+pub mod audit;
 pub mod database;
 pub mod resilience;
 pub mod security;
