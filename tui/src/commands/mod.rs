@@ -2,6 +2,7 @@
 
 mod dashboard;
 mod doctor;
+mod export;
 mod lifecycle;
 mod logs;
 mod ports;
@@ -11,6 +12,7 @@ mod watch;
 
 pub use dashboard::{HotReload, dashboard};
 pub use doctor::doctor;
+pub use export::{KubeOptions, export_image, export_kube};
 pub use lifecycle::{down, prepare, up};
 pub use logs::{logs, parse_since};
 pub use ports::{PortCheck, check_port};

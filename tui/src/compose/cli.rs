@@ -81,7 +81,17 @@ impl Compose {
     }
 
     async fn run(&self, args: &[&str], output: Output) -> Result<String, ComposeError> {
+        self.run_with_env(args, output, &[]).await
+    }
+
+    async fn run_with_env(
+        &self,
+        args: &[&str],
+        output: Output,
+        env: &[(&str, &str)],
+    ) -> Result<String, ComposeError> {
         let (mut command, printable) = self.command(args);
+        command.envs(env.iter().copied());
         let result = match output {
             Output::Captured => command.output().await,
             Output::Terminal => command
@@ -133,6 +143,13 @@ impl Compose {
             .run(&["config", "--format", "json"], Output::Captured)
             .await?;
         ComposeModel::from_json(&text)
+    }
+
+    /// The merged model as JSON text, interpolated with `env` set (the shell environment beats
+    /// the env files).
+    pub async fn config_json(&self, env: &[(&str, &str)]) -> Result<String, ComposeError> {
+        self.run_with_env(&["config", "--format", "json"], Output::Captured, env)
+            .await
     }
 
     /// `up -d --build`; with `wait` it also waits for healthchecks.
