@@ -64,7 +64,6 @@ pub fn data_service(stack: &Stack, role: Role) -> Result<DataService, ExportErro
         let source = mount.source.clone().unwrap_or_default();
         match mount.kind.as_str() {
             "volume" => {
-                let mut mount_path = mount.target.clone();
                 if service
                     .environment
                     .get("PGDATA")
@@ -78,13 +77,10 @@ pub fn data_service(stack: &Stack, role: Role) -> Result<DataService, ExportErro
                         format!("{}/{PGDATA_SUBDIR}", mount.target),
                     );
                 }
-                if mount_path.is_empty() {
-                    mount_path = "/data".into();
-                }
                 claims.push(claim(stack, role, &source));
                 mounts.push(VolumeMount {
                     name: source,
-                    mount_path,
+                    mount_path: mount.target.clone(),
                     ..VolumeMount::default()
                 });
             }
