@@ -147,41 +147,34 @@ pub fn render(stack: &Stack, options: &KubeOptions) -> Result<KubeExport, Export
         ));
     }
 
-    let mut files: BTreeMap<String, Document> = BTreeMap::new();
-    let mut add = |file: &str, object: &dyn ErasedSerialize| -> Result<(), ExportError> {
-        let document = files
-            .entry(file.to_string())
-            .or_insert_with(|| Document::new(stack));
-        object.push_to(document)
-    };
-
-    add("namespace.yaml", &namespace(stack))?;
-    let app_file = format!("{app_name}.yaml");
-    add(&app_file, &app::spin_app(stack, &image)?)?;
+    let mut files = Files::new(stack);
+    files.add("namespace.yaml", &namespace(stack))?;
+    files.add(&format!("{app_name}.yaml"), &app::spin_app(stack, &image)?)?;
 
     let proxy = proxy::proxy(stack)?;
     let proxy_file = format!("{}.yaml", stack.kube_name(Role::Entry));
     for config_map in &proxy.config_maps {
-        add(&proxy_file, config_map)?;
+        files.add(&proxy_file, config_map)?;
     }
-    add(&proxy_file, &proxy.deployment)?;
-    add(&proxy_file, &proxy.service)?;
+    files.add(&proxy_file, &proxy.deployment)?;
+    files.add(&proxy_file, &proxy.service)?;
 
     for role in [Role::Cache, Role::Database] {
         let data = data::data_service(stack, role)?;
         let file = format!("{}.yaml", stack.kube_name(role));
         for config_map in &data.config_maps {
-            add(&file, config_map)?;
+            files.add(&file, config_map)?;
         }
-        add(&file, &data.stateful_set)?;
-        add(&file, &data.service)?;
+        files.add(&file, &data.stateful_set)?;
+        files.add(&file, &data.service)?;
     }
     for network_policy in policy::network_policies(stack) {
-        add("network-policies.yaml", &network_policy)?;
+        files.add("network-policies.yaml", &network_policy)?;
     }
     for secret in secrets::secrets(stack, options.include_secrets)? {
-        add("secrets.yaml", &secret)?;
+        files.add("secrets.yaml", &secret)?;
     }
+    let files = files.documents;
 
     // Namespace first, Secrets and config before the workloads that use them.
     let order = |name: &str| match name {
@@ -215,13 +208,24 @@ pub fn render(stack: &Stack, options: &KubeOptions) -> Result<KubeExport, Export
     })
 }
 
-/// Lets one closure add objects of every kind to the files.
-trait ErasedSerialize {
-    fn push_to(&self, document: &mut Document) -> Result<(), ExportError>;
+/// The YAML files being written, by name.
+struct Files<'a> {
+    stack: &'a Stack,
+    documents: BTreeMap<String, Document>,
 }
 
-impl<T: Serialize> ErasedSerialize for T {
-    fn push_to(&self, document: &mut Document) -> Result<(), ExportError> {
-        document.push(self)
+impl<'a> Files<'a> {
+    fn new(stack: &'a Stack) -> Self {
+        Self {
+            stack,
+            documents: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, file: &str, object: &impl Serialize) -> Result<(), ExportError> {
+        self.documents
+            .entry(file.to_string())
+            .or_insert_with(|| Document::new(self.stack))
+            .push(object)
     }
 }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 pub const ROLE_LABEL: &str = "stack-tui.role";
 const UPSTREAMS_LABEL: &str = "stack-tui.upstreams";
 
+/// What a service is; the discriminants index `Stack::roles` (`Role::ALL` order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
     /// The public entry (nginx).
@@ -146,7 +147,8 @@ pub struct Stack {
     pub services: BTreeMap<String, Service>,
     pub model: ComposeModel,
     pub manifest: SpinManifest,
-    roles: BTreeMap<Role, String>,
+    /// The compose service of each role, in `Role::ALL` order.
+    roles: [(String, Service); 4],
 }
 
 impl Stack {
@@ -159,12 +161,11 @@ impl Stack {
         let config: ComposeConfig = serde_json::from_str(config_json)
             .map_err(|err| bad(format!("unexpected `docker compose config` output: {err}")))?;
         let model = ComposeModel::from_json(config_json)?;
-        let mut roles = BTreeMap::new();
-        for role in Role::ALL {
+        let find = |role: Role| -> Result<(String, Service), ExportError> {
             let mut named = config.services.iter().filter(|(_, service)| {
                 service.labels.get(ROLE_LABEL).map(String::as_str) == Some(role.label())
             });
-            let Some((name, _)) = named.next() else {
+            let Some((name, service)) = named.next() else {
                 return Err(bad(format!(
                     "no service is labelled {ROLE_LABEL}: {}; the export needs one of each role \
                      (entry, app, cache, database)",
@@ -177,8 +178,14 @@ impl Stack {
                     role.label()
                 )));
             }
-            roles.insert(role, name.clone());
-        }
+            Ok((name.clone(), service.clone()))
+        };
+        let roles = [
+            find(Role::Entry)?,
+            find(Role::App)?,
+            find(Role::Cache)?,
+            find(Role::Database)?,
+        ];
         Ok(Self {
             profile: profile.name.clone(),
             namespace: profile.project.clone(),
@@ -192,24 +199,17 @@ impl Stack {
 
     /// The compose service that has `role`.
     pub fn service_name(&self, role: Role) -> &str {
-        self.roles
-            .get(&role)
-            .map(String::as_str)
-            .unwrap_or_default()
+        &self.roles[role as usize].0
     }
 
     pub fn service(&self, role: Role) -> &Service {
-        static EMPTY: std::sync::OnceLock<Service> = std::sync::OnceLock::new();
-        self.services
-            .get(self.service_name(role))
-            .unwrap_or_else(|| EMPTY.get_or_init(Service::default))
+        &self.roles[role as usize].1
     }
 
     pub fn role_of(&self, service: &str) -> Option<Role> {
-        self.roles
-            .iter()
-            .find(|(_, name)| name.as_str() == service)
-            .map(|(role, _)| *role)
+        Role::ALL
+            .into_iter()
+            .find(|role| self.service_name(*role) == service)
     }
 
     /// The Kubernetes name of a role's workload and Service. The app is the SpinApp, named like
