@@ -32,17 +32,13 @@ pub async fn export_image(
     out: Option<PathBuf>,
     push_to: Option<&str>,
 ) -> anyhow::Result<()> {
-    let manifest = export::spin_manifest_path(&layout.root);
-    let artifact = image::build(&manifest)?;
-    let name = artifact
-        .manifest
-        .annotations
-        .get("org.opencontainers.image.ref.name")
-        .cloned()
-        .unwrap_or_default();
-    let out = out.unwrap_or_else(|| PathBuf::from(format!("edge-app-{name}.oci.tar")));
-    let files = std::collections::BTreeMap::from([(String::new(), artifact.archive.clone())]);
-    write_file(&out, &files)?;
+    if let Some(reference) = push_to {
+        push::check_reference(reference)?;
+    }
+    let artifact = image::build(&export::spin_manifest_path(&layout.root))?;
+    let out =
+        out.unwrap_or_else(|| PathBuf::from(format!("{}-{}.oci.tar", artifact.name, artifact.tag)));
+    export::write_file(&out, &artifact.archive)?;
     println!(
         "wrote {} ({} bytes, manifest {}, platform {}/{})",
         out.display(),
@@ -56,24 +52,4 @@ pub async fn export_image(
         println!("pushed {reference} ({})", artifact.manifest.digest);
     }
     Ok(())
-}
-
-/// Writes one file through the export writer (same errors as a folder export).
-fn write_file(
-    path: &std::path::Path,
-    content: &std::collections::BTreeMap<String, Vec<u8>>,
-) -> Result<(), export::ExportError> {
-    let parent = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let files = content
-        .values()
-        .map(|bytes| (name.clone(), bytes.clone()))
-        .collect();
-    export::write_all(parent, &files)
 }

@@ -22,3 +22,18 @@ pub fn write_all(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), Ex
     }
     Ok(())
 }
+
+/// Writes one file, creating its folder.
+pub fn write_file(path: &Path, content: &[u8]) -> Result<(), ExportError> {
+    let write_error = |path: &Path, source| ExportError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| write_error(parent, source))?;
+    }
+    std::fs::write(path, content).map_err(|source| write_error(path, source))
+}

@@ -98,7 +98,9 @@ pub struct OciArtifact {
     pub manifest: Descriptor,
     pub config: Descriptor,
     pub layers: Vec<Descriptor>,
-    /// The tag recorded in `index.json` (`org.opencontainers.image.ref.name`).
+    /// The Spin application's name.
+    pub name: String,
+    /// The tag recorded in `index.json` (`org.opencontainers.image.ref.name`): the app's version.
     pub tag: String,
 }
 
@@ -141,7 +143,9 @@ pub fn build(manifest_path: &Path) -> Result<OciArtifact, ExportError> {
             blobs.insert(layer.digest.clone(), bytes);
         }
     }
-    let locked = LockedApp::from_manifest(&manifest, &digests).to_json();
+    let locked = LockedApp::from_manifest(&manifest, &digests)
+        .and_then(|locked| serde_json::to_vec_pretty(&locked))
+        .map_err(|err| ExportError::serialize("the locked app", err))?;
     let locked_layer = descriptor(LOCKED_APP_MEDIA_TYPE, &locked);
     blobs.insert(locked_layer.digest.clone(), locked);
     layers.push(locked_layer.clone());
@@ -212,6 +216,7 @@ pub fn build(manifest_path: &Path) -> Result<OciArtifact, ExportError> {
         manifest: manifest_descriptor,
         config,
         layers,
+        name: app.name.clone(),
         tag,
     })
 }

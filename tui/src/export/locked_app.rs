@@ -62,7 +62,10 @@ impl LockedApp {
     /// Locks `manifest` with each component's source replaced by its layer digest
     /// (`digests`: component id → `sha256:<hex>`). Build settings and the manifest's origin are
     /// left out, as `spin registry push` does with the origin.
-    pub fn from_manifest(manifest: &SpinManifest, digests: &BTreeMap<String, String>) -> Self {
+    pub fn from_manifest(
+        manifest: &SpinManifest,
+        digests: &BTreeMap<String, String>,
+    ) -> Result<Self, serde_json::Error> {
         let app = &manifest.application;
         let mut metadata = BTreeMap::new();
         metadata.insert("name".into(), json!(app.name));
@@ -94,22 +97,17 @@ impl LockedApp {
                 (name.clone(), locked)
             })
             .collect();
-        Self {
+        Ok(Self {
             spin_lock_version: 0,
             metadata,
             variables,
-            triggers: triggers(manifest),
+            triggers: triggers(manifest)?,
             components: components(manifest, digests),
-        }
-    }
-
-    pub fn to_json(&self) -> Vec<u8> {
-        // Only strings, maps and vectors: serializing cannot fail.
-        serde_json::to_vec_pretty(self).unwrap_or_default()
+        })
     }
 }
 
-fn triggers(manifest: &SpinManifest) -> Vec<LockedTrigger> {
+fn triggers(manifest: &SpinManifest) -> Result<Vec<LockedTrigger>, serde_json::Error> {
     let mut locked = Vec::new();
     for (trigger_type, tables) in &manifest.trigger {
         for (index, table) in tables.iter().enumerate() {
@@ -126,7 +124,7 @@ fn triggers(manifest: &SpinManifest) -> Vec<LockedTrigger> {
                 Some(component) => format!("{component}-{trigger_type}-trigger"),
                 None => format!("{trigger_type}-trigger{}", index + 1),
             });
-            let trigger_config = serde_json::to_value(&config).unwrap_or(Value::Null);
+            let trigger_config = serde_json::to_value(&config)?;
             locked.push(LockedTrigger {
                 id,
                 trigger_type: trigger_type.clone(),
@@ -134,7 +132,7 @@ fn triggers(manifest: &SpinManifest) -> Vec<LockedTrigger> {
             });
         }
     }
-    locked
+    Ok(locked)
 }
 
 fn components(manifest: &SpinManifest, digests: &BTreeMap<String, String>) -> Vec<LockedComponent> {

@@ -13,7 +13,7 @@ pub mod spin_manifest;
 pub mod spinapp;
 
 pub use error::ExportError;
-pub use files::write_all;
+pub use files::{write_all, write_file};
 
 use std::path::{Path, PathBuf};
 

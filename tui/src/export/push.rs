@@ -20,17 +20,29 @@ fn is_loopback_registry(reference: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1")
 }
 
+/// Rejects what is not an image reference, before anything is built or written.
+pub fn check_reference(reference: &str) -> Result<(), ExportError> {
+    if reference.contains("://")
+        || reference.trim().is_empty()
+        || reference.contains(char::is_whitespace)
+    {
+        return Err(ExportError::Push {
+            reference: reference.to_string(),
+            reason:
+                "expected a reference like registry.example.com/team/edge-app:0.1.0 (no scheme)"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
 /// `skopeo copy --preserve-digests oci-archive:ARCHIVE docker://REFERENCE`.
 pub async fn push(archive: &Path, reference: &str) -> Result<(), ExportError> {
+    check_reference(reference)?;
     let failed = |reason: String| ExportError::Push {
         reference: reference.to_string(),
         reason,
     };
-    if reference.contains("://") || reference.is_empty() {
-        return Err(failed(
-            "expected a reference like registry.example.com/team/edge-app:0.1.0 (no scheme)".into(),
-        ));
-    }
     let mut command = Command::new("skopeo");
     command.args(["copy", "--preserve-digests"]);
     if is_loopback_registry(reference) {
