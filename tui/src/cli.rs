@@ -102,4 +102,38 @@ pub enum Sub {
     /// Watch the project and reload exactly what changed (app, proxy config, stack files),
     /// printing each reload's steps with their durations.
     Watch,
+    /// Take the profile beyond one machine: Kubernetes (SpinKube) manifests, or the app as an
+    /// OCI artifact.
+    Export {
+        #[command(subcommand)]
+        target: ExportTarget,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportTarget {
+    /// Write the profile as a kustomize-ready folder for SpinKube: SpinApp, nginx, Redis and
+    /// Postgres, NetworkPolicies, Secrets (placeholders unless --include-secrets), README.md.
+    Kube {
+        /// Folder to write (default: ./<project>-kube, e.g. ./stack-prod-kube).
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+        /// The app's OCI artifact, as pushed by `stack-tui export image --push REF`.
+        #[arg(long)]
+        image: Option<String>,
+        /// Put the real secret values from env/secrets/ into secrets.yaml (a warning says so).
+        #[arg(long)]
+        include_secrets: bool,
+    },
+    /// Write the Spin app (component + locked manifest) as an OCI archive for platform
+    /// wasi/wasm, the artifact containerd-shim-spin runs; optionally push it to a registry.
+    Image {
+        /// Archive to write (default: ./<app>-<version>.oci.tar).
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+        /// Also push it, e.g. registry.example.com/team/edge-app:0.1.0 (with skopeo; TLS is
+        /// verified except for localhost / 127.0.0.1 / [::1] registries).
+        #[arg(long)]
+        push: Option<String>,
+    },
 }

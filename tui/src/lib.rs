@@ -11,6 +11,7 @@ pub mod commands;
 pub mod compose;
 pub mod config;
 pub mod docker;
+pub mod export;
 pub mod logs;
 pub mod paths;
 pub mod reload;

@@ -1,7 +1,7 @@
 //! stack-tui entry point: parse flags, run one command, report errors at this one boundary.
 
 use clap::Parser;
-use stack_tui::cli::{Cli, Sub};
+use stack_tui::cli::{Cli, ExportTarget, Sub};
 use stack_tui::commands;
 use stack_tui::runtime::audit::Scope;
 use std::process::ExitCode;
@@ -62,6 +62,22 @@ async fn main() -> ExitCode {
                 Err(error) => Err(error),
             }
         }
+        Some(Sub::Export { target }) => match target {
+            ExportTarget::Kube {
+                out,
+                image,
+                include_secrets,
+            } => {
+                let options = commands::KubeOptions {
+                    image,
+                    include_secrets,
+                };
+                commands::export_kube(&layout, profile, out, &options).await
+            }
+            ExportTarget::Image { out, push } => {
+                commands::export_image(&layout, out, push.as_deref()).await
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

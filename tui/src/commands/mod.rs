@@ -3,6 +3,7 @@
 mod audit;
 mod dashboard;
 mod doctor;
+mod export;
 mod lifecycle;
 mod logs;
 mod ports;
@@ -13,6 +14,7 @@ mod watch;
 pub use audit::{AuditFormat, audit, rules as audit_rules};
 pub use dashboard::{HotReload, dashboard};
 pub use doctor::doctor;
+pub use export::{KubeOptions, export_image, export_kube};
 pub use lifecycle::{down, prepare, up};
 pub use logs::{logs, parse_since};
 pub use ports::{PortCheck, check_port};

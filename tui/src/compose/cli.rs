@@ -81,7 +81,17 @@ impl Compose {
     }
 
     async fn run(&self, args: &[&str], output: Output) -> Result<String, ComposeError> {
+        self.run_with_env(args, output, &[]).await
+    }
+
+    async fn run_with_env(
+        &self,
+        args: &[&str],
+        output: Output,
+        env: &[(&str, &str)],
+    ) -> Result<String, ComposeError> {
         let (mut command, printable) = self.command(args);
+        command.envs(env.iter().copied());
         let result = match output {
             Output::Captured => command.output().await,
             Output::Terminal => command
@@ -129,13 +139,14 @@ impl Compose {
     }
 
     pub async fn model(&self) -> Result<ComposeModel, ComposeError> {
-        ComposeModel::from_json(&self.config_json().await?)
+        ComposeModel::from_json(&self.config_json(&[]).await?)
     }
 
     /// The merged model as compose prints it (`config --format json`), for readers that need
-    /// more of it than `ComposeModel` keeps.
-    pub async fn config_json(&self) -> Result<String, ComposeError> {
-        self.run(&["config", "--format", "json"], Output::Captured)
+    /// more of it than `ComposeModel` keeps, interpolated with `env` set (the shell environment
+    /// beats the env files).
+    pub async fn config_json(&self, env: &[(&str, &str)]) -> Result<String, ComposeError> {
+        self.run_with_env(&["config", "--format", "json"], Output::Captured, env)
             .await
     }
 

@@ -61,7 +61,7 @@ pub async fn audit(profile: &Profile, scope: Scope) -> Result<Report, AuditError
         ..Inputs::default()
     };
     if scope.files() {
-        let text = Compose::new(profile.clone()).config_json().await?;
+        let text = Compose::new(profile.clone()).config_json(&[]).await?;
         let mut model = from_files::parse(&text)?;
         host_files::attach(&mut model);
         let context = Context {

@@ -1,0 +1,141 @@
+//! Shared by the export tests: paths, the binary, exports as parsed documents, the component.
+
+use serde::Deserialize;
+use serde_json::Value;
+use stack_tui::compose::Layout;
+use stack_tui::export::kube::{self, KubeOptions};
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+pub const PROFILES: [&str; 3] = ["local", "dev", "prod"];
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tui/ has a parent directory")
+        .to_path_buf()
+}
+
+pub fn layout() -> Layout {
+    Layout::new(repo_root(), "stack")
+}
+
+/// `stack-tui ARGS` with the project root pinned, run to completion.
+pub fn stack_tui(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stack-tui"))
+        .arg("--root")
+        .arg(repo_root())
+        .args(args)
+        .env_remove("STACK_TUI_PROFILE")
+        .output()
+        .expect("run stack-tui")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The export of `profile` (files by name), through the library.
+pub fn export(profile: &str, options: &KubeOptions) -> BTreeMap<String, Vec<u8>> {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime
+        .block_on(kube::export(&layout(), profile, options))
+        .unwrap_or_else(|err| panic!("export of {profile} failed: {err}"))
+        .files
+}
+
+/// Every YAML document of an export, as JSON values, with the file each came from.
+pub fn documents(files: &BTreeMap<String, Vec<u8>>) -> Vec<(String, Value)> {
+    let mut documents = Vec::new();
+    for (name, bytes) in files.iter().filter(|(name, _)| name.ends_with(".yaml")) {
+        let text = std::str::from_utf8(bytes).expect("YAML is UTF-8");
+        for document in yaml_serde::Deserializer::from_str(text) {
+            let value = Value::deserialize(document)
+                .unwrap_or_else(|err| panic!("{name} is not valid YAML: {err}"));
+            if !value.is_null() {
+                documents.push((name.clone(), value));
+            }
+        }
+    }
+    documents
+}
+
+pub fn kind(document: &Value) -> &str {
+    document["kind"].as_str().unwrap_or_default()
+}
+
+pub fn name(document: &Value) -> &str {
+    document["metadata"]["name"].as_str().unwrap_or_default()
+}
+
+/// The built component (`edge-app/dist/edge_app.wasm`), built the way .ci/test does when absent.
+pub fn component() -> PathBuf {
+    static BUILT: Mutex<()> = Mutex::new(());
+    let path = repo_root().join("edge-app/dist/edge_app.wasm");
+    let _guard = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if path.is_file() {
+        return path;
+    }
+    let status = Command::new(env!("CARGO"))
+        .current_dir(repo_root())
+        .args([
+            "build",
+            "-p",
+            "edge-app",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+        ])
+        .status()
+        .expect("run cargo to build the component");
+    assert!(
+        status.success(),
+        "building the component failed; build it with .ci/test's build_component \
+         (cargo build -p edge-app --target wasm32-wasip2 --release) and copy it to {}",
+        path.display()
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let built = target.join("wasm32-wasip2/release/edge_app.wasm");
+    std::fs::create_dir_all(path.parent().expect("dist/")).expect("mkdir edge-app/dist");
+    let temporary = path.with_extension("wasm.tmp");
+    std::fs::copy(&built, &temporary)
+        .unwrap_or_else(|err| panic!("copy {} → {}: {err}", built.display(), path.display()));
+    std::fs::rename(&temporary, &path).expect("install the component");
+    path
+}
+
+/// The same approach as the stack tests' `free_port`: a port below the kernel's ephemeral
+/// range (an OS-assigned `:0` port can be taken by an outgoing connection before the server
+/// binds it), spread by process id, with a per-process counter.
+pub fn free_port() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    let start = std::process::id().wrapping_mul(7_919);
+    for _ in 0..COUNT {
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + start.wrapping_add(step.wrapping_mul(13)) % COUNT)
+            .expect("ports below 32000 fit in u16");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free port on 127.0.0.1 between {FIRST} and {}",
+        FIRST + COUNT
+    );
+}
+
+/// The prod export with placeholders, made once per test binary.
+pub fn prod_export() -> &'static BTreeMap<String, Vec<u8>> {
+    static EXPORT: OnceLock<BTreeMap<String, Vec<u8>>> = OnceLock::new();
+    EXPORT.get_or_init(|| export("prod", &KubeOptions::default()))
+}
