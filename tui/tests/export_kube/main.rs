@@ -9,5 +9,7 @@ mod golden;
 mod image;
 mod policies;
 mod registry;
+#[path = "../stack_support/mod.rs"]
+mod stack_support;
 mod support;
 mod validate;

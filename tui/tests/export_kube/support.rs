@@ -5,10 +5,8 @@ use serde_json::Value;
 use stack_tui::compose::Layout;
 use stack_tui::export::kube::{self, KubeOptions};
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 pub const PROFILES: [&str; 3] = ["local", "dev", "prod"];
@@ -112,27 +110,8 @@ pub fn component() -> PathBuf {
     path
 }
 
-/// The same approach as the stack tests' `free_port`: a port below the kernel's ephemeral
-/// range (an OS-assigned `:0` port can be taken by an outgoing connection before the server
-/// binds it), spread by process id, with a per-process counter.
-pub fn free_port() -> u16 {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    const FIRST: u32 = 20_000;
-    const COUNT: u32 = 12_000;
-    let start = std::process::id().wrapping_mul(7_919);
-    for _ in 0..COUNT {
-        let step = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = u16::try_from(FIRST + start.wrapping_add(step.wrapping_mul(13)) % COUNT)
-            .expect("ports below 32000 fit in u16");
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!(
-        "no free port on 127.0.0.1 between {FIRST} and {}",
-        FIRST + COUNT
-    );
-}
+/// Free loopback ports come from the stack tests' helper (below the ephemeral range).
+pub use crate::stack_support::stack::free_port;
 
 /// The prod export with placeholders, made once per test binary.
 pub fn prod_export() -> &'static BTreeMap<String, Vec<u8>> {

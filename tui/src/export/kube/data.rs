@@ -9,9 +9,9 @@ use super::workload;
 use crate::export::ExportError;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, KeyToPath, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec, Volume,
-    VolumeMount, VolumeResourceRequirements,
+    ConfigMap, ConfigMapVolumeSource, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -113,30 +113,17 @@ pub fn data_service(stack: &Stack, role: Role) -> Result<DataService, ExportErro
         mounts.push(mount);
     }
     let ports = stack.ports(role);
-    let (liveness, readiness) = workload::probes(service);
-    let container = Container {
-        name: name.clone(),
-        image: Some(image),
-        command: service.entrypoint.clone(),
-        args: service.command.clone(),
-        env: workload::env(service, &env_overrides),
-        ports: Some(
-            ports
-                .iter()
-                .map(|(port_name, port)| ContainerPort {
-                    name: Some(port_name.clone()),
-                    container_port: *port,
-                    ..ContainerPort::default()
-                })
-                .collect(),
-        ),
-        resources: workload::resources(service),
-        liveness_probe: liveness,
-        readiness_probe: readiness,
-        security_context: Some(workload::container_security(uid, gid)),
-        volume_mounts: Some(mounts),
-        ..Container::default()
-    };
+    let container = workload::container(
+        workload::ContainerParts {
+            name: name.clone(),
+            image,
+            service,
+            ports: &ports,
+            env_overrides: &env_overrides,
+            user: (uid, gid),
+        },
+        mounts,
+    );
     let pod = PodSpec {
         containers: vec![container],
         volumes: Some(volumes),

@@ -10,9 +10,8 @@ use super::workload;
 use crate::export::ExportError;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, ContainerPort, KeyToPath, PodSpec, PodTemplateSpec,
-    ProjectedVolumeSource, SecretProjection, Service, ServicePort, ServiceSpec, Volume,
-    VolumeMount, VolumeProjection,
+    ConfigMap, KeyToPath, PodSpec, PodTemplateSpec, ProjectedVolumeSource, SecretProjection,
+    Service, ServicePort, ServiceSpec, Volume, VolumeMount, VolumeProjection,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -241,30 +240,17 @@ pub fn proxy(stack: &Stack) -> Result<Proxy, ExportError> {
             env_overrides.insert(key.clone(), service_port(port_name).to_string());
         }
     }
-    let (liveness, readiness) = workload::probes(service);
-    let container = Container {
-        name: name.clone(),
-        image: Some(image),
-        command: service.entrypoint.clone(),
-        args: service.command.clone(),
-        env: workload::env(service, &env_overrides),
-        ports: Some(
-            ports
-                .iter()
-                .map(|(port_name, port)| ContainerPort {
-                    name: Some(port_name.clone()),
-                    container_port: *port,
-                    ..ContainerPort::default()
-                })
-                .collect(),
-        ),
-        resources: workload::resources(service),
-        liveness_probe: liveness,
-        readiness_probe: readiness,
-        security_context: Some(workload::container_security(uid, gid)),
-        volume_mounts: Some(mounts),
-        ..Container::default()
-    };
+    let container = workload::container(
+        workload::ContainerParts {
+            name: name.clone(),
+            image,
+            service,
+            ports: &ports,
+            env_overrides: &env_overrides,
+            user: (uid, gid),
+        },
+        mounts,
+    );
     let deployment = Deployment {
         metadata: workload::metadata(stack, role, name.clone()),
         spec: DeploymentSpec {

@@ -7,9 +7,9 @@ use super::stack::{Role, Service, Stack};
 use super::units;
 use crate::export::ExportError;
 use k8s_openapi::api::core::v1::{
-    Capabilities, EmptyDirVolumeSource, EnvVar, ExecAction, KeyToPath, PodSecurityContext, Probe,
-    ProjectedVolumeSource, ResourceRequirements, SeccompProfile, SecretProjection, SecurityContext,
-    Volume, VolumeMount, VolumeProjection,
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, ExecAction, KeyToPath,
+    PodSecurityContext, Probe, ProjectedVolumeSource, ResourceRequirements, SeccompProfile,
+    SecretProjection, SecurityContext, Volume, VolumeMount, VolumeProjection,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -286,6 +286,56 @@ pub fn secret_files(service: &Service) -> Option<(Volume, VolumeMount)> {
 }
 
 /// The service's environment, with `overrides` applied (name → value).
+/// What a service's one container is made of besides its mounts.
+pub struct ContainerParts<'a> {
+    pub name: String,
+    pub image: String,
+    pub service: &'a Service,
+    /// (name, container port)
+    pub ports: &'a [(String, i32)],
+    /// Environment values the cluster needs instead of compose's.
+    pub env_overrides: &'a BTreeMap<String, String>,
+    /// (uid, gid) as in compose.
+    pub user: (i64, i64),
+}
+
+/// The container of a Deployment or StatefulSet: command, environment, ports, limits, probes
+/// and the hardened security context, all from the compose service.
+pub fn container(parts: ContainerParts<'_>, mounts: Vec<VolumeMount>) -> Container {
+    let ContainerParts {
+        name,
+        image,
+        service,
+        ports,
+        env_overrides,
+        user: (uid, gid),
+    } = parts;
+    let (liveness, readiness) = probes(service);
+    Container {
+        name,
+        image: Some(image),
+        command: service.entrypoint.clone(),
+        args: service.command.clone(),
+        env: env(service, env_overrides),
+        ports: Some(
+            ports
+                .iter()
+                .map(|(port_name, port)| ContainerPort {
+                    name: Some(port_name.clone()),
+                    container_port: *port,
+                    ..ContainerPort::default()
+                })
+                .collect(),
+        ),
+        resources: resources(service),
+        liveness_probe: liveness,
+        readiness_probe: readiness,
+        security_context: Some(container_security(uid, gid)),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    }
+}
+
 pub fn env(service: &Service, overrides: &BTreeMap<String, String>) -> Option<Vec<EnvVar>> {
     let vars: Vec<EnvVar> = service
         .environment
