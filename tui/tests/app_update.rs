@@ -223,3 +223,69 @@ fn stats_follow_what_is_visible() {
         "topology shows no stats"
     );
 }
+
+#[test]
+fn audits_run_once_at_a_time_and_follow_the_profile() {
+    let audits = |effects: &[Effect]| {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Audit { profile } if profile == "local"))
+            .count()
+    };
+    let mut state = healthy_state();
+    let mut effects = update(&mut state, key(':'));
+    for c in "audit".chars() {
+        effects.extend(update(&mut state, key(c)));
+    }
+    effects.extend(update(
+        &mut state,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    ));
+    assert_eq!(state.panel, Panel::Audit);
+    assert_eq!(audits(&effects), 1, "`:audit` asks for one audit");
+    assert_eq!(
+        audits(&update(&mut state, key('r'))),
+        0,
+        "not a second one while it runs"
+    );
+
+    // A report for a profile no longer shown is dropped; the current one's is kept.
+    let finish = |profile: &str| Action::Audited {
+        profile: profile.into(),
+        elapsed: Duration::from_millis(5),
+        result: Ok(audit_report(profile)),
+    };
+    update(&mut state, finish("dev"));
+    assert!(state.audit.report.is_none());
+    update(&mut state, finish("local"));
+    assert_eq!(state.audit.rows().len(), 4);
+    assert_eq!(
+        audits(&update(&mut state, key('r'))),
+        1,
+        "r audits again once it is done"
+    );
+
+    // Enter opens the selected finding's detail, Esc closes it before leaving the panel.
+    update(&mut state, Action::Run(Command::Drill));
+    assert!(state.audit.detail);
+    update(&mut state, Action::Run(Command::Back));
+    assert!(!state.audit.detail);
+    assert_eq!(state.panel, Panel::Audit);
+
+    // A failed audit is kept for the panel and logged.
+    update(
+        &mut state,
+        Action::Audited {
+            profile: "local".into(),
+            elapsed: Duration::from_millis(5),
+            result: Err("compose config failed".into()),
+        },
+    );
+    assert_eq!(state.audit.error.as_deref(), Some("compose config failed"));
+    assert!(
+        state
+            .activity
+            .iter()
+            .any(|e| e.text.contains("audit of local failed"))
+    );
+}

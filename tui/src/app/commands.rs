@@ -345,13 +345,17 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         ("save", [path]) => save_logs(state, Some(PathBuf::from(path)), effects),
         ("help", _) => state.mode = Mode::Help,
         ("resume", []) => reload::request(state, SessionRequest::ResumePaused, effects),
+        ("audit", []) => {
+            show(state, Panel::Audit);
+            super::audit::start(state, effects);
+        }
         ("reload", [part]) => match reload::part(part) {
             Ok(kind) => reload::request(state, SessionRequest::Reload(kind), effects),
             Err(message) => state.message = Some(message),
         },
         _ => {
             state.message = Some(format!(
-                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :save [PATH], :reload app|proxy|stack, :resume, :q)"
+                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :save [PATH], :reload app|proxy|stack, :resume, :audit, :q)"
             ))
         }
     }
