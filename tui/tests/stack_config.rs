@@ -140,3 +140,28 @@ fn only_the_local_profile_mounts_the_component() {
         }
     }
 }
+
+/// Run by hand without `-p`, each profile's files name their own project, so the profiles never
+/// share one.
+#[test]
+fn each_profile_names_its_project_without_p() {
+    prepare();
+    for profile in [Profile::Local, Profile::Dev, Profile::Prod] {
+        let name = profile.name();
+        let output = std::process::Command::new("docker")
+            .current_dir(stack_support::stack::repo_root())
+            .args(["compose", "--env-file", "env/common.env"])
+            .args(["--env-file", &format!("env/{name}.env")])
+            .args(["-f", "compose/compose.yaml", "-f", &format!("{name}/compose.yaml")])
+            .args(["config", "--format", "json"])
+            .output()
+            .expect("run docker compose config");
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let model: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(model["name"], format!("stack-{name}"));
+    }
+}
