@@ -9,6 +9,12 @@ use edge_host::cli::{Cli, Command, ServeArgs};
 use edge_host::runtime::engine::Limits;
 use edge_host::{check, healthcheck, logging, serve};
 
+/// The static build runs in the app image; with musl's own allocator it serves a fraction of the
+/// glibc build's requests (BENCHMARKS.md, "Edge host").
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn limits(args: &ServeArgs) -> Limits {
     Limits {
         max_instances: args.max_instances.max(1),

@@ -152,7 +152,12 @@ fn each_profile_names_its_project_without_p() {
             .current_dir(stack_support::stack::repo_root())
             .args(["compose", "--env-file", "env/common.env"])
             .args(["--env-file", &format!("env/{name}.env")])
-            .args(["-f", "compose/compose.yaml", "-f", &format!("{name}/compose.yaml")])
+            .args([
+                "-f",
+                "compose/compose.yaml",
+                "-f",
+                &format!("{name}/compose.yaml"),
+            ])
             .args(["config", "--format", "json"])
             .output()
             .expect("run docker compose config");

@@ -136,14 +136,6 @@ impl Context {
 }
 
 impl Subject {
-    /// `service` or `service (container)`, for messages.
-    pub fn label(&self) -> String {
-        match &self.container {
-            Some(container) => format!("{} ({container})", self.service),
-            None => self.service.clone(),
-        }
-    }
-
     /// Capability names as the engine spells them: upper case, without `CAP_`.
     pub fn normalised_caps(caps: &[String]) -> Vec<String> {
         caps.iter()

@@ -91,14 +91,15 @@ impl Context {
         });
     }
 
-    /// Files and containers; a profile that is not running is audited from its files alone.
+    /// Files and containers; a profile that is not running (or an engine that does not answer,
+    /// which the banner already says) is audited from its files alone.
     fn audit(&self, profile: String) {
         let layout = self.layout.clone();
         let actions = self.actions.clone();
         tokio::spawn(async move {
             let started = Instant::now();
             let result = match audit_profile(&layout, &profile, Scope::Both).await {
-                Err(AuditError::NotRunning { .. }) => {
+                Err(AuditError::NotRunning { .. } | AuditError::Docker(_)) => {
                     audit_profile(&layout, &profile, Scope::Static).await
                 }
                 other => other,
