@@ -24,6 +24,7 @@ fn local_profile_end_to_end() {
     topology::isolation(&stack);
     security::secrets_hidden(&stack);
     security::hardening(&stack);
+    security::admin_listener_private(&stack);
     audit::nothing_open(&stack);
     database::app_role_is_least_privilege(&stack, &http);
     resilience::app_outage(&stack, &http);

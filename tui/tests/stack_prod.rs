@@ -23,6 +23,7 @@ fn prod_profile_serves_tls_with_strict_limits() {
     strict_limits_and_rotated_logs(&stack);
     topology::isolation(&stack);
     security::hardening(&stack);
+    security::admin_listener_private(&stack);
     security::secrets_hidden(&stack);
     audit::nothing_open(&stack);
 }

@@ -4,7 +4,7 @@
 use bollard::models::ContainerInspectResponse;
 
 use crate::stack_support::stack::{prepare, repo_root};
-use crate::stack_support::{Stack, engine};
+use crate::stack_support::{Stack, engine, host};
 
 /// The generated secret values (env/secrets/<name>, written by compose/prepare, which runs
 /// first because a fresh clone has no secrets yet).
@@ -149,4 +149,86 @@ fn assert_configured_hardening(name: &str, container: &ContainerInspectResponse)
         !user.is_empty() && !user.starts_with("0:") && user != "0" && user != "root",
         "{name}: configured user {user:?} is not root"
     );
+}
+
+/// edge-host's admin listener (/metrics, POST /admin/reload, no authentication) answers only
+/// inside the app container: not from nginx's container, not from the host on the container's
+/// address; the app port on the same paths answers as a control.
+pub fn admin_listener_private(stack: &Stack) {
+    const ADMIN: u16 = 9090;
+    const APP: u16 = 3000;
+    let nginx = stack
+        .service("nginx")
+        .into_iter()
+        .next()
+        .expect("an nginx container");
+    let nginx_name = engine::name(&nginx).to_owned();
+    let wget = |port: u16| {
+        std::process::Command::new("docker")
+            .args([
+                "exec",
+                &nginx_name,
+                "wget",
+                "-q",
+                "-T",
+                "2",
+                "-O",
+                "/dev/null",
+            ])
+            .arg(format!("http://app:{port}/metrics"))
+            .status()
+            .expect("docker exec runs")
+    };
+    // /metrics on the app port is the app's own 404, which wget reports as failure too; /health
+    // is the control that the network path works.
+    let control = std::process::Command::new("docker")
+        .args([
+            "exec",
+            &nginx_name,
+            "wget",
+            "-q",
+            "-T",
+            "2",
+            "-O",
+            "/dev/null",
+        ])
+        .arg(format!("http://app:{APP}/health"))
+        .status()
+        .expect("docker exec runs");
+    assert!(control.success(), "{nginx_name} reaches the app on {APP}");
+    assert!(
+        !wget(ADMIN).success(),
+        "{nginx_name} reaches the app's admin listener on {ADMIN}"
+    );
+    for app in stack.service("app") {
+        let name = engine::name(&app).to_owned();
+        let addresses: Vec<std::net::IpAddr> = app
+            .network_settings
+            .as_ref()
+            .and_then(|settings| settings.networks.as_ref())
+            .into_iter()
+            .flat_map(|networks| networks.values())
+            .filter_map(|endpoint| endpoint.ip_address.as_deref()?.parse().ok())
+            .collect();
+        assert!(!addresses.is_empty(), "{name} has addresses");
+        for ip in addresses {
+            assert!(
+                host::answers(ip, APP, std::time::Duration::from_secs(1)),
+                "control: the host reaches {name} on {ip}:{APP}"
+            );
+            assert!(
+                !host::answers(ip, ADMIN, std::time::Duration::from_millis(500)),
+                "the host reaches {name}'s admin listener on {ip}:{ADMIN}"
+            );
+        }
+        let inside = std::process::Command::new("docker")
+            .args(["exec", &name, "/usr/local/bin/edge-host", "healthcheck"])
+            .arg(format!("http://127.0.0.1:{ADMIN}/metrics"))
+            .status()
+            .expect("docker exec runs");
+        assert!(
+            inside.success(),
+            "{name}: /metrics answers inside the container"
+        );
+    }
 }
