@@ -62,6 +62,34 @@ fn serves_routes_builtins_metrics_and_access_log() {
     let entry: serde_json::Value = serde_json::from_str(&line).expect("access log is JSON");
     assert_eq!(entry["status"], 200);
     assert_eq!(entry["route"], "/...");
+    let generated = entry["request_id"].as_str().unwrap_or_default();
+    assert_eq!(
+        resp.header("x-request-id"),
+        Some(generated),
+        "generated id answered and logged"
+    );
+    assert_eq!(generated.len(), 32, "{generated}");
+
+    // The proxy's id travels through: back on the response and on the access line.
+    let traced = client::request(
+        host.port,
+        "GET",
+        "/traced",
+        &[("X-Request-Id", "nginx-7f3a")],
+        b"",
+    )
+    .expect("GET /traced");
+    assert_eq!(traced.header("x-request-id"), Some("nginx-7f3a"));
+    let logged = wait_until(Duration::from_secs(5), || host.stdout().contains("/traced"));
+    assert!(logged, "no access log line for /traced: {}", host.stdout());
+    let traced_line = host
+        .stdout()
+        .lines()
+        .find(|l| l.contains("/traced"))
+        .map(str::to_string)
+        .expect("line present");
+    let entry: serde_json::Value = serde_json::from_str(&traced_line).expect("JSON");
+    assert_eq!(entry["request_id"], "nginx-7f3a");
 }
 
 #[test]

@@ -17,6 +17,7 @@ fn local_profile_end_to_end() {
 
     web::nginx_health(&stack, &http);
     web::visits_increase(&stack, &http);
+    web::request_id_traced(&stack, &http);
     web::items_end_to_end(&stack, &http);
     web::body_limit(&stack, &http);
     web::rate_limit(&stack, &http);

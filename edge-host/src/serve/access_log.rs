@@ -27,6 +27,8 @@ pub struct AccessEntry<'a> {
     pub duration_ms: f64,
     pub client: String,
     pub generation: u64,
+    /// `X-Request-Id` as received (nginx's `$request_id`) or generated here.
+    pub request_id: &'a str,
 }
 
 #[derive(Clone)]

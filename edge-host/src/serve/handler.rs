@@ -11,6 +11,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
 use super::access_log::{AccessEntry, AccessLog};
 use super::body::{Body, CappedBody, full};
+use super::request_id;
 use super::spin_headers::{self, RequestInfo};
 use crate::host::Shared;
 use crate::metrics::Metrics;
@@ -74,13 +75,15 @@ struct Outcome {
 impl Handler {
     pub async fn handle(
         self: Arc<Self>,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         client: SocketAddr,
     ) -> Response<Body> {
         let started = Instant::now();
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
-        let (resp, outcome) = self.dispatch(req, client).await;
+        let request_id = request_id::ensure(req.headers_mut());
+        let (mut resp, outcome) = self.dispatch(req, client).await;
+        request_id::answer(resp.headers_mut(), &request_id);
         let seconds = started.elapsed().as_secs_f64();
         let status = resp.status().as_u16();
         self.shared.metrics.request(&outcome.route, status, seconds);
@@ -94,6 +97,7 @@ impl Handler {
             duration_ms: (seconds * 1_000_000.0).round() / 1000.0,
             client: client.to_string(),
             generation: outcome.generation,
+            request_id: &request_id,
         });
         resp
     }

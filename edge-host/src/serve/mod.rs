@@ -4,6 +4,7 @@ mod access_log;
 mod admin;
 mod body;
 mod handler;
+mod request_id;
 mod server;
 mod spin_headers;
 mod triggers;

@@ -169,3 +169,32 @@ pub fn rate_limit(stack: &Stack, http: &Http) {
     // Let the bucket refill (20 r/s, burst 40) before later checks send traffic.
     std::thread::sleep(Duration::from_secs(3));
 }
+
+/// One request, one id across services: nginx's `$request_id` comes back on the response and
+/// appears in nginx's access line and in the app's.
+pub fn request_id_traced(stack: &Stack, http: &Http) {
+    let reply = http
+        .get(&stack.site_url("/health/ready"))
+        .expect("GET /health/ready");
+    assert_eq!(reply.status, 200, "GET /health/ready: {reply:?}");
+    let id = reply
+        .header("x-request-id")
+        .unwrap_or_else(|| panic!("no X-Request-Id on the answer: {reply:?}"))
+        .to_string();
+    let seen = |service: &str| {
+        let logs = stack.compose(&["logs", "--no-color", "--no-log-prefix", service]);
+        String::from_utf8_lossy(&logs.stdout)
+            .lines()
+            .any(|line| line.contains(&format!("\"request_id\":\"{id}\"")))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !(seen("nginx") && seen("app")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "request id {id} in nginx's log: {}, in the app's: {}",
+            seen("nginx"),
+            seen("app")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
