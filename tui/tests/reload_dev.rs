@@ -9,12 +9,15 @@ mod stack_support;
 use reload_support::{Scratch, Watch};
 use stack_support::Http;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Requests per second of the background client: below nginx's per-client limit (20 r/s).
 const CLIENT_INTERVAL: Duration = Duration::from_millis(100);
+/// nginx re-resolves `app` at most every 10 s (`resolver … valid=10s`): a replica started just
+/// after a resolution is reached up to that much later.
+const NGINX_RESOLVE_INTERVAL: Duration = Duration::from_secs(10);
 
 struct Outcome {
     ok: usize,
@@ -51,6 +54,8 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
         !after.iter().any(|line| line.contains("reload:")),
         "the reload triggered another: {after:#?}"
     );
+    // Both new replicas serve once nginx has resolved the app again; wait for that, bounded.
+    client.wait_for_instances("rolled-out", 2, NGINX_RESOLVE_INTERVAL * 2);
     let outcome = client.finish();
 
     let app_after = app_names(&scratch);
@@ -112,6 +117,8 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
 /// Calls `/` through nginx every CLIENT_INTERVAL until finished, recording every answer.
 struct Client {
     stop: Arc<AtomicBool>,
+    /// (instance, version) answered so far, shared with the calling thread.
+    seen: Arc<Mutex<BTreeSet<(String, String)>>>,
     thread: std::thread::JoinHandle<Outcome>,
 }
 
@@ -119,6 +126,8 @@ impl Client {
     fn start(url: String) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let running = Arc::clone(&stop);
+        let seen = Arc::new(Mutex::new(BTreeSet::new()));
+        let shared = Arc::clone(&seen);
         let thread = std::thread::spawn(move || {
             let http = Http::plain(Duration::from_secs(5));
             let mut outcome = Outcome {
@@ -131,10 +140,14 @@ impl Client {
                     Ok(reply) if reply.status == 200 => {
                         let body = reply.json();
                         outcome.ok += 1;
-                        outcome.seen.insert((
+                        let pair = (
                             body["instance"].as_str().unwrap_or_default().to_owned(),
                             body["version"].as_str().unwrap_or_default().to_owned(),
-                        ));
+                        );
+                        if let Ok(mut seen) = shared.lock() {
+                            seen.insert(pair.clone());
+                        }
+                        outcome.seen.insert(pair);
                     }
                     Ok(reply) => outcome.failures.push(format!("HTTP {}", reply.status)),
                     Err(err) => outcome.failures.push(err),
@@ -143,7 +156,24 @@ impl Client {
             }
             outcome
         });
-        Self { stop, thread }
+        Self { stop, seen, thread }
+    }
+
+    /// Returns once `count` instances answered with `version`, or `within` has passed (the
+    /// caller's assertions then report what was seen).
+    fn wait_for_instances(&self, version: &str, count: usize, within: Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            let answered = self
+                .seen
+                .lock()
+                .map(|seen| seen.iter().filter(|(_, v)| v == version).count())
+                .unwrap_or(0);
+            if answered >= count {
+                return;
+            }
+            std::thread::sleep(CLIENT_INTERVAL);
+        }
     }
 
     fn finish(self) -> Outcome {
