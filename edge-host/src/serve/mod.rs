@@ -24,6 +24,7 @@ use crate::runtime::cache::ComponentCache;
 use crate::runtime::engine::{Limits, build_engine, start_epoch_ticker};
 use crate::runtime::loader::{LoadContext, host_name, source_paths};
 use crate::runtime::swap::Served;
+use crate::runtime_config::RuntimeConfig;
 
 pub struct ServeOptions {
     pub manifest: PathBuf,
@@ -32,6 +33,7 @@ pub struct ServeOptions {
     pub limits: Limits,
     pub drain: Duration,
     pub watch: bool,
+    pub runtime_config: RuntimeConfig,
 }
 
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
@@ -45,18 +47,25 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
             .context("cannot set up the linker")?,
     );
     let metrics = Arc::new(Metrics::new());
-    let shared = Arc::new(Shared::new(
-        KeyValueBackend::default(),
-        metrics.clone(),
+    let key_value = KeyValueBackend::from_config(
+        &opts.runtime_config.key_value_stores,
         opts.limits.outbound_timeout,
-    ));
+    )
+    .map_err(anyhow::Error::msg)?;
+    tracing::info!(stores = %key_value.describe().join(" "), "key-value stores");
     let ctx = LoadContext {
         manifest: opts.manifest.clone(),
         engine,
         linker,
         cache: ComponentCache::from_env(),
         hostname: host_name(),
+        key_value_labels: key_value.labels().map(str::to_string).collect(),
     };
+    let shared = Arc::new(Shared::new(
+        key_value,
+        metrics.clone(),
+        opts.limits.outbound_timeout,
+    ));
     let start_metrics = metrics.clone();
     let served = tokio::task::spawn_blocking(move || Served::start(ctx, start_metrics))
         .await

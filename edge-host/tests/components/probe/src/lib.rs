@@ -63,6 +63,25 @@ fn probe_kv() -> String {
     }
 }
 
+/// `/kv-set?key=K&value=V` and `/kv-get?key=K` on the default store, for tests that share it.
+fn probe_kv_key(set: Option<&str>, key: &str) -> String {
+    let store = match key_value::Store::open("default") {
+        Ok(s) => s,
+        Err(e) => return format!("error {e:?}"),
+    };
+    if let Some(value) = set {
+        return match store.set(key, value.as_bytes()) {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("error {e:?}"),
+        };
+    }
+    match store.get(key) {
+        Ok(Some(v)) => format!("ok {}", String::from_utf8_lossy(&v)),
+        Ok(None) => "ok (none)".to_string(),
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
 #[http_component]
 fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     let path = req.path().to_string();
@@ -71,6 +90,11 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         "/pg" => probe_pg(&query_param(&req, "addr")),
         "/pg-error" => probe_pg_error(&query_param(&req, "addr")),
         "/kv" => probe_kv(),
+        "/kv-set" => probe_kv_key(
+            Some(&query_param(&req, "value")),
+            &query_param(&req, "key"),
+        ),
+        "/kv-get" => probe_kv_key(None, &query_param(&req, "key")),
         "/var" => match variables::get(&query_param(&req, "name")) {
             Ok(v) => format!("ok {v}"),
             Err(e) => format!("error {e:?}"),
