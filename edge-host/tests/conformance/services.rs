@@ -177,7 +177,12 @@ impl Mosquitto {
             ),
         )
         .map_err(|e| e.to_string())?;
-        let child = Command::new("mosquitto")
+        // Debian installs the broker in /usr/sbin, which a non-root PATH may lack.
+        let binary = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("mosquitto");
+        let child = Command::new(binary)
             .arg("-c")
             .arg(&config)
             .stdout(Stdio::null())
