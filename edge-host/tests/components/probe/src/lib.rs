@@ -82,6 +82,43 @@ fn probe_kv_key(set: Option<&str>, key: &str) -> String {
     }
 }
 
+/// `/kv-bench?n=N`: N sets then N gets on the default store, timed inside the guest; answers
+/// `ok set_mean_us=.. set_p99_us=.. get_mean_us=.. get_p99_us=..`.
+fn probe_kv_bench(n: usize) -> String {
+    let store = match key_value::Store::open("default") {
+        Ok(s) => s,
+        Err(e) => return format!("error {e:?}"),
+    };
+    let value = vec![b'v'; 64];
+    let mut sets = Vec::with_capacity(n);
+    let mut gets = Vec::with_capacity(n);
+    for i in 0..n {
+        let key = format!("bench-{i}");
+        let started = std::time::Instant::now();
+        if let Err(e) = store.set(&key, &value) {
+            return format!("error {e:?}");
+        }
+        sets.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+    for i in 0..n {
+        let started = std::time::Instant::now();
+        if let Err(e) = store.get(&format!("bench-{i}")) {
+            return format!("error {e:?}");
+        }
+        gets.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+    let summary = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let p99 = v.get(v.len() * 99 / 100).copied().unwrap_or(0.0);
+        (mean, p99)
+    };
+    let ((set_mean, set_p99), (get_mean, get_p99)) = (summary(sets), summary(gets));
+    format!(
+        "ok set_mean_us={set_mean:.1} set_p99_us={set_p99:.1} get_mean_us={get_mean:.1} get_p99_us={get_p99:.1}"
+    )
+}
+
 #[http_component]
 fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     let path = req.path().to_string();
@@ -95,6 +132,7 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
             &query_param(&req, "key"),
         ),
         "/kv-get" => probe_kv_key(None, &query_param(&req, "key")),
+        "/kv-bench" => probe_kv_bench(query_param(&req, "n").parse().unwrap_or(1000).min(100_000)),
         "/var" => match variables::get(&query_param(&req, "name")) {
             Ok(v) => format!("ok {v}"),
             Err(e) => format!("error {e:?}"),
