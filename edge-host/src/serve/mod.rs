@@ -10,7 +10,7 @@ mod spin_headers;
 mod triggers;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-use crate::host::{KeyValueBackend, Shared, build_linker};
+use crate::host::{KeyValueBackend, Shared, SqliteDatabases, build_linker};
 use crate::metrics::Metrics;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::engine::{Limits, build_engine, start_epoch_ticker};
@@ -29,6 +29,8 @@ pub struct ServeOptions {
     pub manifest: PathBuf,
     pub listen: SocketAddr,
     pub admin: Option<SocketAddr>,
+    /// Local state (SQLite files); `None` means `.spin` beside the manifest.
+    pub state_dir: Option<PathBuf>,
     pub limits: Limits,
     pub drain: Duration,
     pub watch: bool,
@@ -45,11 +47,18 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
             .context("cannot set up the linker")?,
     );
     let metrics = Arc::new(Metrics::new());
-    let shared = Arc::new(Shared::new(
-        KeyValueBackend::default(),
-        metrics.clone(),
-        opts.limits.outbound_timeout,
-    ));
+    let state_dir = opts
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| default_state_dir(&opts.manifest));
+    let shared = Arc::new(
+        Shared::new(
+            KeyValueBackend::default(),
+            metrics.clone(),
+            opts.limits.outbound_timeout,
+        )
+        .with_sqlite(SqliteDatabases::spin_default(&state_dir)),
+    );
     let ctx = LoadContext {
         manifest: opts.manifest.clone(),
         engine,
@@ -133,4 +142,27 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let _ = reloads.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `.spin` beside the manifest, as Spin keeps an application's local state.
+pub fn default_state_dir(manifest: &Path) -> PathBuf {
+    let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
+    dir.unwrap_or_else(|| Path::new(".")).join(".spin")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_dir_defaults_to_dot_spin_beside_the_manifest() {
+        assert_eq!(
+            default_state_dir(Path::new("/srv/app/spin.toml")),
+            Path::new("/srv/app/.spin")
+        );
+        assert_eq!(
+            default_state_dir(Path::new("spin.toml")),
+            Path::new("./.spin")
+        );
+    }
 }
