@@ -81,7 +81,7 @@ fn spin_interfaces_work_and_outbound_hosts_are_enforced() {
         "Datetime((1999, 7, 12, 4, 3, 2, 1000000))",
         "ArrayInt32([Some(1), None])",
         "RangeInt32((Some((2, RangeBoundKind::Inclusive)), Some((6, RangeBoundKind::Exclusive))))",
-        "data_type: DbDataType::RangeInt32",
+        "data-type: DbDataType::RangeInt32",
     ] {
         assert!(types.contains(expected), "missing {expected} in {types}");
     }

@@ -68,7 +68,7 @@ pub fn execute(
     let rowid_before = conn.last_insert_rowid();
     let total_before = conn.total_changes();
     let mut stmt = conn.prepare_cached(sql)?;
-    let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+    let columns: Vec<String> = stmt.column_names().map(String::from).collect();
     let width = columns.len();
     let mut rows_out = Vec::new();
     {

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn guest_values_map_both_ways_in_both_versions() {
-        let guest = vec![
+        let guest = [
             v3::Value::Integer(i64::MIN),
             v3::Value::Real(-0.5),
             v3::Value::Text(String::new()),
