@@ -125,6 +125,16 @@ fn mqtt_publish_reaches_a_subscriber_and_hosts_are_enforced() {
     );
     let invalid = host.get("/mqtt?addr=mqtt://127.0.0.1&topic=t&msg=m").text();
     assert_eq!(invalid, "error Error::InvalidAddress", "no client_id");
+    let tls = host
+        .get(&format!(
+            "/mqtt?addr=mqtts://127.0.0.1:{}?client_id%3Dx&topic=t&msg=m",
+            broker.port
+        ))
+        .text();
+    assert!(
+        tls.starts_with(r#"error Error::ConnectionFailed("mqtts:// (TLS) is not supported"#),
+        "{tls}"
+    );
 }
 
 #[test]

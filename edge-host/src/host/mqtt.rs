@@ -1,4 +1,4 @@
-//! `fermyon:spin/mqtt@2.0.0` on rumqttc, plain TCP only (`mqtt://`).
+//! `fermyon:spin/mqtt@2.0.0` on rumqttc, plain TCP only (`mqtt://`; `mqtts://` is refused).
 //!
 //! Every guest connection is its own MQTT session whose event loop runs only inside `open`,
 //! `publish` and `drop`, each bounded by the outbound timeout. `publish` returns once the
@@ -128,8 +128,21 @@ impl HostConnection for HostState {
         password: String,
         keep_alive_interval_in_secs: u64,
     ) -> wasmtime::Result<Result<Resource<MqttConnection>, Error>> {
-        let Ok(mut parsed) = parse_address(&address) else {
-            return Ok(Err(Error::InvalidAddress));
+        if address
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("mqtts://"))
+        {
+            return Ok(Err(Error::ConnectionFailed(
+                "mqtts:// (TLS) is not supported by edge-host; use mqtt://".to_string(),
+            )));
+        }
+        let mut parsed = match parse_address(&address) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                // The address itself may hold credentials, so only the reason is logged.
+                tracing::info!(%reason, "mqtt: invalid address");
+                return Ok(Err(Error::InvalidAddress));
+            }
         };
         if !self
             .policy
