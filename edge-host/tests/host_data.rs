@@ -123,6 +123,11 @@ fn mqtt_publish_reaches_a_subscriber_and_hosts_are_enforced() {
             r#"error Error::ConnectionFailed("address mqtt://127.0.0.1:{other} is not permitted")"#
         )
     );
+    // Each request may hold a bounded number of broker connections.
+    let many = host
+        .get(&format!("/mqtt-many?addr={}&n=9", broker.address("many")))
+        .text();
+    assert_eq!(many, "error after 8: Error::TooManyConnections");
     let invalid = host.get("/mqtt?addr=mqtt://127.0.0.1&topic=t&msg=m").text();
     assert_eq!(invalid, "error Error::InvalidAddress", "no client_id");
     let tls = host

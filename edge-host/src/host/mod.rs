@@ -56,6 +56,8 @@ pub struct HostState {
     pub(crate) limits: StoreLimits,
     policy: Arc<ComponentPolicy>,
     shared: Arc<Shared>,
+    /// MQTT sessions this request has open (each holds a broker connection).
+    mqtt_connections: usize,
 }
 
 impl HostState {
@@ -75,6 +77,7 @@ impl HostState {
                 .build(),
             policy,
             shared,
+            mqtt_connections: 0,
         }
     }
 }

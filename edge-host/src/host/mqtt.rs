@@ -18,6 +18,9 @@ use super::fermyon::spin::mqtt::{Error, Host, HostConnection, Qos};
 /// 10 KiB, is smaller than many payloads).
 const MAX_PACKET_BYTES: usize = 1024 * 1024;
 
+/// Broker connections one request may hold open at once.
+const MAX_CONNECTIONS_PER_REQUEST: usize = 8;
+
 /// Requests queued between the client handle and the event loop.
 const CHANNEL_CAPACITY: usize = 16;
 
@@ -128,6 +131,9 @@ impl HostConnection for HostState {
         password: String,
         keep_alive_interval_in_secs: u64,
     ) -> wasmtime::Result<Result<Resource<MqttConnection>, Error>> {
+        if self.mqtt_connections >= MAX_CONNECTIONS_PER_REQUEST {
+            return Ok(Err(Error::TooManyConnections));
+        }
         if address
             .get(..8)
             .is_some_and(|s| s.eq_ignore_ascii_case("mqtts://"))
@@ -173,7 +179,9 @@ impl HostConnection for HostState {
             self.shared.metrics.outbound_error("mqtt", "connect");
             return Ok(Err(Error::ConnectionFailed(e)));
         }
-        Ok(Ok(self.table.push(MqttConnection { client, events })?))
+        let handle = self.table.push(MqttConnection { client, events })?;
+        self.mqtt_connections += 1;
+        Ok(Ok(handle))
     }
 
     async fn publish(
@@ -203,6 +211,7 @@ impl HostConnection for HostState {
 
     async fn drop(&mut self, conn: Resource<MqttConnection>) -> wasmtime::Result<()> {
         let mut conn = self.table.delete(conn)?;
+        self.mqtt_connections = self.mqtt_connections.saturating_sub(1);
         // Say goodbye so the broker does not publish a will or log a lost client; best effort.
         if conn.client.try_disconnect().is_ok() {
             let _ = drive(&mut conn.events, self.shared.mqtt_timeout, |e| {

@@ -147,6 +147,18 @@ fn probe_mqtt(address: &str, topic: &str, message: &str) -> String {
     }
 }
 
+/// Opens `count` connections at once and reports the first failure.
+fn probe_mqtt_many(address: &str, count: usize) -> String {
+    let mut open = Vec::new();
+    for i in 0..count {
+        match mqtt::Connection::open(address, "", "", 30) {
+            Ok(c) => open.push(c),
+            Err(e) => return format!("error after {i}: {e:?}"),
+        }
+    }
+    format!("ok {}", open.len())
+}
+
 #[http_component]
 fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     let path = req.path().to_string();
@@ -158,6 +170,10 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         "/kv" => probe_kv(),
         "/sqlite-put" => probe_sqlite_put(&query_param(&req, "db"), &query_param(&req, "text")),
         "/sqlite-get" => probe_sqlite_get(&query_param(&req, "db")),
+        "/mqtt-many" => probe_mqtt_many(
+            &query_param(&req, "addr"),
+            query_param(&req, "n").parse().unwrap_or(0),
+        ),
         "/mqtt" => probe_mqtt(
             &query_param(&req, "addr"),
             &query_param(&req, "topic"),
