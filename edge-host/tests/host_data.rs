@@ -80,6 +80,21 @@ fn sqlite_labels_are_checked_against_the_manifest() {
 }
 
 #[test]
+fn sqlite_statement_of_a_timed_out_request_stops_and_frees_the_database() {
+    let app = probe_app(r#"sqlite_databases = ["default"]"#);
+    let host = EdgeHost::start(
+        Launch::new(&app.path().join("spin.toml"))
+            .arg("--request-timeout-ms")
+            .arg("1000"),
+    );
+    assert_eq!(host.get("/sqlite-slow?db=default").status, 504);
+    // The shared connection is free again: without the interrupt the statement would hold it
+    // for minutes and this request would time out too.
+    let put = host.get("/sqlite-put?db=default&text=after");
+    assert_eq!(put.text(), "ok rowid=1 changes=1");
+}
+
+#[test]
 fn sqlite_without_a_manifest_grant_is_denied() {
     let app = probe_app("");
     let host = EdgeHost::start(Launch::new(&app.path().join("spin.toml")));

@@ -1,5 +1,8 @@
 //! Running one statement on a rusqlite connection (blocking; callers use `spawn_blocking`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, ErrorCode};
 
@@ -56,6 +59,26 @@ fn is_row_change(sql: &str) -> bool {
         .unwrap_or_default()
         .to_ascii_uppercase();
     matches!(first.as_str(), "INSERT" | "UPDATE" | "DELETE" | "REPLACE")
+}
+
+/// SQLite virtual-machine steps between checks of the cancel flag.
+const PROGRESS_STEPS: i32 = 10_000;
+
+/// Runs `f` with SQLite interrupting it as soon as `cancelled` is set.
+pub fn interruptible<R>(
+    conn: &mut Connection,
+    cancelled: &Arc<AtomicBool>,
+    f: impl FnOnce(&Connection) -> Result<R, SqlError>,
+) -> Result<R, SqlError> {
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(SqlError::Io("the request was cancelled".to_string()));
+    }
+    let flag = cancelled.clone();
+    conn.progress_handler(PROGRESS_STEPS, Some(move || flag.load(Ordering::Relaxed)))?;
+    let result = f(conn);
+    // The handler must not outlive this call: the flag is set once the request ends.
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    result
 }
 
 /// Runs `sql` with `params` and collects every row; updates `session` as SQLite would.
@@ -166,6 +189,37 @@ mod tests {
         );
         let err = execute(&c, "SELECT ?", &[], &mut s).expect_err("missing parameter");
         assert!(matches!(err, SqlError::Io(_)), "{err:?}");
+    }
+
+    #[test]
+    fn a_cancelled_statement_is_interrupted_and_the_connection_stays_usable() {
+        let mut c = conn();
+        let mut s = Session::default();
+        // Finite, but takes seconds to run to the end.
+        let long = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100000000) \
+                    SELECT count(*) FROM n";
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let flag = cancelled.clone();
+        let err = interruptible(&mut c, &cancelled, |c| {
+            flag.store(true, Ordering::Relaxed);
+            execute(c, long, &[], &mut s)
+        })
+        .expect_err("interrupted");
+        assert!(
+            matches!(err, SqlError::Io(ref m) if m.contains("interrupt")),
+            "{err:?}"
+        );
+
+        let err = interruptible(&mut c, &cancelled, |_| Ok(())).expect_err("already cancelled");
+        assert!(
+            matches!(err, SqlError::Io(ref m) if m.contains("cancelled")),
+            "{err:?}"
+        );
+
+        let fresh = Arc::new(AtomicBool::new(false));
+        let out = interruptible(&mut c, &fresh, |c| execute(c, "SELECT 1", &[], &mut s))
+            .expect("handler was removed");
+        assert_eq!(out.rows, vec![vec![Value::Integer(1)]]);
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! `fermyon:spin/sqlite@2.0.0` and `spin:sqlite/sqlite@3.0.0` on rusqlite.
 //!
 //! Each configured database has one SQLite connection, opened on first use and shared by all
-//! requests behind a mutex; statements run on tokio's blocking pool. A component may open only
-//! the labels its manifest lists in `sqlite_databases`.
+//! requests behind a mutex; statements run on tokio's blocking pool and are interrupted when
+//! their request goes away (timeout). A component may open only the labels its manifest lists
+//! in `sqlite_databases`.
 
 mod exec;
 mod wit;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,15 +61,15 @@ impl Database {
     /// Runs `f` on the connection, opening it first if needed. Blocking.
     fn with_conn<R>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<R, SqlError>,
+        f: impl FnOnce(&mut Connection) -> Result<R, SqlError>,
     ) -> Result<R, SqlError> {
         // A panic while the lock was held leaves the connection itself usable.
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let conn = match guard.take() {
+        let mut conn = match guard.take() {
             Some(conn) => conn,
             None => Self::open(&self.location)?,
         };
-        let result = f(&conn);
+        let result = f(&mut conn);
         *guard = Some(conn);
         result
     }
@@ -115,6 +117,16 @@ pub struct SqliteConnection {
     session: Session,
 }
 
+/// Sets its flag when dropped: a request that times out drops the future awaiting its statement,
+/// and the statement, still running on the blocking pool, sees the flag and stops.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Runs blocking SQLite work off the async executor.
 async fn blocking<R: Send + 'static>(
     f: impl FnOnce() -> Result<R, SqlError> + Send + 'static,
@@ -156,11 +168,18 @@ impl HostState {
         let handle = self.table.get(conn)?;
         let db = handle.db.clone();
         let mut session = handle.session;
+        let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
+        let cancelled = cancel.0.clone();
         let result = blocking(move || {
-            let out = db.with_conn(|c| exec::execute(c, &statement, &params, &mut session))?;
+            let out = db.with_conn(|c| {
+                exec::interruptible(c, &cancelled, |c| {
+                    exec::execute(c, &statement, &params, &mut session)
+                })
+            })?;
             Ok((out, session))
         })
         .await;
+        drop(cancel);
         Ok(match result {
             Ok((out, session)) => {
                 self.table.get_mut(conn)?.session = session;

@@ -121,6 +121,20 @@ fn probe_sqlite_put(label: &str, text: &str) -> String {
     }
 }
 
+/// A statement that runs for minutes, to check that a request timeout stops it.
+fn probe_sqlite_slow(label: &str) -> String {
+    let conn = match sqlite::Connection::open(label) {
+        Ok(c) => c,
+        Err(e) => return format!("error {e:?}"),
+    };
+    let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10000000000) \
+               SELECT count(*) FROM n";
+    match conn.execute(sql, &[]) {
+        Ok(_) => "ok finished".to_string(),
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
 /// Reads every row back through `fermyon:spin/sqlite@2.0.0`.
 fn probe_sqlite_get(label: &str) -> String {
     let conn = match sqlite::Connection::open(label) {
@@ -169,6 +183,7 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         "/pg-error" => probe_pg_error(&query_param(&req, "addr")),
         "/kv" => probe_kv(),
         "/sqlite-put" => probe_sqlite_put(&query_param(&req, "db"), &query_param(&req, "text")),
+        "/sqlite-slow" => probe_sqlite_slow(&query_param(&req, "db")),
         "/sqlite-get" => probe_sqlite_get(&query_param(&req, "db")),
         "/mqtt-many" => probe_mqtt_many(
             &query_param(&req, "addr"),
