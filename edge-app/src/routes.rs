@@ -20,6 +20,7 @@ pub enum Endpoint {
     DeleteItem(i64),
     Mood,
     RefreshMood,
+    LastMood,
 }
 
 impl Endpoint {
@@ -40,12 +41,18 @@ enum Resource<'a> {
     Item(&'a str),
     Mood,
     MoodRefresh,
+    MoodLast,
 }
 
 impl Resource<'_> {
     fn allowed(self) -> &'static [Method] {
         match self {
-            Self::Root | Self::Health | Self::Ready | Self::Detailed | Self::Mood => &[Method::Get],
+            Self::Root
+            | Self::Health
+            | Self::Ready
+            | Self::Detailed
+            | Self::Mood
+            | Self::MoodLast => &[Method::Get],
             Self::Items => &[Method::Get, Method::Post],
             Self::Item(_) => &[Method::Get, Method::Put, Method::Delete],
             Self::MoodRefresh => &[Method::Post],
@@ -62,6 +69,7 @@ fn resource(path: &str) -> Option<Resource<'_>> {
         "/api/items" => Resource::Items,
         "/api/mood" => Resource::Mood,
         "/api/mood/refresh" => Resource::MoodRefresh,
+        "/api/mood/last" => Resource::MoodLast,
         other => {
             let id = other.strip_prefix("/api/items/")?;
             if id.is_empty() || id.contains('/') {
@@ -96,6 +104,7 @@ pub fn route(head: &RequestHead) -> Result<Endpoint, Problem> {
         (Resource::Item(id), _) => Endpoint::GetItem(parse_id(id)?),
         (Resource::Mood, _) => Endpoint::Mood,
         (Resource::MoodRefresh, _) => Endpoint::RefreshMood,
+        (Resource::MoodLast, _) => Endpoint::LastMood,
     };
     if endpoint.takes_json_body() {
         require_json(head.content_type.as_deref())?;
@@ -128,6 +137,7 @@ mod tests {
             (Delete, "/api/items/5", Endpoint::DeleteItem(5)),
             (Get, "/api/mood", Endpoint::Mood),
             (Post, "/api/mood/refresh", Endpoint::RefreshMood),
+            (Get, "/api/mood/last", Endpoint::LastMood),
         ];
         for (method, target, expected) in cases {
             assert_eq!(route(&head(method, target)), Ok(expected), "{target}");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use crate::host::{build_linker, is_supported_import};
+use crate::host::{KeyValueBackend, build_linker, is_supported_import};
 use std::collections::BTreeMap;
 
 use crate::manifest::variables::{ProcessEnv, VariableError, VariableSource};
@@ -14,6 +14,7 @@ use crate::manifest::{App, ManifestError};
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::engine::{Limits, build_engine};
 use crate::runtime::loader::{LoadContext, host_name, import_names, load_component};
+use crate::runtime_config::RuntimeConfig;
 
 /// Compiling and linking needs no secrets: a required variable without a value here (a database
 /// password) gets a placeholder, and check says which, instead of failing.
@@ -46,7 +47,7 @@ fn load_for_check(manifest: &Path) -> Result<App, ManifestError> {
     }
 }
 
-pub fn run(manifest: &Path, limits: &Limits) -> anyhow::Result<()> {
+pub fn run(manifest: &Path, runtime_config: &RuntimeConfig, limits: &Limits) -> anyhow::Result<()> {
     let app = load_for_check(manifest)?;
     for warning in &app.warnings {
         eprintln!("warning: {warning}");
@@ -58,6 +59,14 @@ pub fn run(manifest: &Path, limits: &Limits) -> anyhow::Result<()> {
         engine,
         cache: ComponentCache::from_env(),
         hostname: host_name(),
+        key_value_labels: KeyValueBackend::from_config(
+            &runtime_config.key_value_stores,
+            limits.outbound_timeout,
+        )
+        .map_err(anyhow::Error::msg)?
+        .labels()
+        .map(str::to_string)
+        .collect(),
     };
     println!("application {} {}", app.name, app.version);
     for route in app.router.routes() {

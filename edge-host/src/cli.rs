@@ -31,6 +31,9 @@ pub enum Command {
     Check {
         #[arg(long)]
         manifest: PathBuf,
+        /// Spin runtime config whose stores the manifest's components may name.
+        #[arg(long, env = "EDGE_HOST_RUNTIME_CONFIG")]
+        runtime_config_file: Option<PathBuf>,
     },
     /// Compile components into the compiled-component cache (EDGE_HOST_COMPONENT_CACHE) with the
     /// engine `serve` uses by default, so serving or swapping in the same bytes skips compilation.
@@ -75,6 +78,9 @@ pub struct ServeArgs {
     /// (`sqlite_db.db`). Default: `.spin` beside the manifest, created on first use.
     #[arg(long, env = "EDGE_HOST_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Spin runtime config (runtime-config.toml): key-value stores and SQLite databases.
+    #[arg(long, env = "EDGE_HOST_RUNTIME_CONFIG")]
+    pub runtime_config_file: Option<PathBuf>,
     /// Do not watch the component files for changes.
     #[arg(long, env = "EDGE_HOST_NO_WATCH", value_parser = parse_no_watch)]
     pub no_watch: bool,

@@ -11,4 +11,5 @@ pub mod logging;
 pub mod manifest;
 pub mod metrics;
 pub mod runtime;
+pub mod runtime_config;
 pub mod serve;

@@ -7,6 +7,7 @@ use clap::Parser;
 
 use edge_host::cli::{Cli, Command, ServeArgs};
 use edge_host::runtime::engine::Limits;
+use edge_host::runtime_config::RuntimeConfig;
 use edge_host::{check, healthcheck, logging, serve};
 
 /// The static build runs in the app image; with musl's own allocator it serves a fraction of the
@@ -39,15 +40,19 @@ fn main() -> ExitCode {
     logging::init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { manifest } => check::run(&manifest, &default_limits()),
+        Command::Check {
+            manifest,
+            runtime_config_file,
+        } => runtime_config(runtime_config_file.as_deref())
+            .and_then(|config| check::run(&manifest, &config, &default_limits())),
         Command::Precompile { components } => check::precompile(&components, &default_limits()),
         Command::Healthcheck { url, timeout_ms } => runtime_block(async move {
             let line = healthcheck::run(&url, Duration::from_millis(timeout_ms)).await?;
             println!("{line}");
             Ok(())
         }),
-        Command::Serve(args) => {
-            let opts = serve::ServeOptions {
+        Command::Serve(args) => match runtime_config(args.runtime_config_file.as_deref()) {
+            Ok(runtime_config) => runtime_block(serve::run(serve::ServeOptions {
                 limits: limits(&args),
                 manifest: args.manifest,
                 listen: args.listen,
@@ -55,9 +60,10 @@ fn main() -> ExitCode {
                 state_dir: args.state_dir,
                 drain: Duration::from_secs(args.drain_seconds),
                 watch: !args.no_watch,
-            };
-            runtime_block(serve::run(opts))
-        }
+                runtime_config,
+            })),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,6 +72,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The runtime config file's settings, or Spin's defaults without one.
+fn runtime_config(path: Option<&std::path::Path>) -> anyhow::Result<RuntimeConfig> {
+    Ok(match path {
+        Some(path) => RuntimeConfig::load(path)?,
+        None => RuntimeConfig::default(),
+    })
 }
 
 fn runtime_block(fut: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {

@@ -91,6 +91,10 @@ fn unsupported_import_is_rejected_at_load_naming_it() {
         "{out}"
     );
     assert!(err.contains("imports fermyon:spin/llm@2.0.0"), "{err}");
+    assert!(
+        err.contains("it implements") && err.contains("fermyon:spin/key-value@2.0.0"),
+        "the error says what is supported: {err}"
+    );
 
     let stderr = EdgeHost::try_start(Launch::new(&manifest))
         .err()

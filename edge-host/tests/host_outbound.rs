@@ -173,3 +173,80 @@ fn dead_dependencies_fail_fast_and_recover_without_restart() {
         host.get(&pg_path).text()
     );
 }
+
+/// Two edge-hosts with the same runtime config share the Redis-backed store (as app replicas
+/// do); without a runtime config each keeps its own in memory.
+#[test]
+fn key_value_on_redis_is_shared_between_processes() {
+    let redis = RedisServer::start();
+    let dir = app_dir(
+        &fixtures::component("probe", false),
+        &simple_manifest("", "key_value_stores = [\"default\"]"),
+    );
+    let manifest = dir.path().join("spin.toml");
+    let config = dir.path().join("runtime-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}/1\"\n",
+            redis.url()
+        ),
+    )
+    .expect("write runtime config");
+    let with_config = || {
+        EdgeHost::start(
+            Launch::new(&manifest)
+                .arg("--runtime-config-file")
+                .arg(&config.to_string_lossy()),
+        )
+    };
+    let (first, second) = (with_config(), with_config());
+    assert_eq!(
+        first.get("/kv-set?key=shared&value=from-first").text(),
+        "ok"
+    );
+    assert_eq!(second.get("/kv-get?key=shared").text(), "ok from-first");
+
+    // Separate processes without a runtime config: separate in-memory stores.
+    let alone = EdgeHost::start(Launch::new(&manifest));
+    let other = EdgeHost::start(Launch::new(&manifest));
+    assert_eq!(alone.get("/kv-set?key=mine&value=1").text(), "ok");
+    assert_eq!(other.get("/kv-get?key=mine").text(), "ok (none)");
+}
+
+#[test]
+fn undefined_stores_and_bad_runtime_configs_stop_startup_naming_them() {
+    let dir = app_dir(
+        &fixtures::component("probe", false),
+        &simple_manifest("", "key_value_stores = [\"default\", \"sessions\"]"),
+    );
+    let manifest = dir.path().join("spin.toml");
+    let stderr = EdgeHost::try_start(Launch::new(&manifest))
+        .err()
+        .expect("a store nobody defined is refused");
+    assert!(
+        stderr.contains("key-value store \"sessions\", which is not defined"),
+        "{stderr}"
+    );
+
+    let config = dir.path().join("runtime-config.toml");
+    std::fs::write(&config, "[key_value_store.sessions]\ntype = \"dynamo\"\n").expect("write");
+    let launch = Launch::new(&manifest)
+        .arg("--runtime-config-file")
+        .arg(&config.to_string_lossy());
+    let stderr = EdgeHost::try_start(launch)
+        .err()
+        .expect("an unknown store type is refused");
+    assert!(
+        stderr.contains("runtime-config.toml") && stderr.contains("dynamo"),
+        "{stderr}"
+    );
+
+    std::fs::write(&config, "[key_value_store.sessions]\ntype = \"spin\"\n").expect("write");
+    let host = EdgeHost::start(
+        Launch::new(&manifest)
+            .arg("--runtime-config-file")
+            .arg(&config.to_string_lossy()),
+    );
+    assert_eq!(host.get("/kv").text(), "ok v1");
+}

@@ -17,6 +17,7 @@ fn dev_profile_serves_from_two_replicas() {
     web::nginx_health(&stack, &http);
     web::visits_increase(&stack, &http);
     stack_support::checks::resilience::replicas_serve(&stack, &http);
+    stack_support::checks::resilience::key_value_shared(&stack, &http);
     no_component_mount(&stack);
     topology::isolation(&stack);
     security::hardening(&stack);

@@ -44,6 +44,7 @@ pub fn respond(endpoint: Endpoint, body: &[u8], services: &mut Services<'_>) -> 
         Endpoint::DeleteItem(id) => items::delete(id, services),
         Endpoint::Mood => mood::today(services),
         Endpoint::RefreshMood => mood::refresh(services),
+        Endpoint::LastMood => mood::last(services),
     }
 }
 

@@ -87,6 +87,20 @@ pub(super) fn refresh(services: &mut Services<'_>) -> Reply {
     mood_reply(&chosen, MoodSource::Refreshed, now)
 }
 
+/// `GET /api/mood/last`: the mood kept in the key-value store, as any instance last chose it
+/// (the store is shared by every replica when the runtime config puts it on Redis).
+pub(super) fn last(services: &mut Services<'_>) -> Reply {
+    let now = services.clock.unix_seconds();
+    match services.kv.get(keys::LAST_MOOD) {
+        Ok(Some(bytes)) => match serde_json::from_slice::<MoodRecord>(&bytes) {
+            Ok(record) => mood_reply(&record, MoodSource::KeyValue, now),
+            Err(_) => Problem::internal("the kept mood is unreadable").into_reply(),
+        },
+        Ok(None) => Problem::not_found("no mood has been kept yet").into_reply(),
+        Err(err) => Problem::from(err).into_reply(),
+    }
+}
+
 /// Redis is down: serve the last mood kept in the key-value store, marked
 /// stale if it is from an earlier day; with none kept, 503 naming Redis.
 fn fallback(services: &mut Services<'_>, now: i64, reason: &str) -> Reply {

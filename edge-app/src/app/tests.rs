@@ -381,3 +381,15 @@ fn mood_falls_back_to_key_value_when_redis_is_down() {
     h.clock.now.set(NOON + 86_400);
     assert_eq!(json(&h.get("/api/mood"))["stale"], true);
 }
+
+#[test]
+fn the_last_kept_mood_is_read_from_the_key_value_store() {
+    let mut h = Harness::new();
+    assert_eq!(assert_problem(&h.get("/api/mood/last"), 404)["status"], 404);
+    let refreshed = json(&h.send(Method::Post, "/api/mood/refresh", None));
+    let last = json(&h.get("/api/mood/last"));
+    assert_eq!(
+        (last["mood"].clone(), last["source"].as_str()),
+        (refreshed["mood"].clone(), Some("key-value"))
+    );
+}

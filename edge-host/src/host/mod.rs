@@ -52,7 +52,7 @@ pub struct HostState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    hooks: DenyOutboundHttp,
+    hooks: OutboundHttp,
     pub(crate) limits: StoreLimits,
     policy: Arc<ComponentPolicy>,
     shared: Arc<Shared>,
@@ -66,11 +66,14 @@ impl HostState {
         // Guest stdout goes to our stderr: our stdout carries only the JSON access log.
         wasi.stdout(tokio::io::stderr()).inherit_stderr();
         wasi.envs(&policy.environment);
+        outbound::sockets(&mut wasi, &policy);
         HostState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            hooks: DenyOutboundHttp,
+            hooks: OutboundHttp {
+                policy: Arc::clone(&policy),
+            },
             limits: StoreLimitsBuilder::new()
                 .memory_size(memory_limit)
                 .instances(64)
@@ -101,14 +104,17 @@ impl WasiHttpView for HostState {
     }
 }
 
-/// Outbound HTTP is not part of what edge-host offers; guests get `HTTP-request-denied`.
-struct DenyOutboundHttp;
+/// Outbound HTTP (`wasi:http/outgoing-handler`) where `allowed_outbound_hosts` allows the URL;
+/// anything else is `HTTP-request-denied` for the guest.
+struct OutboundHttp {
+    policy: Arc<ComponentPolicy>,
+}
 
-impl WasiHttpHooks for DenyOutboundHttp {
+impl WasiHttpHooks for OutboundHttp {
     fn send_request(
         &mut self,
-        _request: http::Request<wasmtime_wasi_http::WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
     ) -> Box<
         dyn Future<
@@ -118,7 +124,17 @@ impl WasiHttpHooks for DenyOutboundHttp {
                 )>,
             > + Send,
     > {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+        let allowed = outbound::allows_uri(&self.policy.outbound, request.uri());
+        Box::new(async move {
+            if !allowed {
+                return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
+            }
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                response.map(http_body_util::BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
     }
 }
 

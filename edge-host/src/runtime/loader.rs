@@ -30,14 +30,31 @@ pub enum LoadError {
         path: PathBuf,
         message: String,
     },
-    #[error("component {component:?} imports {imports}, which edge-host does not implement")]
-    Unsupported { component: String, imports: String },
+    #[error(
+        "component {component:?} imports {imports}, which edge-host does not implement \
+         (it implements {supported})"
+    )]
+    Unsupported {
+        component: String,
+        imports: String,
+        supported: String,
+    },
     #[error("component {component:?} cannot be linked: {message}")]
     Link { component: String, message: String },
+    #[error("component {component:?}: {source}")]
+    Outbound {
+        component: String,
+        source: host::outbound::PatternError,
+    },
     #[error(
-        "component {component:?}: allowed_outbound_hosts entry {pattern:?} is not `scheme://host[:port]`"
+        "component {component:?} uses key-value store {label:?}, which is not defined \
+         (defined: {defined}; add [key_value_store.{label}] to the runtime config)"
     )]
-    Outbound { component: String, pattern: String },
+    UnknownStore {
+        component: String,
+        label: String,
+        defined: String,
+    },
 }
 
 /// One component ready to serve.
@@ -60,6 +77,8 @@ pub struct LoadContext {
     pub linker: Arc<Linker<HostState>>,
     pub cache: ComponentCache,
     pub hostname: String,
+    /// Key-value store labels that exist (the runtime config's plus `default`).
+    pub key_value_labels: Vec<String>,
 }
 
 /// Every import of a compiled component, as `namespace:package/interface@version` names.
@@ -96,11 +115,21 @@ fn compile(ctx: &LoadContext, spec: &ComponentSpec) -> Result<Component, LoadErr
 }
 
 fn policy(ctx: &LoadContext, spec: &ComponentSpec) -> Result<ComponentPolicy, LoadError> {
-    let (outbound, bad) = OutboundPolicy::new(&spec.allowed_outbound_hosts);
-    if let Some(pattern) = bad.into_iter().next() {
-        return Err(LoadError::Outbound {
+    let outbound = OutboundPolicy::new(&spec.allowed_outbound_hosts).map_err(|source| {
+        LoadError::Outbound {
             component: spec.id.clone(),
-            pattern,
+            source,
+        }
+    })?;
+    if let Some(label) = spec
+        .key_value_stores
+        .iter()
+        .find(|label| !ctx.key_value_labels.contains(label))
+    {
+        return Err(LoadError::UnknownStore {
+            component: spec.id.clone(),
+            label: label.clone(),
+            defined: ctx.key_value_labels.join(", "),
         });
     }
     let mut environment: Vec<(String, String)> = spec
@@ -136,6 +165,11 @@ pub fn load_component(
         return Err(LoadError::Unsupported {
             component: spec.id.clone(),
             imports: unsupported.join(", "),
+            supported: host::SUPPORTED_IMPORTS
+                .iter()
+                .map(|prefix| prefix.trim_end_matches(['/', '@']))
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     let link_error = |e: wasmtime::Error| LoadError::Link {

@@ -97,7 +97,7 @@ impl Handler {
             duration_ms: (seconds * 1_000_000.0).round() / 1000.0,
             client: client.to_string(),
             generation: outcome.generation,
-            request_id: &request_id,
+            request_id: &request_id.id,
         });
         resp
     }

@@ -9,6 +9,7 @@ mod server;
 mod spin_headers;
 mod triggers;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,12 +19,13 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-use crate::host::{KeyValueBackend, Shared, SqliteDatabases, build_linker};
+use crate::host::{KeyValueBackend, Shared, SqliteDatabases, SqliteLocation, build_linker};
 use crate::metrics::Metrics;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::engine::{Limits, build_engine, start_epoch_ticker};
 use crate::runtime::loader::{LoadContext, host_name, source_paths};
 use crate::runtime::swap::Served;
+use crate::runtime_config::{DatabaseConfig, RuntimeConfig};
 
 pub struct ServeOptions {
     pub manifest: PathBuf,
@@ -34,6 +36,7 @@ pub struct ServeOptions {
     pub limits: Limits,
     pub drain: Duration,
     pub watch: bool,
+    pub runtime_config: RuntimeConfig,
 }
 
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
@@ -47,25 +50,28 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
             .context("cannot set up the linker")?,
     );
     let metrics = Arc::new(Metrics::new());
+    let key_value = KeyValueBackend::from_config(
+        &opts.runtime_config.key_value_stores,
+        opts.limits.outbound_timeout,
+    )
+    .map_err(anyhow::Error::msg)?;
+    tracing::info!(stores = %key_value.describe().join(" "), "key-value stores");
     let state_dir = opts
         .state_dir
         .clone()
         .unwrap_or_else(|| default_state_dir(&opts.manifest));
-    let shared = Arc::new(
-        Shared::new(
-            KeyValueBackend::default(),
-            metrics.clone(),
-            opts.limits.outbound_timeout,
-        )
-        .with_sqlite(SqliteDatabases::spin_default(&state_dir)),
-    );
+    let sqlite = sqlite_databases(&state_dir, &opts.runtime_config.sqlite_databases);
     let ctx = LoadContext {
         manifest: opts.manifest.clone(),
         engine,
         linker,
         cache: ComponentCache::from_env(),
         hostname: host_name(),
+        key_value_labels: key_value.labels().map(str::to_string).collect(),
     };
+    let shared = Arc::new(
+        Shared::new(key_value, metrics.clone(), opts.limits.outbound_timeout).with_sqlite(sqlite),
+    );
     let start_metrics = metrics.clone();
     let served = tokio::task::spawn_blocking(move || Served::start(ctx, start_metrics))
         .await
@@ -144,6 +150,25 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Spin's `default` database in the state directory, plus or replaced by the runtime config's
+/// `[sqlite_database.<label>]` entries.
+fn sqlite_databases(
+    state_dir: &Path,
+    configured: &BTreeMap<String, DatabaseConfig>,
+) -> SqliteDatabases {
+    let locations = configured
+        .iter()
+        .map(|(label, db)| {
+            let location = match db {
+                DatabaseConfig::Memory => SqliteLocation::InMemory,
+                DatabaseConfig::File(path) => SqliteLocation::File(path.clone()),
+            };
+            (label.clone(), location)
+        })
+        .collect();
+    SqliteDatabases::spin_default_and(state_dir, locations)
+}
+
 /// `.spin` beside the manifest, as Spin keeps an application's local state.
 pub fn default_state_dir(manifest: &Path) -> PathBuf {
     let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
@@ -163,6 +188,28 @@ mod tests {
         assert_eq!(
             default_state_dir(Path::new("spin.toml")),
             Path::new("./.spin")
+        );
+    }
+
+    #[test]
+    fn runtime_config_databases_add_to_or_replace_the_default() {
+        let configured = BTreeMap::from([
+            ("default".to_string(), DatabaseConfig::Memory),
+            (
+                "reports".to_string(),
+                DatabaseConfig::File(PathBuf::from("/data/reports.db")),
+            ),
+        ]);
+        let dbs = sqlite_databases(Path::new("/state"), &configured);
+        assert_eq!(dbs.location("default"), Some(&SqliteLocation::InMemory));
+        assert_eq!(
+            dbs.location("reports"),
+            Some(&SqliteLocation::File(PathBuf::from("/data/reports.db")))
+        );
+        let plain = sqlite_databases(Path::new("/state"), &BTreeMap::new());
+        assert_eq!(
+            plain.location("default"),
+            Some(&SqliteLocation::File(PathBuf::from("/state/sqlite_db.db")))
         );
     }
 }

@@ -39,11 +39,9 @@ pub fn apply(headers: &mut HeaderMap, info: &RequestInfo<'_>) {
     set(headers, "spin-base-path", info.base);
     set(headers, "spin-client-addr", &info.client.to_string());
     for (name, value) in &m.params {
-        set(
-            headers,
-            &format!("spin-path-match-{}", name.to_ascii_lowercase()),
-            value,
-        );
+        // Spin's header name for `:path_segment` is `spin-path-match-path-segment`.
+        let name = name.to_ascii_lowercase().replace('_', "-");
+        set(headers, &format!("spin-path-match-{name}"), value);
     }
 }
 
@@ -54,8 +52,10 @@ mod tests {
 
     #[test]
     fn headers_describe_the_match_and_replace_spoofed_ones() {
-        let router = Router::new(vec![Route::parse("/users/:id/...", "c").expect("route")]);
-        let m = router.route("/users/7/posts").expect("matches");
+        let router = Router::new(vec![
+            Route::parse("/users/:id/:post_id/...", "c").expect("route"),
+        ]);
+        let m = router.route("/users/7/9/posts").expect("matches");
         let mut headers = HeaderMap::new();
         headers.insert("spin-path-info", HeaderValue::from_static("/evil"));
         headers.insert("spin-anything", HeaderValue::from_static("x"));
@@ -64,17 +64,18 @@ mod tests {
             &mut headers,
             &RequestInfo {
                 route: &m,
-                full_url: "http://h/users/7/posts?x=1",
+                full_url: "http://h/users/7/9/posts?x=1",
                 base: "/",
                 client,
             },
         );
         assert_eq!(headers["spin-path-info"], "/posts");
-        assert_eq!(headers["spin-matched-route"], "/users/:id/...");
-        assert_eq!(headers["spin-component-route"], "/users/:id");
+        assert_eq!(headers["spin-matched-route"], "/users/:id/:post_id/...");
+        assert_eq!(headers["spin-component-route"], "/users/:id/:post_id");
         assert_eq!(headers["spin-path-match-id"], "7");
+        assert_eq!(headers["spin-path-match-post-id"], "9");
         assert_eq!(headers["spin-client-addr"], "127.0.0.1:5555");
-        assert_eq!(headers["spin-full-url"], "http://h/users/7/posts?x=1");
+        assert_eq!(headers["spin-full-url"], "http://h/users/7/9/posts?x=1");
         assert!(!headers.contains_key("spin-anything"));
     }
 }

@@ -162,7 +162,7 @@ impl PgServer {
         run(self.psql_cmd(db).args(["-c", sql]), &format!("psql {sql}"))
     }
 
-    fn apply_file(&self, db: &str, file: &Path) {
+    pub fn apply_file(&self, db: &str, file: &Path) {
         run(
             self.psql_cmd(db).arg("-f").arg(file),
             &format!("apply {}", file.display()),

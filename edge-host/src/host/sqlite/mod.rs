@@ -98,11 +98,18 @@ impl SqliteDatabases {
 
     /// Spin's default set: only `default`, a file in `state_dir`.
     pub fn spin_default(state_dir: &Path) -> SqliteDatabases {
-        let path = state_dir.join(DEFAULT_DB_FILE);
-        SqliteDatabases::new(BTreeMap::from([(
-            "default".to_string(),
-            SqliteLocation::File(path),
-        )]))
+        SqliteDatabases::spin_default_and(state_dir, BTreeMap::new())
+    }
+
+    /// Spin's default set with `configured` labels added (a configured `default` replaces it).
+    pub fn spin_default_and(
+        state_dir: &Path,
+        configured: BTreeMap<String, SqliteLocation>,
+    ) -> SqliteDatabases {
+        let default = SqliteLocation::File(state_dir.join(DEFAULT_DB_FILE));
+        let mut locations = BTreeMap::from([("default".to_string(), default)]);
+        locations.extend(configured);
+        SqliteDatabases::new(locations)
     }
 
     /// The location of a label, if configured.

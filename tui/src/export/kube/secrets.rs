@@ -53,10 +53,13 @@ fn opaque(stack: &Stack, name: &str, data: BTreeMap<String, String>) -> Secret {
 
 pub fn secrets(stack: &Stack, include: bool) -> Result<Vec<Secret>, ExportError> {
     let values = Values { stack, include };
+    // The app's own secret files reach a SpinApp only as variables (the bindings below): its
+    // edge-host runtime config has no place there, SpinKube's runtimeConfig holds the stores.
     let mut files: Vec<String> = stack
         .services
-        .values()
-        .flat_map(|service| {
+        .iter()
+        .filter(|(name, _)| stack.role_of(name) != Some(Role::App))
+        .flat_map(|(_, service)| {
             service
                 .secrets
                 .iter()

@@ -121,3 +121,48 @@ fn restart(stack: &Stack) {
         "containers after up: {names:?}"
     );
 }
+
+/// Spin's key-value store is shared by the replicas (edge-host's runtime config puts it on
+/// Redis): the mood one replica keeps is the one every other replica reads. Each replica is
+/// asked directly on its container address, so nginx's balancing cannot hide a per-replica store.
+pub fn key_value_shared(stack: &Stack, http: &Http) {
+    let replicas: Vec<(String, std::net::IpAddr)> = stack
+        .service("app")
+        .iter()
+        .filter_map(|app| {
+            let ip = app
+                .network_settings
+                .as_ref()?
+                .networks
+                .as_ref()?
+                .values()
+                .find_map(|endpoint| endpoint.ip_address.as_deref()?.parse().ok())?;
+            Some((engine::name(app).to_owned(), ip))
+        })
+        .collect();
+    assert!(replicas.len() >= 2, "two replicas to compare: {replicas:?}");
+    let url = |ip: &std::net::IpAddr, path: &str| format!("http://{ip}:3000{path}");
+
+    let (writer, writer_ip) = &replicas[0];
+    let kept = http
+        .send(
+            "POST",
+            &url(writer_ip, "/api/mood/refresh"),
+            "text/plain",
+            b"",
+        )
+        .expect("POST /api/mood/refresh on one replica");
+    assert_eq!(kept.status, 200, "{writer}: {kept:?}");
+    let mood = kept.json()["mood"].clone();
+    for (reader, ip) in &replicas[1..] {
+        let last = http
+            .get(&url(ip, "/api/mood/last"))
+            .expect("GET /api/mood/last on another replica");
+        assert_eq!(last.status, 200, "{reader}: {last:?}");
+        assert_eq!(
+            (last.json()["mood"].clone(), last.json()["source"].clone()),
+            (mood.clone(), serde_json::json!("key-value")),
+            "{reader} reads the mood {writer} kept"
+        );
+    }
+}

@@ -93,6 +93,62 @@ fn probe_kv() -> String {
     }
 }
 
+/// `/kv-set?key=K&value=V` and `/kv-get?key=K` on the default store, for tests that share it.
+fn probe_kv_key(set: Option<&str>, key: &str) -> String {
+    let store = match key_value::Store::open("default") {
+        Ok(s) => s,
+        Err(e) => return format!("error {e:?}"),
+    };
+    if let Some(value) = set {
+        return match store.set(key, value.as_bytes()) {
+            Ok(()) => "ok".to_string(),
+            Err(e) => format!("error {e:?}"),
+        };
+    }
+    match store.get(key) {
+        Ok(Some(v)) => format!("ok {}", String::from_utf8_lossy(&v)),
+        Ok(None) => "ok (none)".to_string(),
+        Err(e) => format!("error {e:?}"),
+    }
+}
+
+/// `/kv-bench?n=N`: N sets then N gets on the default store, timed inside the guest; answers
+/// `ok set_mean_us=.. set_p99_us=.. get_mean_us=.. get_p99_us=..`.
+fn probe_kv_bench(n: usize) -> String {
+    let store = match key_value::Store::open("default") {
+        Ok(s) => s,
+        Err(e) => return format!("error {e:?}"),
+    };
+    let value = vec![b'v'; 64];
+    let mut sets = Vec::with_capacity(n);
+    let mut gets = Vec::with_capacity(n);
+    for i in 0..n {
+        let key = format!("bench-{i}");
+        let started = std::time::Instant::now();
+        if let Err(e) = store.set(&key, &value) {
+            return format!("error {e:?}");
+        }
+        sets.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+    for i in 0..n {
+        let started = std::time::Instant::now();
+        if let Err(e) = store.get(&format!("bench-{i}")) {
+            return format!("error {e:?}");
+        }
+        gets.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+    let summary = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let p99 = v.get(v.len() * 99 / 100).copied().unwrap_or(0.0);
+        (mean, p99)
+    };
+    let ((set_mean, set_p99), (get_mean, get_p99)) = (summary(sets), summary(gets));
+    format!(
+        "ok set_mean_us={set_mean:.1} set_p99_us={set_p99:.1} get_mean_us={get_mean:.1} get_p99_us={get_p99:.1}"
+    )
+}
+
 /// Inserts one row of every SQLite value type through `spin:sqlite@3.0.0`.
 fn probe_sqlite_put(label: &str, text: &str) -> String {
     use sqlite3::Value;
@@ -182,6 +238,12 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
         "/pg-types" => probe_pg_types(&query_param(&req, "addr")),
         "/pg-error" => probe_pg_error(&query_param(&req, "addr")),
         "/kv" => probe_kv(),
+        "/kv-set" => probe_kv_key(
+            Some(&query_param(&req, "value")),
+            &query_param(&req, "key"),
+        ),
+        "/kv-get" => probe_kv_key(None, &query_param(&req, "key")),
+        "/kv-bench" => probe_kv_bench(query_param(&req, "n").parse().unwrap_or(1000).min(100_000)),
         "/sqlite-put" => probe_sqlite_put(&query_param(&req, "db"), &query_param(&req, "text")),
         "/sqlite-slow" => probe_sqlite_slow(&query_param(&req, "db")),
         "/sqlite-get" => probe_sqlite_get(&query_param(&req, "db")),

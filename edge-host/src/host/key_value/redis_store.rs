@@ -1,0 +1,99 @@
+//! A key-value store in a Redis database (`type = "redis"` in the runtime config), so every
+//! replica sees the same data. Keys are stored as they are, as Spin does: give the store a
+//! database of its own (`redis://host/1`) when the app uses the same Redis for other data.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
+
+use super::Error;
+
+pub struct RedisStore {
+    client: redis::Client,
+    /// One multiplexed connection, re-made after a failure so a restarted Redis is picked up.
+    connection: Mutex<Option<MultiplexedConnection>>,
+    timeout: Duration,
+}
+
+/// SCAN batch size for `get-keys`: keeps each Redis call short on a large database.
+const SCAN_COUNT: usize = 500;
+
+impl RedisStore {
+    pub fn new(url: &str, timeout: Duration) -> Result<RedisStore, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("not a Redis URL: {e}"))?;
+        Ok(RedisStore {
+            client,
+            connection: Mutex::new(None),
+            timeout,
+        })
+    }
+
+    async fn connection(&self) -> Result<MultiplexedConnection, Error> {
+        if let Some(conn) = self.connection.lock().ok().and_then(|c| c.clone()) {
+            return Ok(conn);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout));
+        let conn = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| Error::Other(format!("key-value store: cannot reach Redis: {e}")))?;
+        if let Ok(mut slot) = self.connection.lock() {
+            *slot = Some(conn.clone());
+        }
+        Ok(conn)
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Error> {
+        let mut conn = self.connection().await?;
+        match cmd.query_async(&mut conn).await {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                if (e.is_io_error() || e.is_timeout() || e.is_connection_dropped())
+                    && let Ok(mut slot) = self.connection.lock()
+                {
+                    *slot = None;
+                }
+                Err(Error::Other(format!("key-value store (Redis): {e}")))
+            }
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.run(redis::cmd("GET").arg(key)).await
+    }
+
+    pub async fn set(&self, key: &str, value: &[u8]) -> Result<(), Error> {
+        self.run(redis::cmd("SET").arg(key).arg(value)).await
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), Error> {
+        self.run::<i64>(redis::cmd("DEL").arg(key)).await.map(drop)
+    }
+
+    pub async fn exists(&self, key: &str) -> Result<bool, Error> {
+        self.run(redis::cmd("EXISTS").arg(key)).await
+    }
+
+    pub async fn keys(&self) -> Result<Vec<String>, Error> {
+        let mut keys = Vec::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, batch): (u64, Vec<String>) = self
+                .run(redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(SCAN_COUNT))
+                .await?;
+            keys.extend(batch);
+            if next == 0 {
+                // SCAN may return a key twice; the guest gets each once.
+                keys.sort_unstable();
+                keys.dedup();
+                return Ok(keys);
+            }
+            cursor = next;
+        }
+    }
+}

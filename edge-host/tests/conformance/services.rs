@@ -1,0 +1,212 @@
+//! The services a test's preconditions name, each started once on 127.0.0.1 and shared by every
+//! test that needs it. `%{port=N}` in a test names the service by its usual port: 6379 Redis,
+//! 5432 Postgres, 80 the HTTP echo, 7 the TCP echo, 1883 the MQTT broker.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::postgres::PgServer;
+use crate::support::redis::RedisServer;
+use crate::support::{free_port, wait_until};
+
+/// Everything started so far, with the logical port each one answers for.
+#[derive(Default)]
+pub struct Services {
+    ports: BTreeMap<u16, u16>,
+    redis: Option<RedisServer>,
+    postgres: Option<PgServer>,
+    mqtt: Option<Mosquitto>,
+}
+
+impl Services {
+    /// The real port behind `%{port=logical}`.
+    pub fn port(&self, logical: u16) -> Option<u16> {
+        self.ports.get(&logical).copied()
+    }
+
+    /// Starts what `kind` needs unless it runs already. Kinds that need nothing outside edge-host
+    /// (`key-value-store`, `sqlite`) are accepted as they are.
+    pub fn ensure(&mut self, kind: &str, init_sql: &Path) -> Result<(), String> {
+        match kind {
+            "redis" if self.redis.is_none() => {
+                let redis = RedisServer::start();
+                self.ports.insert(6379, redis.port);
+                self.redis = Some(redis);
+            }
+            "postgres" if self.postgres.is_none() => {
+                let pg = start_postgres(init_sql)?;
+                self.ports.insert(5432, pg.port);
+                self.postgres = Some(pg);
+            }
+            "http-echo" if !self.ports.contains_key(&80) => {
+                self.ports.insert(80, http_echo()?);
+            }
+            "tcp-echo" if !self.ports.contains_key(&7) => {
+                self.ports.insert(7, tcp_echo()?);
+            }
+            "mqtt" if self.mqtt.is_none() => {
+                let broker = Mosquitto::start()?;
+                self.ports.insert(1883, broker.port);
+                self.mqtt = Some(broker);
+            }
+            "redis" | "postgres" | "http-echo" | "tcp-echo" | "mqtt" => {}
+            "key-value-store" | "sqlite" => {}
+            other => return Err(format!("unknown precondition kind {other:?}")),
+        }
+        Ok(())
+    }
+}
+
+/// A cluster with the suite's database: `spin_dev`, the init SQL, and the password the tests'
+/// connection strings use for `postgres`.
+fn start_postgres(init_sql: &Path) -> Result<PgServer, String> {
+    let pg = PgServer::start();
+    pg.psql("postgres", "CREATE DATABASE spin_dev");
+    let mut files: Vec<_> = std::fs::read_dir(init_sql)
+        .map_err(|e| format!("{}: {e}", init_sql.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    for file in &files {
+        pg.apply_file("spin_dev", file);
+    }
+    // Last: every psql call above authenticates with the harness's own password.
+    pg.psql("postgres", "ALTER USER postgres PASSWORD 'postgres'");
+    Ok(pg)
+}
+
+/// Answers every request with 200 and the request's body (`text/plain`), as the suite's echo does.
+fn http_echo() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                return;
+            };
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, hyper::service::service_fn(echo_body))
+                        .await;
+                });
+            }
+        });
+    });
+    Ok(port)
+}
+
+async fn echo_body(
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, hyper::Error> {
+    use http_body_util::BodyExt;
+    let body = req.into_body().collect().await?.to_bytes();
+    let mut response = hyper::Response::new(http_body_util::Full::new(body));
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain"),
+    );
+    Ok(response)
+}
+
+/// Echoes every byte back on each connection.
+fn tcp_echo() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().filter_map(Result::ok) {
+            std::thread::spawn(move || echo(stream));
+        }
+    });
+    Ok(port)
+}
+
+fn echo(mut stream: TcpStream) {
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 || stream.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+}
+
+/// Debian's mosquitto with a user `user`/`password` and anonymous access, like the suite's broker.
+struct Mosquitto {
+    port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Mosquitto {
+    fn start() -> Result<Mosquitto, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let passwords = dir.path().join("passwords");
+        let made = Command::new("mosquitto_passwd")
+            .args(["-c", "-b"])
+            .arg(&passwords)
+            .args(["user", "password"])
+            .output()
+            .map_err(|e| format!("mosquitto_passwd (Debian package mosquitto): {e}"))?;
+        if !made.status.success() {
+            return Err(format!(
+                "mosquitto_passwd: {}",
+                String::from_utf8_lossy(&made.stderr)
+            ));
+        }
+        let port = free_port();
+        let config = dir.path().join("mosquitto.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npassword_file {}\n",
+                passwords.display()
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        // Debian installs the broker in /usr/sbin, which a non-root PATH may lack.
+        let binary = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("mosquitto");
+        let child = Command::new(binary)
+            .arg("-c")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("mosquitto (Debian package mosquitto): {e}"))?;
+        let mut broker = Mosquitto {
+            port,
+            child,
+            _dir: dir,
+        };
+        let up = wait_until(Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        if !up || matches!(broker.child.try_wait(), Ok(Some(_))) {
+            return Err(format!("mosquitto did not listen on 127.0.0.1:{port}"));
+        }
+        Ok(broker)
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
