@@ -66,13 +66,18 @@ pub struct ServeArgs {
     /// Component instances alive at once (pooling allocator size).
     #[arg(long, env = "EDGE_HOST_MAX_INSTANCES", default_value_t = 256)]
     pub max_instances: u32,
-    /// Connect and round-trip timeout for Redis and Postgres. Half a second keeps a hung
-    /// dependency's 503 within one second.
+    /// Connect and round-trip timeout for Redis, Postgres and MQTT (an MQTT publish waits this
+    /// long for the broker's acknowledgement). Half a second keeps a hung dependency's 503
+    /// within one second.
     #[arg(long, env = "EDGE_HOST_OUTBOUND_TIMEOUT_MS", default_value_t = 500)]
     pub outbound_timeout_ms: u64,
     /// How long SIGTERM waits for in-flight requests.
     #[arg(long, env = "EDGE_HOST_DRAIN_SECONDS", default_value_t = 10)]
     pub drain_seconds: u64,
+    /// Directory for the application's local state, such as the `default` SQLite database
+    /// (`sqlite_db.db`). Default: `.spin` beside the manifest, created on first use.
+    #[arg(long, env = "EDGE_HOST_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
     /// Spin runtime config (runtime-config.toml): key-value stores and SQLite databases.
     #[arg(long, env = "EDGE_HOST_RUNTIME_CONFIG")]
     pub runtime_config_file: Option<PathBuf>,

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
                 manifest: args.manifest,
                 listen: args.listen,
                 admin: args.admin,
+                state_dir: args.state_dir,
                 drain: Duration::from_secs(args.drain_seconds),
                 watch: !args.no_watch,
                 runtime_config,

@@ -66,6 +66,25 @@ fn spin_interfaces_work_and_outbound_hosts_are_enforced() {
     ] {
         assert!(rows.contains(expected), "missing {expected} in {rows}");
     }
+    // Structured types sent as parameters come back the same (discrete ranges normalised).
+    let types = host
+        .get(&format!("/pg-types?addr={}", encode(&pg.app_address())))
+        .text();
+    assert!(types.starts_with("ok "), "{types}");
+    for expected in [
+        "RangeInt32((Some((31, RangeBoundKind::Inclusive)), Some((41, RangeBoundKind::Exclusive))))",
+        "RangeInt64((Some((-5, RangeBoundKind::Inclusive)), None))",
+        "RangeDecimal((None, Some((\"1234.56\", RangeBoundKind::Inclusive))))",
+        "Interval(Interval { micros: 1500000, days: 2, months: 14 })",
+        "Binary([0, 159, 255])",
+        "Uuid(\"fedcba98-fedc-fedc-fedc-fedcba987654\")",
+        "Datetime((1999, 7, 12, 4, 3, 2, 1000000))",
+        "ArrayInt32([Some(1), None])",
+        "RangeInt32((Some((2, RangeBoundKind::Inclusive)), Some((6, RangeBoundKind::Exclusive))))",
+        "data-type: DbDataType::RangeInt32",
+    ] {
+        assert!(types.contains(expected), "missing {expected} in {types}");
+    }
     // Structured database error with SQLSTATE.
     let err = host
         .get(&format!("/pg-error?addr={}", encode(&pg.app_address())))

@@ -1,10 +1,12 @@
 //! The per-request guest state (`HostState`) and the linker that gives components their imports.
 
 mod key_value;
+mod mqtt;
 pub mod outbound;
 mod postgres;
 mod redis;
 mod shared;
+mod sqlite;
 mod variables;
 
 use std::collections::BTreeMap;
@@ -18,6 +20,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpVi
 pub use key_value::KeyValueBackend;
 pub use outbound::OutboundPolicy;
 pub use shared::Shared;
+pub use sqlite::{SqliteDatabases, SqliteLocation};
 
 wasmtime::component::bindgen!({
     path: "wit",
@@ -27,6 +30,9 @@ wasmtime::component::bindgen!({
         "fermyon:spin/redis.connection": redis::RedisConnection,
         "fermyon:spin/key-value.store": key_value::OpenStore,
         "spin:postgres/postgres.connection": postgres::PgConnection,
+        "fermyon:spin/sqlite.connection": sqlite::SqliteConnection,
+        "spin:sqlite/sqlite.connection": sqlite::SqliteConnection,
+        "fermyon:spin/mqtt.connection": mqtt::MqttConnection,
     },
 });
 
@@ -36,6 +42,7 @@ pub struct ComponentPolicy {
     pub variables: BTreeMap<String, String>,
     pub outbound: OutboundPolicy,
     pub key_value_stores: Vec<String>,
+    pub sqlite_databases: Vec<String>,
     /// WASI environment variables for the guest (component `environment` plus `HOSTNAME`).
     pub environment: Vec<(String, String)>,
 }
@@ -49,6 +56,8 @@ pub struct HostState {
     pub(crate) limits: StoreLimits,
     policy: Arc<ComponentPolicy>,
     shared: Arc<Shared>,
+    /// MQTT sessions this request has open (each holds a broker connection).
+    mqtt_connections: usize,
 }
 
 impl HostState {
@@ -71,6 +80,7 @@ impl HostState {
                 .build(),
             policy,
             shared,
+            mqtt_connections: 0,
         }
     }
 }
@@ -142,6 +152,9 @@ pub const SUPPORTED_IMPORTS: &[&str] = &[
     "fermyon:spin/variables@2.0.0",
     "fermyon:spin/key-value@2.0.0",
     "spin:postgres/postgres@4.0.0",
+    "fermyon:spin/sqlite@2.0.0",
+    "spin:sqlite/sqlite@3.0.0",
+    "fermyon:spin/mqtt@2.0.0",
 ];
 
 /// Whether an import name is one edge-host implements.

@@ -24,6 +24,8 @@ pub fn default_port(scheme: &str) -> Option<u16> {
         "redis" => Some(6379),
         "rediss" => Some(6380),
         "postgres" | "postgresql" => Some(5432),
+        "mqtt" => Some(1883),
+        "mqtts" => Some(8883),
         "http" => Some(80),
         "https" => Some(443),
         _ => None,

@@ -1,5 +1,5 @@
 //! Process-wide state the host interfaces share across requests: connection pools, the
-//! key-value backend and metrics.
+//! key-value backend, SQLite databases and metrics.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,12 +7,16 @@ use std::time::Duration;
 use super::key_value::KeyValueBackend;
 use super::postgres::PgPools;
 use super::redis::RedisPools;
+use super::sqlite::SqliteDatabases;
 use crate::metrics::Metrics;
 
 pub struct Shared {
     pub(super) redis: RedisPools,
     pub(super) postgres: PgPools,
     pub(super) key_value: KeyValueBackend,
+    pub(super) sqlite: SqliteDatabases,
+    /// Bounds MQTT connects and publishes (the same timeout as Redis and Postgres).
+    pub(super) mqtt_timeout: Duration,
     pub(crate) metrics: Arc<Metrics>,
 }
 
@@ -27,7 +31,15 @@ impl Shared {
             redis: RedisPools::new(connect_timeout),
             postgres: PgPools::new(connect_timeout),
             key_value,
+            sqlite: SqliteDatabases::default(),
+            mqtt_timeout: connect_timeout,
             metrics,
         }
+    }
+
+    /// Offers these SQLite databases (none by default: every label is `no-such-database`).
+    pub fn with_sqlite(mut self, databases: SqliteDatabases) -> Shared {
+        self.sqlite = databases;
+        self
     }
 }

@@ -48,6 +48,8 @@ pub struct ComponentSpec {
     /// Component variables (names as the guest asks for them), templates expanded.
     pub variables: BTreeMap<String, String>,
     pub key_value_stores: Vec<String>,
+    /// SQLite database labels the component may open.
+    pub sqlite_databases: Vec<String>,
     pub environment: BTreeMap<String, String>,
 }
 
@@ -168,6 +170,7 @@ fn resolve_component(
         allowed_outbound_hosts,
         variables: component_variables,
         key_value_stores: comp.key_value_stores.clone(),
+        sqlite_databases: comp.sqlite_databases.clone(),
         environment: comp.environment.clone(),
     })
 }

@@ -37,6 +37,7 @@ component = "web"
 source = "dist/web.wasm"
 allowed_outbound_hosts = ["redis://{{ redis_host }}:{{redis_port}}"]
 key_value_stores = ["default"]
+sqlite_databases = ["default", "audit"]
 files = ["static/**"]
 [component.web.variables]
 message = "says {{ message }}"
@@ -67,6 +68,7 @@ fn loads_components_routes_and_templates() {
     assert_eq!(web.variables["message"], "says hi");
     assert_eq!(web.variables["password"], "pw");
     assert_eq!(web.key_value_stores, vec!["default"]);
+    assert_eq!(web.sqlite_databases, vec!["default", "audit"]);
     assert_eq!(app.router.routes().len(), 3, "private route is not served");
 }
 
@@ -75,6 +77,7 @@ fn unknown_keys_become_warnings() {
     let app = load(MANIFEST, &env(&[("SPIN_VARIABLE_DB_PASSWORD", "pw")])).expect("loads");
     assert!(app.warnings.iter().any(|w| w.contains("`colour`")));
     assert!(app.warnings.iter().any(|w| w.contains("`files`")));
+    assert!(!app.warnings.iter().any(|w| w.contains("sqlite_databases")));
 }
 
 #[test]

@@ -144,6 +144,7 @@ fn policy(ctx: &LoadContext, spec: &ComponentSpec) -> Result<ComponentPolicy, Lo
         variables: spec.variables.clone(),
         outbound,
         key_value_stores: spec.key_value_stores.clone(),
+        sqlite_databases: spec.sqlite_databases.clone(),
         environment,
     })
 }

@@ -9,8 +9,9 @@ mod server;
 mod spin_headers;
 mod triggers;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,18 +19,20 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-use crate::host::{KeyValueBackend, Shared, build_linker};
+use crate::host::{KeyValueBackend, Shared, SqliteDatabases, SqliteLocation, build_linker};
 use crate::metrics::Metrics;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::engine::{Limits, build_engine, start_epoch_ticker};
 use crate::runtime::loader::{LoadContext, host_name, source_paths};
 use crate::runtime::swap::Served;
-use crate::runtime_config::RuntimeConfig;
+use crate::runtime_config::{DatabaseConfig, RuntimeConfig};
 
 pub struct ServeOptions {
     pub manifest: PathBuf,
     pub listen: SocketAddr,
     pub admin: Option<SocketAddr>,
+    /// Local state (SQLite files); `None` means `.spin` beside the manifest.
+    pub state_dir: Option<PathBuf>,
     pub limits: Limits,
     pub drain: Duration,
     pub watch: bool,
@@ -53,6 +56,11 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     )
     .map_err(anyhow::Error::msg)?;
     tracing::info!(stores = %key_value.describe().join(" "), "key-value stores");
+    let state_dir = opts
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| default_state_dir(&opts.manifest));
+    let sqlite = sqlite_databases(&state_dir, &opts.runtime_config.sqlite_databases);
     let ctx = LoadContext {
         manifest: opts.manifest.clone(),
         engine,
@@ -61,11 +69,9 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         hostname: host_name(),
         key_value_labels: key_value.labels().map(str::to_string).collect(),
     };
-    let shared = Arc::new(Shared::new(
-        key_value,
-        metrics.clone(),
-        opts.limits.outbound_timeout,
-    ));
+    let shared = Arc::new(
+        Shared::new(key_value, metrics.clone(), opts.limits.outbound_timeout).with_sqlite(sqlite),
+    );
     let start_metrics = metrics.clone();
     let served = tokio::task::spawn_blocking(move || Served::start(ctx, start_metrics))
         .await
@@ -142,4 +148,68 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     let _ = reloads.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Spin's `default` database in the state directory, plus or replaced by the runtime config's
+/// `[sqlite_database.<label>]` entries.
+fn sqlite_databases(
+    state_dir: &Path,
+    configured: &BTreeMap<String, DatabaseConfig>,
+) -> SqliteDatabases {
+    let locations = configured
+        .iter()
+        .map(|(label, db)| {
+            let location = match db {
+                DatabaseConfig::Memory => SqliteLocation::InMemory,
+                DatabaseConfig::File(path) => SqliteLocation::File(path.clone()),
+            };
+            (label.clone(), location)
+        })
+        .collect();
+    SqliteDatabases::spin_default_and(state_dir, locations)
+}
+
+/// `.spin` beside the manifest, as Spin keeps an application's local state.
+pub fn default_state_dir(manifest: &Path) -> PathBuf {
+    let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
+    dir.unwrap_or_else(|| Path::new(".")).join(".spin")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_dir_defaults_to_dot_spin_beside_the_manifest() {
+        assert_eq!(
+            default_state_dir(Path::new("/srv/app/spin.toml")),
+            Path::new("/srv/app/.spin")
+        );
+        assert_eq!(
+            default_state_dir(Path::new("spin.toml")),
+            Path::new("./.spin")
+        );
+    }
+
+    #[test]
+    fn runtime_config_databases_add_to_or_replace_the_default() {
+        let configured = BTreeMap::from([
+            ("default".to_string(), DatabaseConfig::Memory),
+            (
+                "reports".to_string(),
+                DatabaseConfig::File(PathBuf::from("/data/reports.db")),
+            ),
+        ]);
+        let dbs = sqlite_databases(Path::new("/state"), &configured);
+        assert_eq!(dbs.location("default"), Some(&SqliteLocation::InMemory));
+        assert_eq!(
+            dbs.location("reports"),
+            Some(&SqliteLocation::File(PathBuf::from("/data/reports.db")))
+        );
+        let plain = sqlite_databases(Path::new("/state"), &BTreeMap::new());
+        assert_eq!(
+            plain.location("default"),
+            Some(&SqliteLocation::File(PathBuf::from("/state/sqlite_db.db")))
+        );
+    }
 }

@@ -1,5 +1,5 @@
-//! Test harness: real Redis, Postgres and edge-host processes on free 127.0.0.1 ports, stopped by
-//! Drop guards, plus a small blocking HTTP client and the fixture-component builder.
+//! Test harness: real Redis, Postgres, mosquitto and edge-host processes on free 127.0.0.1 ports,
+//! stopped by Drop guards, plus a small blocking HTTP client and the fixture-component builder.
 #![allow(
     dead_code,
     reason = "each test binary uses a different part of the harness"
@@ -9,6 +9,7 @@ pub mod client;
 pub mod edge_app;
 pub mod edge_host;
 pub mod fixtures;
+pub mod mosquitto;
 pub mod postgres;
 pub mod redis;
 

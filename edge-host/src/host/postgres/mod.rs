@@ -6,6 +6,7 @@
 )]
 
 mod params;
+mod ranges;
 mod values;
 
 use std::collections::HashMap;

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
+use super::ranges::{Bound, PgRange};
 use crate::host::spin::postgres::postgres::{Error, Interval, ParameterValue};
 
 pub type Param = Box<dyn ToSql + Sync + Send>;
@@ -80,6 +81,12 @@ fn decimal(text: &str) -> Result<Decimal, Error> {
     Decimal::from_str(text).map_err(|e| bad("decimal", e))
 }
 
+fn decimal_bound(bound: Bound<String>) -> Result<Bound<Decimal>, Error> {
+    bound
+        .map(|(text, kind)| Ok((decimal(&text)?, kind)))
+        .transpose()
+}
+
 fn date((y, m, d): (i32, u8, u8)) -> Result<NaiveDate, Error> {
     NaiveDate::from_ymd_opt(y, m.into(), d.into()).ok_or_else(|| bad("date", "out of range"))
 }
@@ -121,11 +128,12 @@ fn one(value: ParameterValue) -> Result<Param, Error> {
         ParameterValue::ArrayStr(v) => Box::new(v),
         ParameterValue::Interval(v) => Box::new(PgInterval(v)),
         ParameterValue::DbNull => Box::new(Null),
-        ParameterValue::RangeInt32(_)
-        | ParameterValue::RangeInt64(_)
-        | ParameterValue::RangeDecimal(_) => {
-            return Err(bad("range parameters", "not supported by edge-host"));
-        }
+        ParameterValue::RangeInt32((lower, upper)) => Box::new(PgRange { lower, upper }),
+        ParameterValue::RangeInt64((lower, upper)) => Box::new(PgRange { lower, upper }),
+        ParameterValue::RangeDecimal((lower, upper)) => Box::new(PgRange {
+            lower: decimal_bound(lower)?,
+            upper: decimal_bound(upper)?,
+        }),
     })
 }
 

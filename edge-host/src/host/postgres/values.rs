@@ -1,11 +1,13 @@
 //! Postgres rows to Spin `db-value`s: decimal as a base-10 string, dates and times as tuples,
-//! json/jsonb as the JSON text's bytes, NULL as `db-null`, anything else as its raw wire bytes.
+//! json/jsonb as the JSON text's bytes, ranges as
+//! optional bounds, NULL as `db-null`, anything else as its raw wire bytes.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use rust_decimal::Decimal;
 use tokio_postgres::Row;
 use tokio_postgres::types::{FromSql, Type};
 
+use super::ranges::{Bound, RangeValue};
 use crate::host::spin::postgres::postgres::{Column, DbDataType, DbValue, Error, Interval, RowSet};
 
 /// Any value as the bytes Postgres sent (binary format).
@@ -43,6 +45,9 @@ pub fn data_type(ty: &Type) -> DbDataType {
         Type::NUMERIC_ARRAY => DbDataType::ArrayDecimal,
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => DbDataType::ArrayStr,
         Type::INTERVAL => DbDataType::Interval,
+        Type::INT4_RANGE => DbDataType::RangeInt32,
+        Type::INT8_RANGE => DbDataType::RangeInt64,
+        Type::NUM_RANGE => DbDataType::RangeDecimal,
         _ => DbDataType::Other(ty.name().to_string()),
     }
 }
@@ -136,6 +141,16 @@ fn value(row: &Row, i: usize, ty: &Type) -> Result<DbValue, Error> {
             Some(r) => interval(&r.0),
             None => Ok(DbValue::DbNull),
         },
+        Type::INT4_RANGE => map(row, i, |RangeValue(l, u): RangeValue<i32>| {
+            DbValue::RangeInt32((l, u))
+        }),
+        Type::INT8_RANGE => map(row, i, |RangeValue(l, u): RangeValue<i64>| {
+            DbValue::RangeInt64((l, u))
+        }),
+        Type::NUM_RANGE => map(row, i, |RangeValue(l, u): RangeValue<Decimal>| {
+            let text = |b: Bound<Decimal>| b.map(|(d, kind)| (d.to_string(), kind));
+            DbValue::RangeDecimal((text(l), text(u)))
+        }),
         _ => map(row, i, |r: Raw| DbValue::Unsupported(r.0)),
     }
 }
