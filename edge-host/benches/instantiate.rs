@@ -91,6 +91,7 @@ fn main() -> anyhow::Result<()> {
         cache: ComponentCache::from_env(),
         hostname: host_name(),
         key_value_labels: vec!["default".to_string()],
+        sqlite_labels: vec!["default".to_string()],
     };
     let app =
         load_app(&ctx, 1).with_context(|| format!("cannot load {}", opts.manifest.display()))?;

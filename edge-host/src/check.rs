@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use crate::host::{KeyValueBackend, build_linker, is_supported_import};
+use crate::host::{KeyValueBackend, SqliteDatabases, build_linker, is_supported_import};
 use std::collections::BTreeMap;
 
 use crate::manifest::variables::{ProcessEnv, VariableError, VariableSource};
@@ -64,6 +64,14 @@ pub fn run(manifest: &Path, runtime_config: &RuntimeConfig, limits: &Limits) -> 
             limits.outbound_timeout,
         )
         .map_err(anyhow::Error::msg)?
+        .labels()
+        .map(str::to_string)
+        .collect(),
+        // Nothing is opened here: databases open on first use.
+        sqlite_labels: SqliteDatabases::spin_default_and(
+            Path::new("."),
+            runtime_config.sqlite_databases.clone(),
+        )
         .labels()
         .map(str::to_string)
         .collect(),

@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::host::SqliteLocation;
+
 /// Where one key-value store keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
@@ -33,18 +35,11 @@ pub enum StoreConfig {
     Redis { url: String },
 }
 
-/// Where one SQLite database lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseConfig {
-    Memory,
-    File(PathBuf),
-}
-
 /// The runtime configuration: key-value stores and SQLite databases by label.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuntimeConfig {
     pub key_value_stores: BTreeMap<String, StoreConfig>,
-    pub sqlite_databases: BTreeMap<String, DatabaseConfig>,
+    pub sqlite_databases: BTreeMap<String, SqliteLocation>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,8 +114,9 @@ impl RuntimeConfig {
             .sqlite_database
             .into_iter()
             .map(|(label, RawDatabase::Spin { path })| {
-                let config =
-                    path.map_or(DatabaseConfig::Memory, |p| DatabaseConfig::File(resolve(p)));
+                let config = path.map_or(SqliteLocation::InMemory, |p| {
+                    SqliteLocation::File(resolve(p))
+                });
                 (label, config)
             })
             .collect();
@@ -179,7 +175,7 @@ mod tests {
         );
         assert_eq!(
             config.sqlite_databases["default"],
-            DatabaseConfig::File("/data/app.db".into())
+            SqliteLocation::File("/data/app.db".into())
         );
     }
 

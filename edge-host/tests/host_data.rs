@@ -64,14 +64,29 @@ fn sqlite_default_database_survives_a_restart_in_the_state_dir() {
 }
 
 #[test]
-fn sqlite_labels_are_checked_against_the_manifest() {
+fn sqlite_labels_are_checked_against_the_manifest_and_the_runtime_config() {
     let app = probe_app(r#"sqlite_databases = ["default", "reports"]"#);
-    let host = EdgeHost::start(Launch::new(&app.path().join("spin.toml")));
+    let manifest = app.path().join("spin.toml");
+    let stderr = EdgeHost::try_start(Launch::new(&manifest))
+        .err()
+        .expect("a database nobody defined is refused at load");
+    assert!(
+        stderr.contains("SQLite database \"reports\", which is not defined")
+            && stderr.contains("[sqlite_database.reports]"),
+        "{stderr}"
+    );
 
+    let config = app.path().join("runtime-config.toml");
+    std::fs::write(&config, "[sqlite_database.reports]\ntype = \"spin\"\n").expect("write");
+    let host = EdgeHost::start(
+        Launch::new(&manifest)
+            .arg("--runtime-config-file")
+            .arg(&config.to_string_lossy()),
+    );
     let denied = host.get("/sqlite-put?db=secrets&text=x").text();
     assert_eq!(denied, "error Error::AccessDenied");
-    let missing = host.get("/sqlite-get?db=reports").text();
-    assert_eq!(missing, "error Error::NoSuchDatabase");
+    let in_memory = host.get("/sqlite-put?db=reports&text=x").text();
+    assert!(in_memory.starts_with("ok "), "{in_memory}");
 
     // Without --state-dir the default database lives in .spin beside the manifest.
     let put = host.get("/sqlite-put?db=default&text=x").text();

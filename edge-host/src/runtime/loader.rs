@@ -47,11 +47,13 @@ pub enum LoadError {
         source: host::outbound::PatternError,
     },
     #[error(
-        "component {component:?} uses key-value store {label:?}, which is not defined \
-         (defined: {defined}; add [key_value_store.{label}] to the runtime config)"
+        "component {component:?} uses {kind} {label:?}, which is not defined \
+         (defined: {defined}; add [{section}.{label}] to the runtime config)"
     )]
-    UnknownStore {
+    Undefined {
         component: String,
+        kind: &'static str,
+        section: &'static str,
         label: String,
         defined: String,
     },
@@ -79,6 +81,8 @@ pub struct LoadContext {
     pub hostname: String,
     /// Key-value store labels that exist (the runtime config's plus `default`).
     pub key_value_labels: Vec<String>,
+    /// SQLite database labels that exist (the runtime config's plus `default`).
+    pub sqlite_labels: Vec<String>,
 }
 
 /// Every import of a compiled component, as `namespace:package/interface@version` names.
@@ -121,17 +125,20 @@ fn policy(ctx: &LoadContext, spec: &ComponentSpec) -> Result<ComponentPolicy, Lo
             source,
         }
     })?;
-    if let Some(label) = spec
-        .key_value_stores
-        .iter()
-        .find(|label| !ctx.key_value_labels.contains(label))
-    {
-        return Err(LoadError::UnknownStore {
-            component: spec.id.clone(),
-            label: label.clone(),
-            defined: ctx.key_value_labels.join(", "),
-        });
-    }
+    defined(
+        spec,
+        "key-value store",
+        "key_value_store",
+        &spec.key_value_stores,
+        &ctx.key_value_labels,
+    )?;
+    defined(
+        spec,
+        "SQLite database",
+        "sqlite_database",
+        &spec.sqlite_databases,
+        &ctx.sqlite_labels,
+    )?;
     let mut environment: Vec<(String, String)> = spec
         .environment
         .iter()
@@ -147,6 +154,26 @@ fn policy(ctx: &LoadContext, spec: &ComponentSpec) -> Result<ComponentPolicy, Lo
         sqlite_databases: spec.sqlite_databases.clone(),
         environment,
     })
+}
+
+/// Every label the component names exists (Spin refuses to start otherwise, too).
+fn defined(
+    spec: &ComponentSpec,
+    kind: &'static str,
+    section: &'static str,
+    named: &[String],
+    existing: &[String],
+) -> Result<(), LoadError> {
+    match named.iter().find(|label| !existing.contains(label)) {
+        Some(label) => Err(LoadError::Undefined {
+            component: spec.id.clone(),
+            kind,
+            section,
+            label: label.clone(),
+            defined: existing.join(", "),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Loads one component: compile, reject unsupported imports, link, pre-instantiate.

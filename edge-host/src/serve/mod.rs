@@ -9,7 +9,6 @@ mod server;
 mod spin_headers;
 mod triggers;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,13 +18,13 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-use crate::host::{KeyValueBackend, Shared, SqliteDatabases, SqliteLocation, build_linker};
+use crate::host::{KeyValueBackend, Shared, SqliteDatabases, build_linker};
 use crate::metrics::Metrics;
 use crate::runtime::cache::ComponentCache;
 use crate::runtime::engine::{Limits, build_engine, start_epoch_ticker};
 use crate::runtime::loader::{LoadContext, host_name, source_paths};
 use crate::runtime::swap::Served;
-use crate::runtime_config::{DatabaseConfig, RuntimeConfig};
+use crate::runtime_config::RuntimeConfig;
 
 pub struct ServeOptions {
     pub manifest: PathBuf,
@@ -60,7 +59,8 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         .state_dir
         .clone()
         .unwrap_or_else(|| default_state_dir(&opts.manifest));
-    let sqlite = sqlite_databases(&state_dir, &opts.runtime_config.sqlite_databases);
+    let sqlite =
+        SqliteDatabases::spin_default_and(&state_dir, opts.runtime_config.sqlite_databases.clone());
     let ctx = LoadContext {
         manifest: opts.manifest.clone(),
         engine,
@@ -68,6 +68,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         cache: ComponentCache::from_env(),
         hostname: host_name(),
         key_value_labels: key_value.labels().map(str::to_string).collect(),
+        sqlite_labels: sqlite.labels().map(str::to_string).collect(),
     };
     let shared = Arc::new(
         Shared::new(key_value, metrics.clone(), opts.limits.outbound_timeout).with_sqlite(sqlite),
@@ -150,25 +151,6 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Spin's `default` database in the state directory, plus or replaced by the runtime config's
-/// `[sqlite_database.<label>]` entries.
-fn sqlite_databases(
-    state_dir: &Path,
-    configured: &BTreeMap<String, DatabaseConfig>,
-) -> SqliteDatabases {
-    let locations = configured
-        .iter()
-        .map(|(label, db)| {
-            let location = match db {
-                DatabaseConfig::Memory => SqliteLocation::InMemory,
-                DatabaseConfig::File(path) => SqliteLocation::File(path.clone()),
-            };
-            (label.clone(), location)
-        })
-        .collect();
-    SqliteDatabases::spin_default_and(state_dir, locations)
-}
-
 /// `.spin` beside the manifest, as Spin keeps an application's local state.
 pub fn default_state_dir(manifest: &Path) -> PathBuf {
     let dir = manifest.parent().filter(|d| !d.as_os_str().is_empty());
@@ -188,28 +170,6 @@ mod tests {
         assert_eq!(
             default_state_dir(Path::new("spin.toml")),
             Path::new("./.spin")
-        );
-    }
-
-    #[test]
-    fn runtime_config_databases_add_to_or_replace_the_default() {
-        let configured = BTreeMap::from([
-            ("default".to_string(), DatabaseConfig::Memory),
-            (
-                "reports".to_string(),
-                DatabaseConfig::File(PathBuf::from("/data/reports.db")),
-            ),
-        ]);
-        let dbs = sqlite_databases(Path::new("/state"), &configured);
-        assert_eq!(dbs.location("default"), Some(&SqliteLocation::InMemory));
-        assert_eq!(
-            dbs.location("reports"),
-            Some(&SqliteLocation::File(PathBuf::from("/data/reports.db")))
-        );
-        let plain = sqlite_databases(Path::new("/state"), &BTreeMap::new());
-        assert_eq!(
-            plain.location("default"),
-            Some(&SqliteLocation::File(PathBuf::from("/state/sqlite_db.db")))
         );
     }
 }

@@ -6,12 +6,10 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
+use crate::support::mosquitto::Mosquitto;
 use crate::support::postgres::PgServer;
 use crate::support::redis::RedisServer;
-use crate::support::{free_port, wait_until};
 
 /// Everything started so far, with the logical port each one answers for.
 #[derive(Default)]
@@ -49,7 +47,7 @@ impl Services {
                 self.ports.insert(7, tcp_echo()?);
             }
             "mqtt" if self.mqtt.is_none() => {
-                let broker = Mosquitto::start()?;
+                let broker = Mosquitto::start_with_users(&[("user", "password")]);
                 self.ports.insert(1883, broker.port);
                 self.mqtt = Some(broker);
             }
@@ -141,72 +139,5 @@ fn echo(mut stream: TcpStream) {
         if n == 0 || stream.write_all(&buf[..n]).is_err() {
             break;
         }
-    }
-}
-
-/// Debian's mosquitto with a user `user`/`password` and anonymous access, like the suite's broker.
-struct Mosquitto {
-    port: u16,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Mosquitto {
-    fn start() -> Result<Mosquitto, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let passwords = dir.path().join("passwords");
-        let made = Command::new("mosquitto_passwd")
-            .args(["-c", "-b"])
-            .arg(&passwords)
-            .args(["user", "password"])
-            .output()
-            .map_err(|e| format!("mosquitto_passwd (Debian package mosquitto): {e}"))?;
-        if !made.status.success() {
-            return Err(format!(
-                "mosquitto_passwd: {}",
-                String::from_utf8_lossy(&made.stderr)
-            ));
-        }
-        let port = free_port();
-        let config = dir.path().join("mosquitto.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "listener {port} 127.0.0.1\nallow_anonymous true\npassword_file {}\n",
-                passwords.display()
-            ),
-        )
-        .map_err(|e| e.to_string())?;
-        // Debian installs the broker in /usr/sbin, which a non-root PATH may lack.
-        let binary = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .unwrap_or("mosquitto");
-        let child = Command::new(binary)
-            .arg("-c")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("mosquitto (Debian package mosquitto): {e}"))?;
-        let mut broker = Mosquitto {
-            port,
-            child,
-            _dir: dir,
-        };
-        let up = wait_until(Duration::from_secs(10), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        if !up || matches!(broker.child.try_wait(), Ok(Some(_))) {
-            return Err(format!("mosquitto did not listen on 127.0.0.1:{port}"));
-        }
-        Ok(broker)
-    }
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -18,16 +18,44 @@ pub struct Mosquitto {
 
 impl Mosquitto {
     pub fn start() -> Mosquitto {
+        Mosquitto::start_with_users(&[])
+    }
+
+    /// A broker that also knows these users (anonymous clients stay allowed), as the broker of
+    /// Spin's conformance suite does.
+    pub fn start_with_users(users: &[(&str, &str)]) -> Mosquitto {
         let dir = tempfile::tempdir().expect("temp dir for mosquitto");
         let port = free_port();
         let config = dir.path().join("mosquitto.conf");
-        let text = format!(
+        let mut text = format!(
             "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
              log_dest stderr\nlog_type all\n"
         );
+        if !users.is_empty() {
+            let passwords = dir.path().join("passwords");
+            for (user, password) in users {
+                let status = Command::new("mosquitto_passwd")
+                    .args(if passwords.exists() {
+                        &["-b"][..]
+                    } else {
+                        &["-c", "-b"][..]
+                    })
+                    .arg(&passwords)
+                    .args([user, password])
+                    .status()
+                    .expect("mosquitto_passwd is installed (Debian package mosquitto)");
+                assert!(status.success(), "mosquitto_passwd for {user}");
+            }
+            text.push_str(&format!("password_file {}\n", passwords.display()));
+        }
         std::fs::write(&config, text).expect("write mosquitto.conf");
         let log = std::fs::File::create(dir.path().join("broker.log")).expect("broker log");
-        let child = Command::new("mosquitto")
+        // Debian installs the broker in /usr/sbin, which a non-root PATH may lack.
+        let binary = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("mosquitto");
+        let child = Command::new(binary)
             .arg("-c")
             .arg(&config)
             .stdin(Stdio::null())

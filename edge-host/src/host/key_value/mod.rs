@@ -1,5 +1,5 @@
 //! `fermyon:spin/key-value@2.0.0`: the stores a component lists in `key_value_stores`, each in
-//! memory or in Redis as the runtime config says (`runtime_config.rs`).
+//! memory, in a SQLite file or in Redis as the runtime config says (`runtime_config.rs`).
 //!
 //! Without a runtime config only `default` exists, in memory (lost on exit, one per process).
 //! Every store is bounded: keys up to 256 bytes, values up to 1 MiB, and an in-memory store
@@ -7,6 +7,7 @@
 
 mod memory;
 mod redis_store;
+mod sqlite_store;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use super::fermyon::spin::key_value::{Error, Host, HostStore};
 use crate::runtime_config::StoreConfig;
 use memory::MemoryStore;
 use redis_store::RedisStore;
+use sqlite_store::SqliteStore;
 
 const MAX_KEY_BYTES: usize = 256;
 const MAX_VALUE_BYTES: usize = 1024 * 1024;
@@ -28,6 +30,7 @@ const MAX_STORE_BYTES: usize = 64 * 1024 * 1024;
 enum Backend {
     Memory(MemoryStore),
     Redis(Box<RedisStore>),
+    File(SqliteStore),
 }
 
 /// The process-wide stores by label.
@@ -61,13 +64,10 @@ impl KeyValueBackend {
                     RedisStore::new(url, timeout)
                         .map_err(|e| format!("key-value store {label:?}: {e}"))?,
                 )),
-                StoreConfig::File(path) => {
-                    return Err(format!(
-                        "key-value store {label:?}: file-backed stores ({}) need edge-host's \
-                         SQLite support",
-                        path.display()
-                    ));
-                }
+                StoreConfig::File(path) => Backend::File(
+                    SqliteStore::open(path, label)
+                        .map_err(|e| format!("key-value store {label:?}: {e}"))?,
+                ),
             };
             backend.stores.insert(label.clone(), Arc::new(store));
         }
@@ -87,6 +87,7 @@ impl KeyValueBackend {
                 let kind = match store.as_ref() {
                     Backend::Memory(_) => "memory",
                     Backend::Redis(_) => "redis",
+                    Backend::File(_) => "sqlite",
                 };
                 format!("{label}={kind}")
             })
@@ -118,6 +119,7 @@ impl Backend {
         match self {
             Backend::Memory(m) => m.get(key),
             Backend::Redis(r) => r.get(key).await,
+            Backend::File(f) => f.get(key.to_string()).await,
         }
     }
 
@@ -126,6 +128,7 @@ impl Backend {
         match self {
             Backend::Memory(m) => m.set(key, value),
             Backend::Redis(r) => r.set(&key, &value).await,
+            Backend::File(f) => f.set(key, value).await,
         }
     }
 
@@ -133,6 +136,7 @@ impl Backend {
         match self {
             Backend::Memory(m) => m.delete(key),
             Backend::Redis(r) => r.delete(key).await,
+            Backend::File(f) => f.delete(key.to_string()).await,
         }
     }
 
@@ -140,6 +144,7 @@ impl Backend {
         match self {
             Backend::Memory(m) => m.exists(key),
             Backend::Redis(r) => r.exists(key).await,
+            Backend::File(f) => f.exists(key.to_string()).await,
         }
     }
 
@@ -147,6 +152,7 @@ impl Backend {
         match self {
             Backend::Memory(m) => m.keys(),
             Backend::Redis(r) => r.keys().await,
+            Backend::File(f) => f.keys().await,
         }
     }
 }

@@ -112,6 +112,11 @@ impl SqliteDatabases {
         SqliteDatabases::new(locations)
     }
 
+    /// Labels of every database, for checking manifests at load time.
+    pub fn labels(&self) -> impl Iterator<Item = &str> {
+        self.databases.keys().map(String::as_str)
+    }
+
     /// The location of a label, if configured.
     pub fn location(&self, label: &str) -> Option<&SqliteLocation> {
         self.databases.get(label).map(|db| &db.location)
@@ -204,6 +209,28 @@ impl HostState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runtime_config_databases_add_to_or_replace_the_default() {
+        let configured = BTreeMap::from([
+            ("default".to_string(), SqliteLocation::InMemory),
+            (
+                "reports".to_string(),
+                SqliteLocation::File(PathBuf::from("/data/reports.db")),
+            ),
+        ]);
+        let dbs = SqliteDatabases::spin_default_and(Path::new("/state"), configured);
+        assert_eq!(dbs.location("default"), Some(&SqliteLocation::InMemory));
+        assert_eq!(
+            dbs.location("reports"),
+            Some(&SqliteLocation::File(PathBuf::from("/data/reports.db")))
+        );
+        let plain = SqliteDatabases::spin_default_and(Path::new("/state"), BTreeMap::new());
+        assert_eq!(
+            plain.location("default"),
+            Some(&SqliteLocation::File(PathBuf::from("/state/sqlite_db.db")))
+        );
+    }
 
     #[test]
     fn spin_default_is_one_file_in_the_state_dir() {
