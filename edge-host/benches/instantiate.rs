@@ -60,6 +60,7 @@ fn limits() -> Limits {
         request_timeout: Duration::from_secs(30),
         max_body_bytes: 1024 * 1024,
         outbound_timeout: Duration::from_millis(500),
+        query_timeout: Duration::from_secs(5),
     }
 }
 
@@ -99,6 +100,7 @@ fn main() -> anyhow::Result<()> {
         KeyValueBackend::default(),
         Arc::new(Metrics::new()),
         limits.outbound_timeout,
+        limits.query_timeout,
     ));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// within one second.
     #[arg(long, env = "EDGE_HOST_OUTBOUND_TIMEOUT_MS", default_value_t = 500)]
     pub outbound_timeout_ms: u64,
+    /// Longest one Postgres statement may run; past it the guest gets an error and the server is
+    /// asked to cancel the statement (a locked table or a paused server then costs a request at
+    /// most this).
+    #[arg(long, env = "EDGE_HOST_QUERY_TIMEOUT_MS", default_value_t = 5_000)]
+    pub query_timeout_ms: u64,
     /// How long SIGTERM waits for in-flight requests.
     #[arg(long, env = "EDGE_HOST_DRAIN_SECONDS", default_value_t = 10)]
     pub drain_seconds: u64,

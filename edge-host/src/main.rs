@@ -23,6 +23,7 @@ fn limits(args: &ServeArgs) -> Limits {
         request_timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
         max_body_bytes: args.max_body_bytes,
         outbound_timeout: Duration::from_millis(args.outbound_timeout_ms.max(1)),
+        query_timeout: Duration::from_millis(args.query_timeout_ms.max(1)),
     }
 }
 
@@ -33,6 +34,7 @@ fn default_limits() -> Limits {
         request_timeout: Duration::from_secs(30),
         max_body_bytes: 1024 * 1024,
         outbound_timeout: Duration::from_millis(500),
+        query_timeout: Duration::from_secs(5),
     }
 }
 

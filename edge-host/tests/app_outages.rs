@@ -136,6 +136,67 @@ fn postgres_outage_answers_503_within_a_second_and_recovers_without_restart() {
     create_item(&host, "after the outage");
 }
 
+/// A lock held on `items` stalls the app's statements: each is cut off by the statement timeout
+/// (503 naming Postgres, not nginx's 504 after 30 s), the server is asked to cancel it so no
+/// backend keeps waiting on the lock, and the app serves again once the lock is gone.
+#[test]
+fn a_locked_table_is_cut_off_by_the_statement_timeout_and_cancelled() {
+    let redis = RedisServer::start();
+    let pg = PgServer::start();
+    let host = EdgeHost::start(
+        edge_app::launch(redis.port, pg.port)
+            .arg("--query-timeout-ms")
+            .arg("1000"),
+    );
+    create_item(&host, "before the lock");
+    // Warm the pool: the stall must come from the statement, not from connecting.
+    assert_eq!(host.get("/api/items").status, 200);
+
+    let mut holder = pg.psql_in_background(
+        "app",
+        "BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;",
+    );
+    let locked = wait_until(Duration::from_secs(10), || {
+        pg.psql("app", "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND granted AND mode = 'AccessExclusiveLock'")
+            .trim()
+            == "1"
+    });
+    assert!(locked, "the lock on items was not taken");
+
+    let (response, elapsed) = timed(&host, "GET", "/api/items", None);
+    let problem = assert_problem(&response, 503, "dependency-unavailable");
+    assert_eq!(problem["dependency"], "postgres", "{problem}");
+    eprintln!("items locked: GET /api/items -> 503 in {elapsed:?}");
+    // Generous: without the statement timeout the request waits for the 60 s lock.
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+
+    let waiting =
+        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app' AND wait_event_type = 'Lock'";
+    let cancelled = wait_until(Duration::from_secs(5), || {
+        pg.psql("app", waiting).trim() == "0"
+    });
+    assert!(
+        cancelled,
+        "the timed-out statement still waits on the server"
+    );
+
+    // The holder's backend sleeps inside its transaction; end it on the server (killing psql
+    // alone would leave the lock held until pg_sleep returns).
+    pg.psql(
+        "postgres",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()",
+    );
+    let _ = holder.wait();
+    let recovered = wait_until(Duration::from_secs(10), || {
+        host.get("/api/items").status == 200
+    });
+    assert!(
+        recovered,
+        "after the lock: {}",
+        host.get("/api/items").text()
+    );
+}
+
 /// A "server" that accepts connections and never answers, like a hung or partitioned Postgres.
 /// The listener and every accepted socket stay open until the returned guard drops.
 struct SilentServer {

@@ -21,15 +21,17 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// `connect_timeout` bounds every outbound connect and round trip so a dead dependency fails fast.
+    /// `connect_timeout` bounds every outbound connect and round trip so a dead dependency fails
+    /// fast; `query_timeout` bounds each Postgres statement.
     pub fn new(
         key_value: KeyValueBackend,
         metrics: Arc<Metrics>,
         connect_timeout: Duration,
+        query_timeout: Duration,
     ) -> Shared {
         Shared {
             redis: RedisPools::new(connect_timeout),
-            postgres: PgPools::new(connect_timeout),
+            postgres: PgPools::new(connect_timeout, query_timeout),
             key_value,
             sqlite: SqliteDatabases::default(),
             mqtt_timeout: connect_timeout,

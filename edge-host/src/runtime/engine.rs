@@ -23,6 +23,8 @@ pub struct Limits {
     pub max_body_bytes: u64,
     /// Connect and round-trip bound for Redis and Postgres.
     pub outbound_timeout: Duration,
+    /// Bound on one Postgres statement.
+    pub query_timeout: Duration,
 }
 
 pub fn build_engine(limits: &Limits) -> wasmtime::Result<Engine> {

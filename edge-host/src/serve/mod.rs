@@ -71,7 +71,13 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         sqlite_labels: sqlite.labels().map(str::to_string).collect(),
     };
     let shared = Arc::new(
-        Shared::new(key_value, metrics.clone(), opts.limits.outbound_timeout).with_sqlite(sqlite),
+        Shared::new(
+            key_value,
+            metrics.clone(),
+            opts.limits.outbound_timeout,
+            opts.limits.query_timeout,
+        )
+        .with_sqlite(sqlite),
     );
     let start_metrics = metrics.clone();
     let served = tokio::task::spawn_blocking(move || Served::start(ctx, start_metrics))

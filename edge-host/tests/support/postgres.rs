@@ -157,6 +157,17 @@ impl PgServer {
             .is_ok_and(|s| s.success())
     }
 
+    /// Starts psql running `sql` as the superuser and returns without waiting (to hold a lock,
+    /// for example); the caller kills or waits for the child.
+    pub fn psql_in_background(&self, db: &str, sql: &str) -> std::process::Child {
+        self.psql_cmd(db)
+            .args(["-c", sql])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("psql runs")
+    }
+
     /// Runs SQL as the superuser and returns psql's unaligned output.
     pub fn psql(&self, db: &str, sql: &str) -> String {
         run(self.psql_cmd(db).args(["-c", sql]), &format!("psql {sql}"))

@@ -27,22 +27,53 @@ use super::spin::postgres::postgres::{
 /// Most connections one address's pool keeps open.
 const POOL_SIZE: usize = 16;
 
+/// How long the cancel request for a timed-out statement may take (a stalled server may not
+/// answer it either).
+const CANCEL_BOUND: Duration = Duration::from_secs(2);
+
 /// Pools by address (the guest's connection string).
 pub struct PgPools {
     pools: Mutex<HashMap<String, Pool>>,
     timeout: Duration,
+    /// Bound on one statement: a locked table or a paused server answers the guest within it.
+    query_timeout: Duration,
 }
 
-/// A guest's open connection: a pooled client, returned to the pool when the guest drops it.
+/// A guest's open connection: a pooled client, returned to the pool when the guest drops it;
+/// `None` once a statement on it timed out (the client left the pool then).
 pub struct PgConnection {
-    client: Object,
+    client: Option<Object>,
+}
+
+/// What the guest gets for a statement that ran out of time (the app answers 503 for it).
+fn timed_out(limit: Duration) -> Error {
+    Error::QueryFailed(QueryError::Text(format!(
+        "statement timed out after {} ms; the server was asked to cancel it",
+        limit.as_millis()
+    )))
+}
+
+fn closed() -> Error {
+    Error::ConnectionFailed("connection closed after a statement timed out".to_string())
+}
+
+/// Takes a client whose statement timed out out of the pool (its protocol state is unknown) and
+/// asks the server to cancel the statement, in the background and bounded.
+fn abandon(client: Object) {
+    let token = client.cancel_token();
+    let client = Object::take(client);
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(CANCEL_BOUND, token.cancel_query(NoTls)).await;
+        drop(client);
+    });
 }
 
 impl PgPools {
-    pub fn new(timeout: Duration) -> PgPools {
+    pub fn new(timeout: Duration, query_timeout: Duration) -> PgPools {
         PgPools {
             pools: Mutex::new(HashMap::new()),
             timeout,
+            query_timeout,
         }
     }
 
@@ -159,7 +190,9 @@ impl HostConnection for HostState {
             Err(e) => return Ok(Err(e)),
         };
         match pool.get().await {
-            Ok(client) => Ok(Ok(self.table.push(PgConnection { client })?)),
+            Ok(client) => Ok(Ok(self.table.push(PgConnection {
+                client: Some(client),
+            })?)),
             Err(e) => {
                 self.shared.metrics.outbound_error("postgres", "connect");
                 Ok(Err(Error::ConnectionFailed(e.to_string())))
@@ -178,21 +211,30 @@ impl HostConnection for HostState {
             Err(e) => return Ok(Err(e)),
         };
         self.shared.metrics.outbound_call("postgres");
-        let conn = self.table.get(&c)?;
-        let refs = params::as_refs(&params);
-        let result = match conn.client.prepare_cached(&statement).await {
-            Ok(stmt) => conn
-                .client
-                .query(&stmt, &refs)
-                .await
-                .map(|rows| (stmt, rows)),
-            Err(e) => Err(e),
+        let limit = self.shared.postgres.query_timeout;
+        let conn = self.table.get_mut(&c)?;
+        let Some(client) = conn.client.as_ref() else {
+            return Ok(Err(closed()));
         };
+        let refs = params::as_refs(&params);
+        let run = async {
+            let stmt = client.prepare_cached(&statement).await?;
+            let rows = client.query(&stmt, &refs).await?;
+            Ok::<_, tokio_postgres::Error>((stmt, rows))
+        };
+        let result = tokio::time::timeout(limit, run).await;
         Ok(match result {
-            Ok((stmt, rows)) => values::row_set(stmt.columns(), &rows),
-            Err(e) => {
+            Ok(Ok((stmt, rows))) => values::row_set(stmt.columns(), &rows),
+            Ok(Err(e)) => {
                 self.shared.metrics.outbound_error("postgres", "query");
                 Err(map_error(&e))
+            }
+            Err(_) => {
+                if let Some(client) = conn.client.take() {
+                    abandon(client);
+                }
+                self.shared.metrics.outbound_error("postgres", "timeout");
+                Err(timed_out(limit))
             }
         })
     }
@@ -208,13 +250,27 @@ impl HostConnection for HostState {
             Err(e) => return Ok(Err(e)),
         };
         self.shared.metrics.outbound_call("postgres");
-        let conn = self.table.get(&c)?;
+        let limit = self.shared.postgres.query_timeout;
+        let conn = self.table.get_mut(&c)?;
+        let Some(client) = conn.client.as_ref() else {
+            return Ok(Err(closed()));
+        };
         let refs = params::as_refs(&params);
-        let result = conn.client.execute(statement.as_str(), &refs).await;
-        Ok(result.map_err(|e| {
-            self.shared.metrics.outbound_error("postgres", "query");
-            map_error(&e)
-        }))
+        let result = tokio::time::timeout(limit, client.execute(statement.as_str(), &refs)).await;
+        Ok(match result {
+            Ok(Ok(rows)) => Ok(rows),
+            Ok(Err(e)) => {
+                self.shared.metrics.outbound_error("postgres", "query");
+                Err(map_error(&e))
+            }
+            Err(_) => {
+                if let Some(client) = conn.client.take() {
+                    abandon(client);
+                }
+                self.shared.metrics.outbound_error("postgres", "timeout");
+                Err(timed_out(limit))
+            }
+        })
     }
 
     async fn drop(&mut self, c: Resource<PgConnection>) -> wasmtime::Result<()> {
