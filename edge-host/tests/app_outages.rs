@@ -66,6 +66,53 @@ fn redis_outage_degrades_the_greeting_and_recovers_without_restart() {
     assert_eq!(host.get(&item).header("x-cache"), Some("hit"));
 }
 
+/// A Redis or Postgres restart between requests (as `docker restart` does) costs no request: the
+/// pooled connections the restart broke are replaced before they fail one.
+#[test]
+fn the_first_request_after_a_restart_of_redis_or_postgres_is_served() {
+    let mut redis = RedisServer::start();
+    let mut pg = PgServer::start();
+    let host = edge_app::start(&redis, &pg);
+    let item = create_item(&host, "across restarts");
+    assert!(host.get("/").json()["visits"].is_i64());
+    for round in 0..3 {
+        redis.stop();
+        redis.resume();
+        let greeting = host.get("/").json();
+        assert!(
+            greeting["visits"].is_i64() && greeting["cache"] == "ok",
+            "round {round}: first request after a Redis restart: {greeting}"
+        );
+        pg.stop();
+        pg.resume();
+        let listed = host.get("/api/items");
+        assert_eq!(
+            listed.status,
+            200,
+            "round {round}: first request after a Postgres restart: {}",
+            listed.text()
+        );
+        assert_eq!(host.get(&item).status, 200);
+    }
+}
+
+/// A wrong database password (secrets changed over an existing volume) is reported with the
+/// server's own reason, not a bare "db error".
+#[test]
+fn a_refused_login_names_the_servers_reason() {
+    let redis = RedisServer::start();
+    let pg = PgServer::start();
+    let host = EdgeHost::start(
+        edge_app::launch(redis.port, pg.port).env("SPIN_VARIABLE_PG_PASSWORD", "not-the-password"),
+    );
+    let problem = assert_problem(&host.get("/api/items"), 503, "dependency-unavailable");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("password authentication failed for user \"app\""),
+        "{problem}"
+    );
+}
+
 /// Sends one request and returns it with the time from just before connecting to the full answer.
 fn timed(
     host: &EdgeHost,

@@ -5,6 +5,7 @@ mod mqtt;
 pub mod outbound;
 mod postgres;
 mod redis;
+mod redis_link;
 mod shared;
 mod sqlite;
 mod variables;

@@ -6,17 +6,18 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, ConnectionAddr, Value};
+use redis::{ConnectionAddr, Value};
 use wasmtime::component::Resource;
 
 use super::HostState;
 use super::fermyon::spin::redis::{
     Error, Host, HostConnection, Payload, RedisParameter, RedisResult,
 };
+use super::redis_link::Link;
 
 /// Connections by address (the guest's address string, which includes any password).
 pub struct RedisPools {
-    connections: Mutex<HashMap<String, MultiplexedConnection>>,
+    connections: Mutex<HashMap<String, Link>>,
     timeout: Duration,
 }
 
@@ -34,8 +35,11 @@ impl RedisPools {
         }
     }
 
+    /// The shared connection for `address`, unless the server has closed it since.
     fn cached(&self, address: &str) -> Option<MultiplexedConnection> {
-        self.connections.lock().ok()?.get(address).cloned()
+        let links = self.connections.lock().ok()?;
+        let link = links.get(address)?;
+        link.is_alive().then(|| link.connection())
     }
 
     fn forget(&self, address: &str) {
@@ -52,17 +56,13 @@ impl RedisPools {
         if let Some(conn) = self.cached(address) {
             return Ok(conn);
         }
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout));
-        let conn = client
-            .get_multiplexed_async_connection_with_config(&config)
+        let link = Link::open(&client, self.timeout)
             .await
             .map_err(|e| Error::Other(format!("cannot connect to Redis: {e}")))?;
         if let Ok(mut map) = self.connections.lock() {
-            map.insert(address.to_string(), conn.clone());
+            map.insert(address.to_string(), link.clone());
         }
-        Ok(conn)
+        Ok(link.connection())
     }
 }
 

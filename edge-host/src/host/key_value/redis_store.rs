@@ -5,15 +5,15 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 
 use super::Error;
+use crate::host::redis_link::Link;
 
 pub struct RedisStore {
     client: redis::Client,
-    /// One multiplexed connection, re-made after a failure so a restarted Redis is picked up.
-    connection: Mutex<Option<MultiplexedConnection>>,
+    /// One multiplexed connection, re-made once the server closed it or a command failed on it.
+    connection: Mutex<Option<Link>>,
     timeout: Duration,
 }
 
@@ -31,21 +31,17 @@ impl RedisStore {
     }
 
     async fn connection(&self) -> Result<MultiplexedConnection, Error> {
-        if let Some(conn) = self.connection.lock().ok().and_then(|c| c.clone()) {
-            return Ok(conn);
+        let cached = self.connection.lock().ok().and_then(|slot| slot.clone());
+        if let Some(link) = cached.filter(Link::is_alive) {
+            return Ok(link.connection());
         }
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout));
-        let conn = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
+        let link = Link::open(&self.client, self.timeout)
             .await
             .map_err(|e| Error::Other(format!("key-value store: cannot reach Redis: {e}")))?;
         if let Ok(mut slot) = self.connection.lock() {
-            *slot = Some(conn.clone());
+            *slot = Some(link.clone());
         }
-        Ok(conn)
+        Ok(link.connection())
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Error> {

@@ -124,6 +124,23 @@ fn targets(config: &tokio_postgres::Config) -> Vec<(String, u16)> {
         .collect()
 }
 
+/// Why a connection could not be had, with the server's own reason when it gave one
+/// (tokio-postgres shows a refused login only as "db error").
+fn pool_error(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(pg) => match pg.as_db_error() {
+            Some(db) => format!(
+                "the server refused the connection: {} {}: {}",
+                db.severity(),
+                db.code().code(),
+                db.message()
+            ),
+            None => pg.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
 /// Spin's error shape: database errors keep SQLSTATE, message and detail.
 fn map_error(e: &tokio_postgres::Error) -> Error {
     if let Some(db) = e.as_db_error() {
@@ -195,7 +212,7 @@ impl HostConnection for HostState {
             })?)),
             Err(e) => {
                 self.shared.metrics.outbound_error("postgres", "connect");
-                Ok(Err(Error::ConnectionFailed(e.to_string())))
+                Ok(Err(Error::ConnectionFailed(pool_error(&e))))
             }
         }
     }
