@@ -5,12 +5,20 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+/// Capped whatever `EDGE_HOST_LOG` says: tokio-postgres logs every statement's parameter values
+/// (user data, sometimes secrets) at debug level.
+const NEVER_VERBOSE: &str = "tokio_postgres=info";
+
 /// Installs the global subscriber: `EDGE_HOST_LOG` filter (default `info`), stderr, colour only
 /// when stderr is a terminal and `NO_COLOR` is unset or empty (https://no-color.org). Container
 /// logs and files therefore never get escape codes.
 pub fn init() {
     let filter =
         EnvFilter::try_from_env("EDGE_HOST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = match NEVER_VERBOSE.parse() {
+        Ok(cap) => filter.add_directive(cap),
+        Err(_) => filter,
+    };
     let no_color = std::env::var_os("NO_COLOR");
     tracing_subscriber::fmt()
         .with_env_filter(filter)

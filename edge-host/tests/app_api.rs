@@ -331,3 +331,21 @@ fn mood_is_kept_for_the_day_and_refresh_changes_it() {
     assert_ne!(refreshed["mood"], first_body["mood"], "{refreshed}");
     assert_eq!(host.get("/api/mood").json()["mood"], refreshed["mood"]);
 }
+
+/// Even at `EDGE_HOST_LOG=debug` the log never holds a statement's parameter values (the item's
+/// name here); the debug log itself is on (edge-host's own debug lines appear).
+#[test]
+fn debug_logs_hold_no_sql_parameter_values() {
+    let redis = RedisServer::start();
+    let pg = PgServer::start();
+    let host = EdgeHost::start(edge_app::launch(redis.port, pg.port).env("EDGE_HOST_LOG", "debug"));
+    let sentinel = "parameter-sentinel-5f2a";
+    let created = send_json(&host, "POST", "/api/items", &json!({"name": sentinel}));
+    assert_eq!(created.status, 201, "{}", created.text());
+    let stderr = host.stderr();
+    assert!(stderr.contains("DEBUG"), "the debug log is on: {stderr}");
+    assert!(
+        !stderr.contains(sentinel),
+        "a parameter value reached the log:\n{stderr}"
+    );
+}
