@@ -45,6 +45,43 @@ fn redirects_to_https(stack: &Stack) {
         "redirect target"
     );
     web::assert_security_headers(&reply, false, "HTTP redirect");
+
+    // A Host header the client chose is not where the redirect sends it.
+    let location = raw_redirect_location(stack, "evil.example");
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("https://localhost:{https_port}/login").as_str()),
+        "redirect for Host: evil.example"
+    );
+}
+
+/// `Location` of `GET /login` on the HTTP port sent with `host` as its Host header (the HTTP
+/// client library always sends the URL's own host, so this request is written by hand).
+fn raw_redirect_location(stack: &Stack, host: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let url = stack.http_url("/");
+    let authority = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&authority).expect("connect to the HTTP port");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("read timeout");
+    write!(
+        stream,
+        "GET /login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send the request");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("read the reply");
+    reply
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("location")
+                .then(|| value.trim().to_owned())
+        })
 }
 
 /// prod's limits are the strict ones from prod/compose.yaml, and logs rotate.
