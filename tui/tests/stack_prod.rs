@@ -75,13 +75,11 @@ fn raw_redirect_location(stack: &Stack, host: &str) -> Option<String> {
     .expect("send the request");
     let mut reply = String::new();
     stream.read_to_string(&mut reply).expect("read the reply");
-    reply
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("location")
-                .then(|| value.trim().to_owned())
-        })
+    reply.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_owned())
+    })
 }
 
 /// prod's limits are the strict ones from prod/compose.yaml, and logs rotate.

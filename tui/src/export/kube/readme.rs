@@ -13,7 +13,9 @@ pub fn readme(stack: &Stack, image: &str, uses_tls: bool) -> String {
         format!(
             "   nginx's TLS Secret `nginx-tls`: paste the PEM certificate and key into it, or delete \
              it from\n   secrets.yaml and create it yourself (or let cert-manager issue it):\n\n       \
-             kubectl -n {namespace} create secret tls nginx-tls --cert=cert.pem --key=key.pem\n\n"
+             kubectl -n {namespace} create secret tls nginx-tls --cert=cert.pem --key=key.pem\n\n   \
+             Set `STACK_PUBLIC_HOST` in {entry}.yaml to the name clients use: plain HTTP redirects \
+             there\n   (a client's own Host header is kept only when it is localhost).\n\n"
         )
     } else {
         String::new()
