@@ -21,6 +21,7 @@ fn prod_profile_serves_tls_with_strict_limits() {
     redirects_to_https(&stack);
     resilience::replicas_serve(&stack, &https);
     strict_limits_and_rotated_logs(&stack);
+    nginx_workers_fit_the_cpu_limit(&stack);
     topology::isolation(&stack);
     security::hardening(&stack);
     security::admin_listener_private(&stack);
@@ -111,4 +112,21 @@ fn strict_limits_and_rotated_logs(stack: &Stack) {
             );
         }
     }
+}
+
+/// prod gives nginx half a CPU: one worker, not one per host CPU (nginx's `auto`).
+fn nginx_workers_fit_the_cpu_limit(stack: &Stack) {
+    let nginx = stack.service("nginx");
+    let name = engine::name(nginx.first().expect("an nginx container")).to_owned();
+    // The bracket keeps the pattern from matching the grep (and sh) command lines themselves.
+    let out = std::process::Command::new("docker")
+        .args(["exec", &name, "sh", "-c"])
+        .arg("grep -l '[n]ginx: worker process' /proc/[0-9]*/cmdline 2>/dev/null | wc -l")
+        .output()
+        .expect("docker exec runs");
+    let workers = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(
+        workers, "1",
+        "{name}: nginx worker processes under cpus 0.5"
+    );
 }
