@@ -38,6 +38,24 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
         (reply.header("x-reload-check") == Some("one")).then_some(())
     });
 
+    // Not a build input (spin.toml's `watch`): a README edit under edge-app/ starts nothing. The
+    // proxy edit after it is the marker: its reload comes with no app reload before it.
+    scratch.edit("edge-app/README.md", |text| text + "\nA note.\n");
+    scratch.edit(HEADERS, |text| text.replace("\"one\"", "\"two\""));
+    let lines = watch.wait_for("proxy reload applied", QUICK);
+    assert!(
+        !lines.iter().any(|l| l.contains("app reload")),
+        "a README edit started an app reload: {lines:#?}"
+    );
+    eventually(
+        Duration::from_secs(5),
+        "nginx sends the newer header",
+        || {
+            let reply = http.get(&scratch.url("/health")).ok()?;
+            (reply.header("x-reload-check") == Some("two")).then_some(())
+        },
+    );
+
     // Proxy, broken: nginx -t refuses it, the old config keeps serving.
     let before = scratch.container_ids();
     scratch.edit(HEADERS, |text| text + "bogus_directive on;\n");
@@ -50,7 +68,7 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     );
     let reply = http.get(&scratch.url("/health")).expect("GET /health");
     assert_eq!(reply.status, 200);
-    assert_eq!(reply.header("x-reload-check"), Some("one"));
+    assert_eq!(reply.header("x-reload-check"), Some("two"));
     assert_eq!(scratch.container_ids(), before, "nothing was restarted");
     scratch.edit(HEADERS, |text| text.replace("bogus_directive on;\n", ""));
     watch.wait_for("proxy reload applied", QUICK);
@@ -63,6 +81,11 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
         )
     });
     watch.wait_for("app reload applied", BUILD);
+    assert!(
+        !watch.seen.iter().any(|l| l.contains("README.md")),
+        "the README edit reached a reload: {:#?}",
+        watch.seen
+    );
     eventually(Duration::from_secs(10), "the new component answers", || {
         index(&http, &scratch).filter(|body| body["version"] == "hot-reloaded")
     });

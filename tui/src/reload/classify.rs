@@ -1,6 +1,9 @@
 //! Which part of the stack a changed file belongs to — or that it is noise to ignore.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use super::app_inputs::AppInputs;
 
 /// The parts of the project that reload independently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,7 +30,12 @@ impl ChangeKind {
 #[derive(Debug, Clone)]
 pub struct ProjectLayout {
     root: PathBuf,
+    /// Which files under edge-app/ rebuild the app (spin.toml's `watch` globs).
+    app_inputs: Arc<AppInputs>,
 }
+
+/// The app's folder, whose manifest names the build inputs.
+const APP_DIR: &str = "edge-app";
 
 /// Top-level folders and what a change inside each means.
 const WATCHED: [(&str, ChangeKind); 7] = [
@@ -56,8 +64,10 @@ impl ProjectLayout {
     /// A relative root is made absolute: the OS watcher reports absolute paths.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
+        let root = std::path::absolute(&root).unwrap_or(root);
         Self {
-            root: std::path::absolute(&root).unwrap_or(root),
+            app_inputs: Arc::new(AppInputs::new(root.join(APP_DIR))),
+            root,
         }
     }
 
@@ -96,6 +106,9 @@ impl ProjectLayout {
                 .any(|generated| relative.starts_with(generated))
             || is_noise_file(file_name)
         {
+            return None;
+        }
+        if kind == ChangeKind::App && !self.app_inputs.is_input(Path::new(&rest.join("/"))) {
             return None;
         }
         Some(kind)
@@ -160,6 +173,17 @@ mod tests {
         for (path, expected) in cases {
             assert_eq!(layout.classify(Path::new(path)), *expected, "{path}");
         }
+    }
+
+    #[test]
+    fn in_this_repository_only_the_manifests_build_inputs_rebuild_the_app() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let layout = ProjectLayout::new(&root);
+        let app = |file: &str| layout.classify(&layout.root().join("edge-app").join(file));
+        assert_eq!(app("src/app/root.rs"), Some(ChangeKind::App));
+        assert_eq!(app("Cargo.toml"), Some(ChangeKind::App));
+        assert_eq!(app("spin.toml"), Some(ChangeKind::App));
+        assert_eq!(app("README.md"), None, "docs do not rebuild the app");
     }
 
     #[test]

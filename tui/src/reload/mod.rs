@@ -7,6 +7,7 @@
 //! timeline of [`ReloadEvent`]s, and `session` is the loop that `stack-tui watch` and the
 //! dashboard both run.
 
+mod app_inputs;
 mod burst;
 mod classify;
 mod guard;
