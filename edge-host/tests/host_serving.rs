@@ -31,7 +31,22 @@ fn serves_routes_builtins_metrics_and_access_log() {
 
     let info = host.get("/.well-known/spin/info");
     assert_eq!(info.status, 200);
-    assert_eq!(info.json()["name"], "fixture");
+    let info = info.json();
+    assert_eq!(info["name"], "fixture");
+    // The digests name exactly the files served, so a deployment can confirm its write landed.
+    let digest = |path: std::path::PathBuf| {
+        edge_host::runtime::cache::sha256_hex(&std::fs::read(path).expect("read served file"))
+    };
+    assert_eq!(
+        info["manifest_sha256"],
+        digest(dir.path().join("spin.toml")),
+        "{info}"
+    );
+    assert_eq!(
+        info["components"]["app"]["source_sha256"],
+        digest(dir.path().join("dist/app.wasm")),
+        "{info}"
+    );
 
     assert_eq!(
         host.get("/metrics").text(),

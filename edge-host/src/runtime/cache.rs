@@ -38,9 +38,7 @@ impl ComponentCache {
     fn key(engine: &Engine, bytes: &[u8]) -> String {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        let digest = Sha256::digest(bytes);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{hex}-{:016x}", hasher.finish())
+        format!("{}-{:016x}", sha256_hex(bytes), hasher.finish())
     }
 
     /// Compiles `bytes`, or loads the result of an earlier compile. Blocking: call off the runtime.
@@ -95,4 +93,13 @@ fn rand_suffix() -> u64 {
     std::time::SystemTime::now().hash(&mut h);
     std::thread::current().id().hash(&mut h);
     h.finish()
+}
+
+/// SHA-256 of `bytes` as lowercase hex: the cache key's content part, and the digest
+/// `/.well-known/spin/info` reports for each served file.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

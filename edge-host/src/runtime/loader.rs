@@ -9,7 +9,7 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
-use super::cache::{CacheOutcome, ComponentCache};
+use super::cache::{CacheOutcome, ComponentCache, sha256_hex};
 use crate::host::{self, ComponentPolicy, HostState, OutboundPolicy};
 use crate::manifest::variables::ProcessEnv;
 use crate::manifest::{App, ComponentSpec, ManifestError};
@@ -63,6 +63,8 @@ pub enum LoadError {
 pub struct LoadedComponent {
     pub pre: ProxyPre<HostState>,
     pub policy: Arc<ComponentPolicy>,
+    /// SHA-256 of the component file that was loaded (hex).
+    pub source_sha256: String,
 }
 
 /// Routes plus pre-instantiated components: the unit that hot swap replaces atomically.
@@ -70,6 +72,9 @@ pub struct ServedApp {
     pub app: App,
     pub components: HashMap<String, LoadedComponent>,
     pub generation: u64,
+    /// SHA-256 of the manifest this generation was loaded from (hex), so a deployment can check
+    /// that what it wrote is what is served.
+    pub manifest_sha256: String,
 }
 
 /// What loading needs that stays the same across reloads.
@@ -94,7 +99,7 @@ pub fn import_names(engine: &Engine, component: &Component) -> Vec<String> {
         .collect()
 }
 
-fn compile(ctx: &LoadContext, spec: &ComponentSpec) -> Result<Component, LoadError> {
+fn compile(ctx: &LoadContext, spec: &ComponentSpec) -> Result<(Component, String), LoadError> {
     let bytes = std::fs::read(&spec.source).map_err(|e| LoadError::Read {
         component: spec.id.clone(),
         path: spec.source.clone(),
@@ -115,7 +120,7 @@ fn compile(ctx: &LoadContext, spec: &ComponentSpec) -> Result<Component, LoadErr
         ms = started.elapsed().as_millis() as u64,
         "component ready"
     );
-    Ok(component)
+    Ok((component, sha256_hex(&bytes)))
 }
 
 fn policy(ctx: &LoadContext, spec: &ComponentSpec) -> Result<ComponentPolicy, LoadError> {
@@ -181,7 +186,7 @@ pub fn load_component(
     ctx: &LoadContext,
     spec: &ComponentSpec,
 ) -> Result<LoadedComponent, LoadError> {
-    let component = compile(ctx, spec)?;
+    let (component, source_sha256) = compile(ctx, spec)?;
     let imports = import_names(&ctx.engine, &component);
     let unsupported: Vec<&str> = imports
         .iter()
@@ -208,11 +213,16 @@ pub fn load_component(
     Ok(LoadedComponent {
         pre,
         policy: Arc::new(policy(ctx, spec)?),
+        source_sha256,
     })
 }
 
 /// Loads the whole application from the manifest. Blocking (file I/O, compilation).
 pub fn load_app(ctx: &LoadContext, generation: u64) -> Result<ServedApp, LoadError> {
+    // Read before parsing: the digest then names the text that was parsed, or an older one.
+    let manifest_sha256 = std::fs::read(&ctx.manifest)
+        .map(|bytes| sha256_hex(&bytes))
+        .unwrap_or_default();
     let app = App::load(&ctx.manifest, &ProcessEnv)?;
     for warning in &app.warnings {
         tracing::warn!(manifest = %ctx.manifest.display(), "{warning}");
@@ -225,6 +235,7 @@ pub fn load_app(ctx: &LoadContext, generation: u64) -> Result<ServedApp, LoadErr
         app,
         components,
         generation,
+        manifest_sha256,
     })
 }
 

@@ -171,12 +171,24 @@ impl Handler {
         match path {
             "/.well-known/spin/health" => Some(text(StatusCode::OK, "OK")),
             "/.well-known/spin/info" => {
+                let components: serde_json::Map<String, serde_json::Value> = app
+                    .components
+                    .iter()
+                    .map(|(id, c)| {
+                        (
+                            id.clone(),
+                            serde_json::json!({"source_sha256": c.source_sha256}),
+                        )
+                    })
+                    .collect();
                 let info = serde_json::json!({
                     "name": app.app.name,
                     "version": app.app.version,
                     "host": "edge-host",
                     "host_version": env!("CARGO_PKG_VERSION"),
                     "generation": app.generation,
+                    "manifest_sha256": app.manifest_sha256,
+                    "components": components,
                 });
                 let mut resp = Response::new(full(info.to_string()));
                 resp.headers_mut().insert(
