@@ -26,6 +26,10 @@ pub enum Command {
         /// Give up after this many milliseconds.
         #[arg(long, default_value_t = 3000)]
         timeout_ms: u64,
+        /// Print the response body instead of the status line (e.g. /.well-known/spin/info
+        /// from inside a container that has no other HTTP client).
+        #[arg(long)]
+        print_body: bool,
     },
     /// Load, compile and link every component, print their imports, and exit.
     Check {

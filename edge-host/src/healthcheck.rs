@@ -4,18 +4,27 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use http::{Request, Uri, header};
-use http_body_util::Empty;
+use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// Returns the status line on 2xx, an error naming what failed otherwise.
-pub async fn run(url: &str, timeout: Duration) -> anyhow::Result<String> {
+/// A 2xx answer: `URL: STATUS`, and the body as text.
+pub struct Answer {
+    pub status_line: String,
+    pub body: String,
+}
+
+/// Longest body read: enough for any status or info document, bounded for a misbehaving server.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Returns the answer on 2xx, an error naming what failed otherwise.
+pub async fn run(url: &str, timeout: Duration) -> anyhow::Result<Answer> {
     tokio::time::timeout(timeout, get(url))
         .await
         .with_context(|| format!("{url}: no answer within {} ms", timeout.as_millis()))?
 }
 
-async fn get(url: &str) -> anyhow::Result<String> {
+async fn get(url: &str) -> anyhow::Result<Answer> {
     let uri: Uri = url
         .parse()
         .with_context(|| format!("{url:?} is not a URL"))?;
@@ -43,5 +52,13 @@ async fn get(url: &str) -> anyhow::Result<String> {
     if !status.is_success() {
         bail!("{url}: unhealthy, status {status}");
     }
-    Ok(format!("{url}: {status}"))
+    let body = http_body_util::Limited::new(resp.into_body(), MAX_BODY)
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{url}: cannot read the body: {e}"))?
+        .to_bytes();
+    Ok(Answer {
+        status_line: format!("{url}: {status}"),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
 }

@@ -48,9 +48,17 @@ fn main() -> ExitCode {
         } => runtime_config(runtime_config_file.as_deref())
             .and_then(|config| check::run(&manifest, &config, &default_limits())),
         Command::Precompile { components } => check::precompile(&components, &default_limits()),
-        Command::Healthcheck { url, timeout_ms } => runtime_block(async move {
-            let line = healthcheck::run(&url, Duration::from_millis(timeout_ms)).await?;
-            println!("{line}");
+        Command::Healthcheck {
+            url,
+            timeout_ms,
+            print_body,
+        } => runtime_block(async move {
+            let answer = healthcheck::run(&url, Duration::from_millis(timeout_ms)).await?;
+            if print_body {
+                println!("{}", answer.body);
+            } else {
+                println!("{}", answer.status_line);
+            }
             Ok(())
         }),
         Command::Serve(args) => match runtime_config(args.runtime_config_file.as_deref()) {

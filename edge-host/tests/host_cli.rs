@@ -137,6 +137,14 @@ fn healthcheck_exits_zero_only_on_2xx() {
     assert!(ok, "{out}");
     assert!(out.contains("200"), "{out}");
 
+    // --print-body: the info document, as a deployment reads it from inside the container.
+    let info_url = format!("http://127.0.0.1:{}/.well-known/spin/info", host.port);
+    let (ok, out, err) = run_cli(&["healthcheck", "--print-body", &info_url], &[]);
+    assert!(ok, "{err}");
+    let info: serde_json::Value = serde_json::from_str(out.trim()).expect("the body is the JSON");
+    assert_eq!(info["generation"], 1, "{info}");
+    assert_eq!(info["last_reload_error"], serde_json::Value::Null, "{info}");
+
     let metrics_on_app_port = format!("http://127.0.0.1:{}/metrics-missing", host.admin_port);
     let (ok, _, err) = run_cli(&["healthcheck", &metrics_on_app_port], &[]);
     assert!(!ok);

@@ -240,6 +240,14 @@ fn failed_compile_is_rejected_and_old_component_keeps_serving() {
     assert_eq!(body["serving_generation"], 1);
     let after = host.get("/");
     assert_eq!((after.status, after.text().as_str()), (200, A));
+    // The info document says why the served generation did not move on.
+    let info = host.get("/.well-known/spin/info").json();
+    assert!(
+        info["last_reload_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("does not compile")),
+        "{info}"
+    );
     let metrics = host.admin("GET", "/metrics").text();
     assert!(
         metrics.contains("edge_host_component_reloads_total{result=\"failed\"} 1"),

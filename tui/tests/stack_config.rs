@@ -124,19 +124,22 @@ fn only_the_local_profile_mounts_the_component() {
             .as_array()
             .cloned()
             .unwrap_or_default();
-        let dist = volumes.iter().find(|v| v["target"] == "/app/dist");
+        let app = volumes
+            .iter()
+            .find(|v| v["target"] == "/app" || v["target"] == "/app/dist");
         match profile {
             Profile::Local => {
-                let dist = dist.expect("local mounts /app/dist");
-                assert_eq!(dist["type"], "bind");
-                assert_eq!(dist["read_only"], true, "read-only mount");
-                let source = dist["source"].as_str().unwrap_or_default();
+                let app = app.expect("local mounts /app");
+                assert_eq!(app["target"], "/app");
+                assert_eq!(app["type"], "bind");
+                assert_eq!(app["read_only"], true, "read-only mount");
+                let source = app["source"].as_str().unwrap_or_default();
                 assert!(
-                    source.ends_with("edge-app/dist"),
-                    "mounts the dist directory: {source}"
+                    source.ends_with("edge-app"),
+                    "mounts the app's directory: {source}"
                 );
             }
-            _ => assert!(dist.is_none(), "{} mounts /app/dist", profile.name()),
+            _ => assert!(app.is_none(), "{} mounts the app over /app", profile.name()),
         }
     }
 }

@@ -32,24 +32,17 @@ fn local_profile_end_to_end() {
     resilience::persistence(&stack, &http);
 }
 
-/// local mounts the host's edge-app/dist directory (not the file) read-only over /app/dist.
+/// local mounts the host's edge-app directory (not single files) read-only over /app, so the
+/// manifest and component served are the host's.
 fn component_is_bind_mounted(stack: &Stack) {
     let app = stack.service("app");
     assert_eq!(app.len(), 1, "local runs one app replica");
     let mounts = app[0].mounts.clone().unwrap_or_default();
-    let dist = mounts
+    let mounted = mounts
         .iter()
-        .find(|m| m.destination.as_deref() == Some("/app/dist"))
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: no mount at /app/dist: {mounts:?}",
-                engine::name(&app[0])
-            )
-        });
-    assert_eq!(dist.rw, Some(false), "/app/dist is read-only");
-    let source = dist.source.clone().unwrap_or_default();
-    assert!(
-        source.ends_with("edge-app/dist"),
-        "/app/dist comes from {source}"
-    );
+        .find(|m| m.destination.as_deref() == Some("/app"))
+        .unwrap_or_else(|| panic!("{}: no mount at /app: {mounts:?}", engine::name(&app[0])));
+    assert_eq!(mounted.rw, Some(false), "/app is read-only");
+    let source = mounted.source.clone().unwrap_or_default();
+    assert!(source.ends_with("edge-app"), "/app comes from {source}");
 }

@@ -19,6 +19,8 @@ pub struct Served {
     next_generation: AtomicU64,
     /// Serialises reloads so two triggers at once cannot swap in an older build last.
     reload_lock: tokio::sync::Mutex<()>,
+    /// Why the latest reload was rejected; cleared by the next one that succeeds.
+    last_error: std::sync::Mutex<Option<String>>,
 }
 
 impl Served {
@@ -32,12 +34,24 @@ impl Served {
             metrics,
             next_generation: AtomicU64::new(2),
             reload_lock: tokio::sync::Mutex::new(()),
+            last_error: std::sync::Mutex::new(None),
         })
     }
 
     /// The application new requests are served by.
     pub fn current(&self) -> Arc<ServedApp> {
         self.current.load_full()
+    }
+
+    /// Why the latest reload was rejected, while no later one has succeeded.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    fn remember(&self, error: Option<String>) {
+        if let Ok(mut slot) = self.last_error.lock() {
+            *slot = error;
+        }
     }
 
     /// Re-reads the manifest, recompiles and swaps; on failure the old application keeps serving.
@@ -50,6 +64,7 @@ impl Served {
         match loaded {
             Ok(Ok(app)) => {
                 self.current.store(Arc::new(app));
+                self.remember(None);
                 self.metrics.reload(true, generation);
                 tracing::info!(
                     trigger,
@@ -65,11 +80,13 @@ impl Served {
                     trigger,
                     "reload rejected, previous component keeps serving: {e}"
                 );
+                self.remember(Some(e.to_string()));
                 Err(e.to_string())
             }
             Err(e) => {
                 self.metrics.reload(false, generation);
                 tracing::error!(trigger, "reload task failed: {e}");
+                self.remember(Some(format!("reload task failed: {e}")));
                 Err(format!("reload task failed: {e}"))
             }
         }

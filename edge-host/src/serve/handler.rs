@@ -189,6 +189,7 @@ impl Handler {
                     "generation": app.generation,
                     "manifest_sha256": app.manifest_sha256,
                     "components": components,
+                    "last_reload_error": self.served.last_error(),
                 });
                 let mut resp = Response::new(full(info.to_string()));
                 resp.headers_mut().insert(
