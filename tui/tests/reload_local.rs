@@ -95,6 +95,49 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
         "the app was swapped in place"
     );
 
+    // The manifest: local serves the host's spin.toml, so a variable edit is what runs, and the
+    // reload is done only once edge-host serves that manifest (its digest, checked by the step).
+    const MANIFEST: &str = "edge-app/spin.toml";
+    const MESSAGE: &str = "message = \"{{ message }}\"";
+    scratch.edit(MANIFEST, |text| {
+        text.replace(MESSAGE, "message = \"from the edited manifest\"")
+    });
+    let lines = watch.wait_for("app reload applied", BUILD);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("edge-host serves generation")),
+        "the swap is confirmed against the running app: {lines:#?}"
+    );
+    let body = index(&http, &scratch).expect("GET / after the manifest edit");
+    assert_eq!(body["message"], "from the edited manifest");
+
+    // A manifest edge-host refuses: the reload fails with edge-host's reason, the previous
+    // manifest keeps serving.
+    scratch.edit(MANIFEST, |text| {
+        text.replace(
+            "key_value_stores = [\"default\"]",
+            "key_value_stores = [\"nowhere\"]",
+        )
+    });
+    let lines = watch.wait_for("app reload failed", BUILD);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"nowhere\", which is not defined")),
+        "edge-host's reason is reported: {lines:#?}"
+    );
+    let body = index(&http, &scratch).expect("GET / still answers");
+    assert_eq!(body["message"], "from the edited manifest");
+    scratch.edit(MANIFEST, |text| {
+        text.replace(
+            "key_value_stores = [\"nowhere\"]",
+            "key_value_stores = [\"default\"]",
+        )
+        .replace("message = \"from the edited manifest\"", MESSAGE)
+    });
+    watch.wait_for("app reload applied", BUILD);
+
     // App code, broken: the compiler's errors are reported, the last good build keeps serving.
     scratch.edit(ROOT_HANDLER, |text| text + "\nfn broken( {\n");
     let lines = watch.wait_for("app reload failed", BUILD);

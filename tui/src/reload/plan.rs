@@ -13,6 +13,9 @@ pub enum Step {
     /// Atomically replace `edge-app/dist/edge_app.wasm`; edge-host in the local profile watches
     /// that folder (bind-mounted) and swaps the component in without dropping a request.
     InstallComponent,
+    /// Wait until edge-host serves the manifest and component now on disk (its info document
+    /// names their SHA-256); a rejected swap fails with edge-host's reason.
+    ConfirmSwap,
     /// Copy the installed component and the manifest into the app image's build context.
     StageApp,
     /// `docker compose build app`.
@@ -35,6 +38,7 @@ impl Step {
             Step::BuildComponent => "build component (wasm32-wasip2)",
             Step::PrecompileComponent => "precompile for edge-host",
             Step::InstallComponent => "install component for hot swap",
+            Step::ConfirmSwap => "confirm edge-host serves it",
             Step::StageApp => "stage component for the app image",
             Step::BuildAppImage => "docker compose build app",
             Step::RollReplicas => "rolling replace of app replicas",
@@ -65,6 +69,7 @@ pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec
             Step::BuildComponent,
             Step::PrecompileComponent,
             Step::InstallComponent,
+            Step::ConfirmSwap,
         ],
         ChangeKind::App => vec![
             Step::BuildComponent,
@@ -103,6 +108,7 @@ mod tests {
                     Step::BuildComponent,
                     Step::PrecompileComponent,
                     Step::InstallComponent,
+                    Step::ConfirmSwap,
                 ]),
             ),
             (

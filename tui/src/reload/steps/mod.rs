@@ -2,6 +2,8 @@
 //! nginx container for the proxy, `docker compose` for stack files and the app image.
 
 mod component;
+mod confirm;
+mod exec;
 mod proxy;
 mod rolling;
 mod stack;
@@ -36,6 +38,7 @@ impl StepContext {
             Step::BuildComponent => self.build_component().await,
             Step::PrecompileComponent => self.precompile_component().await,
             Step::InstallComponent => self.install_component().await,
+            Step::ConfirmSwap => self.confirm_swap().await,
             Step::StageApp => self.stage_app().await,
             Step::BuildAppImage => self.build_app_image().await,
             Step::RollReplicas => self.roll_replicas().await,

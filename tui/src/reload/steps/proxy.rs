@@ -1,58 +1,11 @@
-//! The proxy: commands run inside the profile's running nginx container through the Engine API.
+//! The proxy: commands run inside the profile's running nginx container.
 
-use super::{StepContext, last_line, tail};
-use crate::docker::{model::RunState, project_snapshots};
-use bollard::exec::{CreateExecOptions, StartExecResults};
-use futures_util::StreamExt;
+use super::{StepContext, last_line};
 
 impl StepContext {
     /// Runs `command` in nginx; a non-zero exit is a failure carrying nginx's own message.
     pub(super) async fn nginx(&self, command: &[&str]) -> Result<String, String> {
-        let project = &self.compose.profile().project;
-        let snapshots = project_snapshots(&self.docker, project)
-            .await
-            .map_err(|err| format!("cannot list {project}'s containers: {err}"))?;
-        let container = snapshots
-            .iter()
-            .find(|snapshot| snapshot.service == "nginx" && snapshot.state == RunState::Running)
-            .ok_or_else(|| format!("no running nginx container in {project}"))?;
-        let exec = self
-            .docker
-            .create_exec(
-                &container.id,
-                CreateExecOptions {
-                    cmd: Some(command.iter().map(|part| part.to_string()).collect()),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|err| format!("cannot exec in {}: {err}", container.name))?;
-        let mut text = String::new();
-        if let StartExecResults::Attached { mut output, .. } = self
-            .docker
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(|err| format!("cannot exec in {}: {err}", container.name))?
-        {
-            while let Some(Ok(chunk)) = output.next().await {
-                text.push_str(&chunk.to_string());
-            }
-        }
-        let exit = self
-            .docker
-            .inspect_exec(&exec.id)
-            .await
-            .map_err(|err| format!("cannot read the exit code: {err}"))?
-            .exit_code;
-        match exit {
-            Some(0) => Ok(last_line(&text).unwrap_or("ok").to_string()),
-            code => Err(format!(
-                "{} (exit {})",
-                tail(&text),
-                code.map_or("unknown".to_string(), |code| code.to_string())
-            )),
-        }
+        let output = self.exec_in("nginx", command).await?;
+        Ok(last_line(&output).unwrap_or("ok").to_string())
     }
 }
