@@ -58,14 +58,7 @@ fn main() -> anyhow::Result<()> {
         &simple_manifest("", "key_value_stores = [\"default\"]"),
     );
     let manifest = dir.path().join("spin.toml");
-    let config = dir.path().join("runtime-config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}/1\"\n",
-            redis.url()
-        ),
-    )?;
+    let config = support::redis_runtime_config(dir.path(), &redis);
     let file_config = dir.path().join("file-config.toml");
     std::fs::write(
         &file_config,

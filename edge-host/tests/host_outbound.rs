@@ -184,15 +184,7 @@ fn key_value_on_redis_is_shared_between_processes() {
         &simple_manifest("", "key_value_stores = [\"default\"]"),
     );
     let manifest = dir.path().join("spin.toml");
-    let config = dir.path().join("runtime-config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}/1\"\n",
-            redis.url()
-        ),
-    )
-    .expect("write runtime config");
+    let config = support::redis_runtime_config(dir.path(), &redis);
     let with_config = || {
         EdgeHost::start(
             Launch::new(&manifest)

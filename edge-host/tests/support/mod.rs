@@ -99,3 +99,21 @@ source = "dist/app.wasm"
 "#
     )
 }
+
+/// Writes `runtime-config.toml` into `dir` with the key-value store `default` on `redis`
+/// (database 1) and returns its path.
+pub fn redis_runtime_config(
+    dir: &std::path::Path,
+    redis: &redis::RedisServer,
+) -> std::path::PathBuf {
+    let config = dir.join("runtime-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}/1\"\n",
+            redis.url()
+        ),
+    )
+    .expect("write runtime config");
+    config
+}

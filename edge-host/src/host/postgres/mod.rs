@@ -170,6 +170,32 @@ fn map_error(e: &tokio_postgres::Error) -> Error {
     Error::QueryFailed(QueryError::Text(e.to_string()))
 }
 
+impl HostState {
+    /// The guest's answer for a statement run under the statement bound; a statement that ran
+    /// out of time takes its client out of the pool.
+    fn settle<T>(
+        &mut self,
+        c: &Resource<PgConnection>,
+        limit: Duration,
+        result: Result<Result<T, tokio_postgres::Error>, tokio::time::error::Elapsed>,
+    ) -> wasmtime::Result<Result<T, Error>> {
+        Ok(match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                self.shared.metrics.outbound_error("postgres", "query");
+                Err(map_error(&e))
+            }
+            Err(_) => {
+                if let Some(client) = self.table.get_mut(c)?.client.take() {
+                    abandon(client);
+                }
+                self.shared.metrics.outbound_error("postgres", "timeout");
+                Err(timed_out(limit))
+            }
+        })
+    }
+}
+
 impl Host for HostState {}
 
 impl HostConnection for HostState {
@@ -229,7 +255,7 @@ impl HostConnection for HostState {
         };
         self.shared.metrics.outbound_call("postgres");
         let limit = self.shared.postgres.query_timeout;
-        let conn = self.table.get_mut(&c)?;
+        let conn = self.table.get(&c)?;
         let Some(client) = conn.client.as_ref() else {
             return Ok(Err(closed()));
         };
@@ -240,20 +266,9 @@ impl HostConnection for HostState {
             Ok::<_, tokio_postgres::Error>((stmt, rows))
         };
         let result = tokio::time::timeout(limit, run).await;
-        Ok(match result {
-            Ok(Ok((stmt, rows))) => values::row_set(stmt.columns(), &rows),
-            Ok(Err(e)) => {
-                self.shared.metrics.outbound_error("postgres", "query");
-                Err(map_error(&e))
-            }
-            Err(_) => {
-                if let Some(client) = conn.client.take() {
-                    abandon(client);
-                }
-                self.shared.metrics.outbound_error("postgres", "timeout");
-                Err(timed_out(limit))
-            }
-        })
+        Ok(self
+            .settle(&c, limit, result)?
+            .and_then(|(stmt, rows)| values::row_set(stmt.columns(), &rows)))
     }
 
     async fn execute(
@@ -268,26 +283,13 @@ impl HostConnection for HostState {
         };
         self.shared.metrics.outbound_call("postgres");
         let limit = self.shared.postgres.query_timeout;
-        let conn = self.table.get_mut(&c)?;
+        let conn = self.table.get(&c)?;
         let Some(client) = conn.client.as_ref() else {
             return Ok(Err(closed()));
         };
         let refs = params::as_refs(&params);
         let result = tokio::time::timeout(limit, client.execute(statement.as_str(), &refs)).await;
-        Ok(match result {
-            Ok(Ok(rows)) => Ok(rows),
-            Ok(Err(e)) => {
-                self.shared.metrics.outbound_error("postgres", "query");
-                Err(map_error(&e))
-            }
-            Err(_) => {
-                if let Some(client) = conn.client.take() {
-                    abandon(client);
-                }
-                self.shared.metrics.outbound_error("postgres", "timeout");
-                Err(timed_out(limit))
-            }
-        })
+        self.settle(&c, limit, result)
     }
 
     async fn drop(&mut self, c: Resource<PgConnection>) -> wasmtime::Result<()> {
