@@ -166,6 +166,42 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
         || index(&http, &scratch).filter(|body| body["message"] == "changed by env"),
     );
 
+    // Mounted configuration: compose alone does not see a redis.conf edit; Redis is restarted and
+    // the running server has the new setting.
+    scratch.edit("compose/redis/redis.conf", |text| {
+        text.replace(
+            "maxmemory-policy volatile-lru",
+            "maxmemory-policy allkeys-lru",
+        )
+    });
+    let lines = watch.wait_for("stack reload applied", Duration::from_secs(120));
+    assert!(
+        lines.iter().any(|l| l.contains("restarted redis")),
+        "the restart is on the timeline: {lines:#?}"
+    );
+    let policy = scratch.compose_ok(&[
+        "exec",
+        "-T",
+        "redis",
+        "sh",
+        "-c",
+        "REDISCLI_AUTH=\"$(cat /run/secrets/redis_password)\" redis-cli CONFIG GET maxmemory-policy",
+    ]);
+    assert!(policy.contains("allkeys-lru"), "CONFIG GET: {policy}");
+
+    // A new Postgres init script reaches no running database: the reload says so and fails.
+    let script = scratch.path("compose/db/099_note.sql");
+    std::fs::write(&script, "SELECT 1;\n").expect("write an init script");
+    let lines = watch.wait_for("stack reload failed", Duration::from_secs(120));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("is an init script of postgres")),
+        "the reason is reported: {lines:#?}"
+    );
+    std::fs::remove_file(&script).expect("remove the init script");
+    watch.wait_for("stack reload applied", Duration::from_secs(120));
+
     // Overlay, broken YAML: reported, nothing touched.
     let before = scratch.container_ids();
     scratch.edit("local/compose.yaml", |text| text + "services: [unclosed\n");

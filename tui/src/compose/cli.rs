@@ -192,6 +192,14 @@ impl Compose {
         self.run(&args, Output::Captured).await.map(drop)
     }
 
+    /// Restarts the containers of `service` as they are (a changed bind-mounted file is then
+    /// read again by the process).
+    pub async fn restart(&self, service: &str) -> Result<(), ComposeError> {
+        self.run(&["restart", service], Output::Captured)
+            .await
+            .map(drop)
+    }
+
     pub async fn recreate(&self, service: &str) -> Result<(), ComposeError> {
         let args = ["up", "--detach", "--force-recreate", "--no-deps", service];
         self.run(&args, Output::Captured).await.map(drop)

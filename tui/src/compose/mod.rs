@@ -8,7 +8,9 @@ mod profile;
 
 pub use cli::{Compose, Output, detect_version};
 pub use error::ComposeError;
-pub use model::{ComposeModel, ConfiguredPort, DATA_STORE_NAMES, NetworkModel, ServiceModel};
+pub use model::{
+    BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, NetworkModel, ServiceModel,
+};
 pub use profile::{Layout, Profile};
 
 /// The base compose file, relative to the project root.

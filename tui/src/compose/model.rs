@@ -35,6 +35,14 @@ pub struct ServiceModel {
     pub depends_on: Vec<String>,
     pub labels: BTreeMap<String, String>,
     pub has_healthcheck: bool,
+    /// Host folders and files bind-mounted into the service (absolute, as compose resolves them).
+    pub binds: Vec<BindMount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindMount {
+    pub source: PathBuf,
+    pub target: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +103,21 @@ fn service(value: &Value) -> ServiceModel {
         .flatten()
         .filter_map(|(key, label)| Some((key.clone(), label.as_str()?.to_string())))
         .collect();
+    let binds = value
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|volume| volume.get("type").and_then(Value::as_str) == Some("bind"))
+        .filter_map(|volume| {
+            Some(BindMount {
+                source: PathBuf::from(volume.get("source")?.as_str()?),
+                target: volume.get("target")?.as_str()?.to_string(),
+            })
+        })
+        .collect();
     ServiceModel {
+        binds,
         image: value
             .get("image")
             .and_then(Value::as_str)

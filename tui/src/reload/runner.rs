@@ -91,6 +91,7 @@ impl Reloader {
                 return;
             }
         };
+        let changed = paths.clone();
         let paths = paths.iter().map(|path| self.relative(path)).collect();
         report(ReloadEvent::Started { kind, paths });
         let started = Instant::now();
@@ -100,7 +101,7 @@ impl Reloader {
             let step_started = Instant::now();
             let result = self
                 .context
-                .run(step)
+                .run(step, &changed)
                 .await
                 .map_err(|failed| failed.message);
             ok = result.is_ok();

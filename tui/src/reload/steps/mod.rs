@@ -32,8 +32,9 @@ pub struct StepFailed {
 }
 
 impl StepContext {
-    /// Runs one step; `Ok` carries a one-line summary for the timeline.
-    pub async fn run(&self, step: Step) -> Result<String, StepFailed> {
+    /// Runs one step for a change to `changed` (absolute paths; none for a reload the user
+    /// asked for); `Ok` carries a one-line summary for the timeline.
+    pub async fn run(&self, step: Step, changed: &[PathBuf]) -> Result<String, StepFailed> {
         let result = match step {
             Step::BuildComponent => self.build_component().await,
             Step::PrecompileComponent => self.precompile_component().await,
@@ -45,7 +46,7 @@ impl StepContext {
             Step::TestProxyConfig => self.nginx(&["nginx", "-t"]).await,
             Step::ReloadProxy => self.nginx(&["nginx", "-s", "reload"]).await,
             Step::ValidateCompose => self.validate_compose().await,
-            Step::ApplyCompose => self.apply_compose().await,
+            Step::ApplyCompose => self.apply_compose(changed).await,
         };
         result.map_err(|message| StepFailed {
             step: step.label(),

@@ -1,11 +1,18 @@
 //! Stack files (compose, env, profile overlays): validate the merged model, then let compose
 //! converge, recreating only the services whose configuration changed. When the app is the only
 //! such service, its replicas are replaced one at a time first, so no request is dropped.
+//! Compose does not see a change inside a bind-mounted file (redis.conf): such a service is
+//! restarted so its process reads the file again; Postgres init scripts are refused, since no
+//! restart applies them.
 
 use super::StepContext;
-use crate::compose::Output;
+use crate::compose::{ComposeModel, Output};
 use crate::docker::{project_snapshots, running_config_hashes};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Where the Postgres image reads init scripts: it runs them only on an empty data volume.
+const INIT_SCRIPTS: &str = "/docker-entrypoint-initdb.d";
 
 impl StepContext {
     pub(super) async fn validate_compose(&self) -> Result<String, String> {
@@ -13,8 +20,9 @@ impl StepContext {
         Ok(format!("{} services valid", model.services.len()))
     }
 
-    /// `up -d`, then says which services compose recreated (their container ids changed).
-    pub(super) async fn apply_compose(&self) -> Result<String, String> {
+    /// `up -d`, then says which services compose recreated (their container ids changed) and
+    /// restarts those whose bind-mounted files changed but that compose left running.
+    pub(super) async fn apply_compose(&self, changed_files: &[PathBuf]) -> Result<String, String> {
         let rolled = if self.only_the_app_changed().await {
             Some(self.roll_replicas().await?)
         } else {
@@ -31,15 +39,50 @@ impl StepContext {
             .filter(|(service, ids)| before.get(*service) != Some(ids))
             .map(|(service, _)| service.as_str())
             .collect();
-        let recreated = if changed.is_empty() {
+        let mut recreated = if changed.is_empty() {
             "nothing recreated".to_string()
         } else {
             format!("recreated {}", changed.join(", "))
         };
+        let model = self.compose.model().await.map_err(|err| err.to_string())?;
+        let mounted = mounted_changes(&model, changed_files);
+        if let Some((service, file)) = mounted.init_scripts.first() {
+            return Err(format!(
+                "{recreated}; but {} is an init script of {service}: Postgres runs those only on \
+                 an empty data volume, so the running database did not get it (run it with psql, \
+                 or `down -v` to start empty, which deletes the data)",
+                self.relative(file)
+            ));
+        }
+        let restart: Vec<&String> = mounted
+            .restart
+            .iter()
+            .filter(|service| !changed.contains(&service.as_str()))
+            .collect();
+        for service in &restart {
+            self.compose
+                .restart(service)
+                .await
+                .map_err(|err| format!("{recreated}; restarting {service}: {err}"))?;
+        }
+        if !restart.is_empty() {
+            let names: Vec<&str> = restart.iter().map(|s| s.as_str()).collect();
+            recreated.push_str(&format!(
+                "; restarted {} (mounted files changed)",
+                names.join(", ")
+            ));
+        }
         Ok(match rolled {
             Some(rolled) => format!("app: {rolled}; then {recreated}"),
             None => recreated,
         })
+    }
+
+    fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
     }
 
     /// Whether the app is the one running service whose configuration differs from the files.
@@ -81,6 +124,34 @@ impl StepContext {
     }
 }
 
+/// Services whose bind-mounted files are among the changed ones.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct MountedChanges {
+    /// A restart makes their process read the files again.
+    restart: BTreeSet<String>,
+    /// (service, file): Postgres init scripts, which no restart applies.
+    init_scripts: Vec<(String, PathBuf)>,
+}
+
+fn mounted_changes(model: &ComposeModel, changed: &[PathBuf]) -> MountedChanges {
+    let mut found = MountedChanges::default();
+    for (service, definition) in &model.services {
+        for bind in &definition.binds {
+            for file in changed.iter().filter(|file| file.starts_with(&bind.source)) {
+                if bind.target == INIT_SCRIPTS {
+                    // A removed script needs nothing: the running database never depended on it.
+                    if file.exists() {
+                        found.init_scripts.push((service.clone(), file.clone()));
+                    }
+                } else {
+                    found.restart.insert(service.clone());
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Running services with a container whose configuration hash differs from the wanted one.
 /// Services that are not running are not "changed": compose simply creates them.
 fn changed_services<'a>(
@@ -101,6 +172,51 @@ fn changed_services<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compose::{BindMount, ServiceModel};
+
+    #[test]
+    fn mounted_files_restart_their_service_and_init_scripts_are_set_apart() {
+        let bind = |source: &str, target: &str| BindMount {
+            source: PathBuf::from(source),
+            target: target.to_string(),
+        };
+        let mut model = ComposeModel::default();
+        model.services.insert(
+            "redis".into(),
+            ServiceModel {
+                binds: vec![bind("/p/compose/redis", "/usr/local/etc/redis")],
+                ..ServiceModel::default()
+            },
+        );
+        model.services.insert(
+            "postgres".into(),
+            ServiceModel {
+                binds: vec![bind("/p/compose/db", INIT_SCRIPTS)],
+                ..ServiceModel::default()
+            },
+        );
+        let db = tempfile::tempdir().expect("temp dir");
+        let script = db.path().join("002_more.sql");
+        std::fs::write(&script, "SELECT 1;").expect("write script");
+        model.services.get_mut("postgres").expect("postgres").binds[0].source =
+            db.path().to_path_buf();
+        let changed = [
+            PathBuf::from("/p/compose/redis/redis.conf"),
+            script.clone(),
+            db.path().join("001_removed.sql"),
+            PathBuf::from("/p/env/local.env"),
+        ];
+        let found = mounted_changes(&model, &changed);
+        assert_eq!(found.restart, BTreeSet::from(["redis".to_string()]));
+        assert_eq!(
+            found.init_scripts,
+            vec![("postgres".to_string(), changed[1].clone())]
+        );
+        assert_eq!(
+            mounted_changes(&model, &[PathBuf::from("/p/compose/compose.yaml")]),
+            MountedChanges::default()
+        );
+    }
 
     fn running(entries: &[(&str, &[&str])]) -> BTreeMap<String, BTreeSet<String>> {
         entries
