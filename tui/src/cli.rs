@@ -57,6 +57,10 @@ pub enum Sub {
         volumes: bool,
     },
     /// Services of the profile with state, health, uptime, restarts and ports.
+    ///
+    /// Exit status: 0 when every service runs all its replicas healthy (a one-shot job that
+    /// finished with 0 counts as healthy), 3 when some service is degraded, starting, stopped or
+    /// failed, or nothing runs, 4 when the Docker daemon is unreachable, 1 for other errors.
     Status {
         /// Machine-readable output.
         #[arg(long)]

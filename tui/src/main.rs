@@ -22,7 +22,10 @@ async fn main() -> ExitCode {
             other => other,
         },
         Some(Sub::Down { volumes }) => commands::down(&layout, profile, volumes).await,
-        Some(Sub::Status { json }) => commands::status(&layout, profile, json).await,
+        Some(Sub::Status { json }) => match commands::status(&layout, profile, json).await {
+            Ok(code) => return ExitCode::from(code),
+            Err(error) => Err(error),
+        },
         Some(Sub::Logs {
             services,
             follow,

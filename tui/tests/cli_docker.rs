@@ -176,9 +176,11 @@ async fn status_json_agrees_with_the_engine() {
     }
 
     let output = project.cli(&["status", "--json"], &[]);
-    assert!(
-        output.status.success(),
-        "status failed: {}",
+    // The job exited with 3: degraded, and still the whole report.
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "status with a failed job: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let report: Value = serde_json::from_slice(&output.stdout).expect("status --json prints JSON");
@@ -219,6 +221,17 @@ async fn status_json_agrees_with_the_engine() {
         "health probe output is reported: {probe_output:?}"
     );
 
+    // Without the failed job every service is healthy: exit 0.
+    let removed = project.compose(&["rm", "--stop", "--force", "job"]);
+    assert!(removed.status.success(), "compose rm job");
+    let healthy = project.cli(&["status"], &[]);
+    assert_eq!(
+        healthy.status.code(),
+        Some(0),
+        "status with web healthy only: {}",
+        String::from_utf8_lossy(&healthy.stdout)
+    );
+
     let logs = project.cli(&["logs", "web", "--grep", "hello"], &[]);
     assert!(
         logs.status.success(),
@@ -244,7 +257,11 @@ fn doctor_reports_an_unreachable_daemon_and_fails() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("problem"));
     let status = project.cli(&["status"], &[("DOCKER_HOST", "unix:///nonexistent.sock")]);
-    assert!(!status.status.success());
+    assert_eq!(
+        status.status.code(),
+        Some(4),
+        "status: 4 = daemon unreachable"
+    );
     assert!(String::from_utf8_lossy(&status.stderr).contains("DOCKER_HOST"));
     let _ = project.root();
 }

@@ -1,4 +1,5 @@
-//! `status [--json]`: the profile's services as the Engine API reports them.
+//! `status [--json]`: the profile's services as the Engine API reports them, and an exit status
+//! scripts can test: 0 healthy, 3 degraded, 4 daemon unreachable (1 for other errors).
 
 use crate::compose::Layout;
 use crate::docker::model::{ContainerSnapshot, Health, RunState};
@@ -25,6 +26,38 @@ pub struct ServiceStatus {
     pub restarts: i64,
     pub ports: Vec<String>,
     pub containers: Vec<ContainerSnapshot>,
+}
+
+/// Some service is not running all its replicas, is unhealthy or still starting, or exited with
+/// an error; or nothing runs at all.
+pub const EXIT_DEGRADED: u8 = 3;
+/// The Docker daemon did not answer.
+pub const EXIT_UNREACHABLE: u8 = 4;
+
+impl ServiceStatus {
+    /// Every container runs and is healthy (or has no healthcheck), or finished with exit code 0
+    /// (a one-shot job).
+    pub fn is_healthy(&self) -> bool {
+        !self.containers.is_empty()
+            && self.containers.iter().all(|c| {
+                if c.is_running() {
+                    matches!(c.health, Health::Healthy | Health::None)
+                } else {
+                    c.state == RunState::Exited && c.exit_code == Some(0)
+                }
+            })
+    }
+}
+
+impl StatusReport {
+    /// The exit status `status` ends with.
+    pub fn exit_code(&self) -> u8 {
+        if !self.services.is_empty() && self.services.iter().all(ServiceStatus::is_healthy) {
+            0
+        } else {
+            EXIT_DEGRADED
+        }
+    }
 }
 
 pub async fn status_report(layout: &Layout, profile: &str) -> anyhow::Result<StatusReport> {
@@ -70,11 +103,20 @@ pub async fn status_report(layout: &Layout, profile: &str) -> anyhow::Result<Sta
     })
 }
 
-pub async fn status(layout: &Layout, profile: &str, json: bool) -> anyhow::Result<()> {
-    let report = status_report(layout, profile).await?;
+/// Prints the report; returns the exit status (see [`EXIT_DEGRADED`], [`EXIT_UNREACHABLE`]).
+pub async fn status(layout: &Layout, profile: &str, json: bool) -> anyhow::Result<u8> {
+    // A profile that does not exist is the caller's mistake (exit 1), not the daemon's.
+    layout.profile(profile)?;
+    let report = match status_report(layout, profile).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("stack-tui: the Docker daemon is unreachable: {error:#}");
+            return Ok(EXIT_UNREACHABLE);
+        }
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return Ok(report.exit_code());
     }
     println!("profile {} (project {})", report.profile, report.project);
     if report.services.is_empty() {
@@ -82,7 +124,7 @@ pub async fn status(layout: &Layout, profile: &str, json: bool) -> anyhow::Resul
             "no containers; bring it up with `stack-tui up --profile {}`",
             report.profile
         );
-        return Ok(());
+        return Ok(report.exit_code());
     }
     println!(
         "{:<14} {:<6} {:<11} {:<10} {:<9} {:<8} PORTS",
@@ -109,5 +151,5 @@ pub async fn status(layout: &Layout, profile: &str, json: bool) -> anyhow::Resul
             service.ports.join(",")
         );
     }
-    Ok(())
+    Ok(report.exit_code())
 }
