@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use crate::host::{KeyValueBackend, SqliteDatabases, build_linker, is_supported_import};
+use crate::host::{build_linker, is_supported_import};
 use std::collections::BTreeMap;
 
 use crate::manifest::variables::{ProcessEnv, VariableError, VariableSource};
@@ -59,22 +59,9 @@ pub fn run(manifest: &Path, runtime_config: &RuntimeConfig, limits: &Limits) -> 
         engine,
         cache: ComponentCache::from_env(),
         hostname: host_name(),
-        key_value_labels: KeyValueBackend::from_config(
-            &runtime_config.key_value_stores,
-            limits.outbound_timeout,
-        )
-        .map_err(anyhow::Error::msg)?
-        .labels()
-        .map(str::to_string)
-        .collect(),
-        // Nothing is opened here: databases open on first use.
-        sqlite_labels: SqliteDatabases::spin_default_and(
-            Path::new("."),
-            runtime_config.sqlite_databases.clone(),
-        )
-        .labels()
-        .map(str::to_string)
-        .collect(),
+        // From the config alone: checking must not open stores or create database files.
+        key_value_labels: runtime_config.key_value_labels(),
+        sqlite_labels: runtime_config.sqlite_labels(),
     };
     println!("application {} {}", app.name, app.version);
     for route in app.router.routes() {

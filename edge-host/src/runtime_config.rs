@@ -79,7 +79,20 @@ enum RawDatabase {
     Spin { path: Option<PathBuf> },
 }
 
+/// The store and database every application has, configured or not (as in Spin).
+const DEFAULT_LABEL: &str = "default";
+
 impl RuntimeConfig {
+    /// Key-value store labels that exist: `default` plus the configured ones.
+    pub fn key_value_labels(&self) -> Vec<String> {
+        with_default(self.key_value_stores.keys())
+    }
+
+    /// SQLite database labels that exist: `default` plus the configured ones.
+    pub fn sqlite_labels(&self) -> Vec<String> {
+        with_default(self.sqlite_databases.keys())
+    }
+
     /// Reads and checks a runtime config file.
     pub fn load(path: &Path) -> Result<RuntimeConfig, RuntimeConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| RuntimeConfigError::Read {
@@ -125,6 +138,14 @@ impl RuntimeConfig {
             sqlite_databases,
         })
     }
+}
+
+fn with_default<'a>(configured: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut labels: Vec<String> = configured.cloned().collect();
+    if !labels.iter().any(|label| label == DEFAULT_LABEL) {
+        labels.insert(0, DEFAULT_LABEL.to_string());
+    }
+    labels
 }
 
 fn check_redis_url(url: &str) -> Result<(), String> {

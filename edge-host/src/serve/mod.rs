@@ -67,8 +67,8 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         linker,
         cache: ComponentCache::from_env(),
         hostname: host_name(),
-        key_value_labels: key_value.labels().map(str::to_string).collect(),
-        sqlite_labels: sqlite.labels().map(str::to_string).collect(),
+        key_value_labels: opts.runtime_config.key_value_labels(),
+        sqlite_labels: opts.runtime_config.sqlite_labels(),
     };
     let shared = Arc::new(
         Shared::new(

@@ -74,11 +74,6 @@ impl KeyValueBackend {
         Ok(backend)
     }
 
-    /// Labels of every store, for checking manifests at load time.
-    pub fn labels(&self) -> impl Iterator<Item = &str> {
-        self.stores.keys().map(String::as_str)
-    }
-
     /// One line per store for the startup log (no URLs: they may carry a password).
     pub fn describe(&self) -> Vec<String> {
         self.stores

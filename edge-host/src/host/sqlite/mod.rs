@@ -112,11 +112,6 @@ impl SqliteDatabases {
         SqliteDatabases::new(locations)
     }
 
-    /// Labels of every database, for checking manifests at load time.
-    pub fn labels(&self) -> impl Iterator<Item = &str> {
-        self.databases.keys().map(String::as_str)
-    }
-
     /// The location of a label, if configured.
     pub fn location(&self, label: &str) -> Option<&SqliteLocation> {
         self.databases.get(label).map(|db| &db.location)

@@ -44,8 +44,13 @@ impl StepContext {
         } else {
             format!("recreated {}", changed.join(", "))
         };
-        let model = self.compose.model().await.map_err(|err| err.to_string())?;
-        let mounted = mounted_changes(&model, changed_files);
+        // A reload the user asked for names no files: no mounted file to look for.
+        let mounted = if changed_files.is_empty() {
+            MountedChanges::default()
+        } else {
+            let model = self.compose.model().await.map_err(|err| err.to_string())?;
+            mounted_changes(&model, changed_files)
+        };
         if let Some((service, file)) = mounted.init_scripts.first() {
             return Err(format!(
                 "{recreated}; but {} is an init script of {service}: Postgres runs those only on \
