@@ -11,9 +11,10 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// Profile to work on (a directory with a compose.yaml overlay: local, dev, prod).
+    /// The short form is -P, not -p: in `docker compose`, -p names the project.
     #[arg(
         long,
-        short = 'p',
+        short = 'P',
         global = true,
         env = "STACK_TUI_PROFILE",
         default_value = "local"
@@ -38,6 +39,10 @@ pub struct Cli {
     /// The dashboard does not watch the project's files (no hot reload).
     #[arg(long, global = true)]
     pub no_watch: bool,
+    /// Look, don't touch: no command or key changes containers (no up, down, restart, stop,
+    /// recreate, shell, hot reload or `reload`); read-only compose subcommands still pass.
+    #[arg(long, global = true, env = "STACK_TUI_READONLY")]
+    pub readonly: bool,
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -52,9 +57,13 @@ pub enum Sub {
     },
     /// Stop and remove the profile's containers and networks.
     Down {
-        /// Also remove named volumes (data is lost).
+        /// Also remove named volumes (data is lost). On prod, or on a remote Docker endpoint,
+        /// this asks first unless --yes is given.
         #[arg(long, short = 'v')]
         volumes: bool,
+        /// Don't ask for confirmation (for scripts).
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Services of the profile with state, health, uptime, restarts and ports.
     ///
@@ -62,8 +71,10 @@ pub enum Sub {
     /// finished with 0 counts as healthy), 3 when some service is degraded, starting, stopped or
     /// failed, or nothing runs, 4 when the Docker daemon is unreachable, 1 for other errors.
     Status {
-        /// Machine-readable output.
-        #[arg(long)]
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+        /// Same as --format json.
+        #[arg(long, conflicts_with = "format")]
         json: bool,
     },
     /// Print service logs (all services unless named).
@@ -80,7 +91,10 @@ pub enum Sub {
         since: Option<String>,
     },
     /// List profiles with their state and published ports.
-    Profiles,
+    Profiles {
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
     /// Check Docker, Compose, images, ports and secrets for the profile.
     Doctor,
     /// Security audit of the profile: its files (the merged compose model) and its running
@@ -106,12 +120,56 @@ pub enum Sub {
     /// Watch the project and reload exactly what changed (app, proxy config, stack files),
     /// printing each reload's steps with their durations.
     Watch,
+    /// Ask the running dashboard (or `stack-tui watch`) for this project to reload a part now,
+    /// as if one of its files had changed, and print that reload's timeline (like `tilt
+    /// trigger`). Exit status: 0 when the reload succeeded, 1 when it failed or was refused.
+    /// Without --profile, the profile the dashboard shows is reloaded.
+    Reload {
+        #[arg(value_enum)]
+        part: ReloadPart,
+    },
+    /// Run `docker compose` with the profile's files, env files and project name, e.g.
+    /// `stack-tui --profile dev compose -- ps -a`.
+    Compose {
+        /// Arguments for docker compose (after `--`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<String>,
+    },
+    /// Print a shell completion script: `stack-tui completions bash > ~/.local/share/bash-completion/completions/stack-tui`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual page (roff) to stdout, or stack-tui.1 and one page per subcommand
+    /// into --out DIR (e.g. ~/.local/share/man/man1).
+    Man {
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
     /// Take the profile beyond one machine: Kubernetes (SpinKube) manifests, or the app as an
     /// OCI artifact.
     Export {
         #[command(subcommand)]
         target: ExportTarget,
     },
+}
+
+/// Output of the commands that print a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+/// The parts `stack-tui reload` can ask for (the dashboard's `:reload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReloadPart {
+    /// Rebuild and swap the app component (local) or roll out new replicas (dev, prod).
+    App,
+    /// Check and reload nginx's configuration.
+    Proxy,
+    /// Apply the compose files and env files (`docker compose up -d`).
+    Stack,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,31 +1,80 @@
 //! stack-tui entry point: parse flags, run one command, report errors at this one boundary.
 
-use clap::Parser;
-use stack_tui::cli::{Cli, ExportTarget, Sub};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
+use stack_tui::cli::{Cli, ExportTarget, ListFormat, Sub};
 use stack_tui::commands;
 use stack_tui::runtime::audit::Scope;
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    // `reload` targets the dashboard's own profile unless one was asked for.
+    let profile_given = !matches!(
+        matches.value_source("profile"),
+        None | Some(ValueSource::DefaultValue)
+    );
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let layout = commands::layout(cli.root.clone(), &cli.project_prefix);
     let profile = cli.profile.as_str();
-    let reload = commands::HotReload {
-        enabled: !cli.no_watch,
+    let options = commands::DashboardOptions {
+        watch: !cli.no_watch,
         allow_prod: cli.allow_prod,
+        readonly: cli.readonly,
     };
+    if cli.readonly
+        && let Some(what) = cli.command.as_ref().and_then(changes_containers)
+    {
+        eprintln!(
+            "stack-tui: --readonly: `{what}` changes containers, so it does not run in read-only mode"
+        );
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
-        None => commands::dashboard(&layout, profile, reload).await,
+        None => commands::dashboard(&layout, profile, options).await,
         Some(Sub::Up { detach }) => match commands::up(&layout, profile, detach).await {
-            Ok(()) if !detach => commands::dashboard(&layout, profile, reload).await,
+            Ok(()) if !detach => commands::dashboard(&layout, profile, options).await,
             other => other,
         },
-        Some(Sub::Down { volumes }) => commands::down(&layout, profile, volumes).await,
-        Some(Sub::Status { json }) => match commands::status(&layout, profile, json).await {
-            Ok(code) => return ExitCode::from(code),
-            Err(error) => Err(error),
-        },
+        Some(Sub::Down { volumes, yes }) => {
+            let confirmation = if yes {
+                commands::Confirmation::Given
+            } else {
+                commands::Confirmation::Ask
+            };
+            commands::down(&layout, profile, volumes, confirmation).await
+        }
+        Some(Sub::Status { format, json }) => {
+            let format = if json { ListFormat::Json } else { format };
+            match commands::status(&layout, profile, format).await {
+                Ok(code) => return ExitCode::from(code),
+                Err(error) => Err(error),
+            }
+        }
+        Some(Sub::Reload { part }) => {
+            let asked = profile_given.then_some(profile);
+            match commands::reload(&layout, part, asked).await {
+                Ok(true) => return ExitCode::SUCCESS,
+                Ok(false) => return ExitCode::FAILURE,
+                Err(error) => Err(error),
+            }
+        }
+        Some(Sub::Compose { args }) => {
+            match commands::compose(&layout, profile, &args, cli.readonly).await {
+                // Compose's own status, clamped to what an exit code can carry.
+                Ok(code) => return ExitCode::from(u8::try_from(code).unwrap_or(1)),
+                Err(error) => Err(error),
+            }
+        }
+        Some(Sub::Completions { shell }) => {
+            commands::completions(shell);
+            Ok(())
+        }
+        Some(Sub::Man { out }) => commands::man(out.as_deref()),
         Some(Sub::Logs {
             services,
             follow,
@@ -42,7 +91,7 @@ async fn main() -> ExitCode {
             )
             .await
         }
-        Some(Sub::Profiles) => commands::profiles(&layout, profile).await,
+        Some(Sub::Profiles { format }) => commands::profiles(&layout, profile, format).await,
         Some(Sub::Doctor) => commands::doctor(&layout, profile).await,
         Some(Sub::Watch) => commands::watch(&layout, profile, cli.allow_prod).await,
         Some(Sub::Audit {
@@ -88,5 +137,16 @@ async fn main() -> ExitCode {
             eprintln!("stack-tui: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The subcommands refused under `--readonly`, by name (`compose` checks its own arguments).
+fn changes_containers(command: &Sub) -> Option<&'static str> {
+    match command {
+        Sub::Up { .. } => Some("up"),
+        Sub::Down { .. } => Some("down"),
+        Sub::Reload { .. } => Some("reload"),
+        Sub::Watch => Some("watch"),
+        _ => None,
     }
 }

@@ -103,6 +103,53 @@ fn lifecycle_keys_ask_the_worker_and_prod_asks_first() {
     }
 }
 
+/// Effects that would change a container (or ask the reload loop to).
+fn changing(effects: &[Effect]) -> Vec<&Effect> {
+    effects
+        .iter()
+        .filter(|effect| {
+            matches!(
+                effect,
+                Effect::Worker(WorkerCommand::Lifecycle { .. })
+                    | Effect::Compose { .. }
+                    | Effect::Exec { .. }
+                    | Effect::ReloadRequest(_)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn readonly_keys_and_commands_change_no_container() {
+    // r restart, x stop, S start, R recreate, s shell; then :up, :down, :reload stack.
+    let mut state = healthy_state();
+    state.readonly = true;
+    state.selected = 3;
+    for pressed in ['r', 'x', 'S', 'R', 's'] {
+        let effects = update(&mut state, key(pressed));
+        assert!(changing(&effects).is_empty(), "{pressed}: {effects:?}");
+        assert!(matches!(state.mode, Mode::Normal), "{pressed}: no dialog");
+        let message = state.message.clone().unwrap_or_default();
+        assert!(message.contains("read-only"), "{pressed}: {message}");
+    }
+    for line in ["up", "down", "reload stack", "resume"] {
+        update(&mut state, key(':'));
+        for c in line.chars() {
+            update(&mut state, key(c));
+        }
+        let effects = update(&mut state, code(KeyCode::Enter));
+        assert!(changing(&effects).is_empty(), ":{line}: {effects:?}");
+        assert!(matches!(state.mode, Mode::Normal), ":{line}: no dialog");
+    }
+    // Looking around still works.
+    update(&mut state, key('4'));
+    assert_eq!(state.panel, Panel::Topology);
+    // The same keys act when the mode is off.
+    state.readonly = false;
+    update(&mut state, key('1'));
+    assert_eq!(changing(&update(&mut state, key('r'))).len(), 1);
+}
+
 #[test]
 fn docker_updates_change_state() {
     let mut state = healthy_state();

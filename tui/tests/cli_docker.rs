@@ -1,12 +1,15 @@
-//! The CLI against the real engine: `status --json` agrees with the Engine API on a throwaway
-//! compose project the test creates under `--root`; `doctor` reports an unreachable daemon.
+//! The CLI against the real engine, on throwaway compose projects the tests create under
+//! `--root`: `status --json` agrees with the Engine API; `doctor` reports an unreachable daemon;
+//! `--readonly`, the prod `down -v` confirmation, `compose --` passthrough, `reload` from
+//! another shell, completions and the man page.
 
 use bollard::Docker;
 use bollard::query_parameters::{InspectContainerOptions, ListContainersOptionsBuilder};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BASE: &str = r#"services:
@@ -22,6 +25,16 @@ const BASE: &str = r#"services:
     image: stack-tui/base:bookworm
     command: ["sh", "-c", "echo job-done; exit 3"]
     restart: "no"
+"#;
+
+/// The protected profile's overlay: a named volume, so `down -v` has data to lose.
+const PROD: &str = r#"services:
+  web:
+    volumes: ["data:/data"]
+  job:
+    profiles: ["off"]
+volumes:
+  data:
 "#;
 
 /// Takes the project down (containers, networks, volumes) even when the test fails.
@@ -44,6 +57,8 @@ impl Project {
             "services:\n  web:\n    labels:\n      test.profile: local\n",
         )
         .expect("overlay");
+        std::fs::create_dir_all(dir.join("prod")).expect("mkdir prod");
+        std::fs::write(dir.join("prod/compose.yaml"), PROD).expect("prod overlay");
         std::fs::write(dir.join("env/common.env"), "UNUSED=1\n").expect("env file");
         let prefix = format!("sttest{}{tag}", std::process::id());
         Self { root, prefix }
@@ -68,16 +83,47 @@ impl Project {
     }
 
     fn cli(&self, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+        let mut command = self.command(args);
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        command.output().expect("run stack-tui")
+    }
+
+    /// stack-tui for this project; its state (the reload socket) stays in the project folder.
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_stack-tui"));
         command
             .arg("--root")
             .arg(self.root.path())
             .args(["--project-prefix", &self.prefix])
-            .args(args);
-        for (key, value) in envs {
-            command.env(key, value);
+            .args(args)
+            .env("XDG_STATE_HOME", self.root.path().join("state"))
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// stack-tui with `input` on its stdin.
+    fn cli_with_input(&self, args: &[&str], input: &str) -> std::process::Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run stack-tui");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes()).expect("write stdin");
         }
-        command.output().expect("run stack-tui")
+        child.wait_with_output().expect("stack-tui output")
+    }
+
+    fn volume_exists(&self, profile: &str, name: &str) -> bool {
+        let volume = format!("{}-{profile}_{name}", self.prefix);
+        Command::new("docker")
+            .args(["volume", "inspect", &volume])
+            .output()
+            .is_ok_and(|out| out.status.success())
     }
 
     fn root(&self) -> &Path {
@@ -88,6 +134,9 @@ impl Project {
 impl Drop for Project {
     fn drop(&mut self) {
         let _ = self.compose(&["down", "--volumes", "--remove-orphans", "--timeout", "1"]);
+        let _ = self
+            .command(&["-P", "prod", "down", "--volumes", "--yes"])
+            .output();
     }
 }
 
@@ -276,4 +325,179 @@ fn unknown_profile_is_an_error_naming_the_known_ones() {
         stderr.contains("\"qa\"") && stderr.contains("local"),
         "{stderr}"
     );
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_flags() {
+    let project = Project::create("docs");
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef stack-tui"),
+        ("fish", "complete -c stack-tui"),
+    ] {
+        let output = project.cli(&["completions", shell], &[]);
+        assert!(output.status.success(), "{shell}: {output:?}");
+        let script = text(&output.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("readonly") && script.contains("export"),
+            "{shell} completes flags and subcommands"
+        );
+    }
+    let page = project.cli(&["man"], &[]);
+    assert!(page.status.success(), "{page:?}");
+    let page = text(&page.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH stack-tui"),
+        "{page}"
+    );
+    assert!(page.contains("readonly"), "{page}");
+    let pages = tempfile::tempdir().expect("temp dir");
+    let out = pages.path().join("man1");
+    let written = project.cli(&["man", "--out", &out.display().to_string()], &[]);
+    assert!(written.status.success(), "{written:?}");
+    for page in ["stack-tui.1", "stack-tui-up.1", "stack-tui-reload.1"] {
+        assert!(out.join(page).is_file(), "{page} written");
+    }
+    let bad = project.cli(&["completions", "tcsh"], &[]);
+    assert_eq!(bad.status.code(), Some(2), "usage error");
+}
+
+#[test]
+fn readonly_refuses_whatever_changes_containers() {
+    let project = Project::create("ro");
+    for args in [
+        vec!["--readonly", "down"],
+        vec!["--readonly", "up", "--detach"],
+        vec!["--readonly", "reload", "app"],
+        vec!["--readonly", "compose", "--", "down", "-v"],
+    ] {
+        let output = project.cli(&args, &[]);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {output:?}");
+        assert!(
+            text(&output.stderr).contains("--readonly"),
+            "{args:?}: {output:?}"
+        );
+    }
+    // Read-only compose subcommands pass through, with the profile's files and project.
+    let services = project.cli(
+        &["--readonly", "compose", "--", "config", "--services"],
+        &[],
+    );
+    assert!(services.status.success(), "{services:?}");
+    let mut names: Vec<String> = text(&services.stdout).lines().map(String::from).collect();
+    names.sort();
+    assert_eq!(names, ["job", "web"]);
+    let name = project.cli(&["compose", "--", "config", "--format", "json"], &[]);
+    let config: Value = serde_json::from_slice(&name.stdout).expect("compose config json");
+    assert_eq!(config["name"], project.project().as_str());
+    // Compose's own exit status comes back.
+    let failing = project.cli(&["compose", "--", "no-such-subcommand"], &[]);
+    assert!(!failing.status.success(), "{failing:?}");
+}
+
+#[test]
+fn down_v_on_prod_asks_first_and_list_output_is_json() {
+    let project = Project::create("prod");
+    let up = project.cli(&["-P", "prod", "up", "--detach"], &[]);
+    assert!(up.status.success(), "{up:?}");
+    assert!(project.volume_exists("prod", "data"));
+
+    // No terminal (stdin at EOF) and a wrong answer both leave everything as it was.
+    let eof = project.cli(&["-P", "prod", "down", "-v"], &[]);
+    assert_eq!(eof.status.code(), Some(1), "{eof:?}");
+    assert!(text(&eof.stderr).contains("--yes"), "{eof:?}");
+    let wrong = project.cli_with_input(&["-P", "prod", "down", "-v"], "yes\n");
+    assert_eq!(wrong.status.code(), Some(1), "{wrong:?}");
+    assert!(text(&wrong.stderr).contains("not confirmed"), "{wrong:?}");
+    assert!(project.volume_exists("prod", "data"), "the data survived");
+
+    let profiles = project.cli(&["-P", "prod", "profiles", "--format", "json"], &[]);
+    assert!(profiles.status.success(), "{profiles:?}");
+    let profiles: Value = serde_json::from_slice(&profiles.stdout).expect("profiles json");
+    let prod = profiles
+        .as_array()
+        .and_then(|list| list.iter().find(|p| p["name"] == "prod"))
+        .unwrap_or_else(|| panic!("prod listed: {profiles}"));
+    assert_eq!(prod["selected"], true);
+    assert_eq!(prod["state"], "up", "{prod}");
+    assert_eq!(prod["running"], 1, "{prod}");
+    let status = project.cli(&["-P", "prod", "status", "--format", "json"], &[]);
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status json");
+    assert_eq!(
+        status["project"],
+        format!("{}-prod", project.prefix).as_str()
+    );
+
+    // Typing the profile's name confirms.
+    let typed = project.cli_with_input(&["-P", "prod", "down", "-v"], "prod\n");
+    assert!(typed.status.success(), "{typed:?}");
+    assert!(!project.volume_exists("prod", "data"), "down -v removed it");
+    // Other profiles don't ask.
+    let local = project.cli(&["down", "-v"], &[]);
+    assert!(local.status.success(), "{local:?}");
+}
+
+#[test]
+fn reload_from_another_shell_runs_in_the_watching_loop() {
+    let project = Project::create("trigger");
+    let none = project.cli(&["reload", "stack"], &[]);
+    assert_eq!(none.status.code(), Some(1), "{none:?}");
+    assert!(
+        text(&none.stderr).contains("no dashboard or `stack-tui watch` is running"),
+        "{none:?}"
+    );
+
+    let mut watch = project
+        .command(&["watch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start stack-tui watch");
+    let stdout = watch.stdout.take().expect("watch stdout");
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let watching = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("watch starts");
+    assert!(watching.starts_with("watching"), "{watching}");
+
+    // The watching loop is on local: a stack reload there runs and its timeline comes back.
+    let reload = project.cli(&["reload", "stack"], &[]);
+    let said = text(&reload.stdout);
+    assert!(reload.status.success(), "{reload:?}");
+    assert!(said.contains("stack reload: requested"), "{said}");
+    let finished = said.lines().last().unwrap_or_default();
+    assert!(
+        finished.contains("stack reload applied"),
+        "ends with the result: {said}"
+    );
+    // The loop printed the same reload in its own timeline.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut echoed = false;
+    while !echoed && Instant::now() < deadline {
+        if let Ok(line) = lines.recv_timeout(Duration::from_secs(1)) {
+            echoed = line.contains("stack reload: requested");
+        }
+    }
+    assert!(echoed, "the loop's own timeline shows the reload");
+    // Another profile than the loop's is refused, and says which one it is on.
+    let other = project.cli(&["-P", "prod", "reload", "stack"], &[]);
+    assert_eq!(other.status.code(), Some(1), "{other:?}");
+    assert!(
+        text(&other.stderr).contains("profile local, not prod"),
+        "{other:?}"
+    );
+    let _ = watch.kill();
+    let _ = watch.wait();
 }

@@ -53,7 +53,7 @@ fn a_non_root_user_gets_the_list_of_what_is_missing() {
         command.arg(setup_script());
         let (code, stderr) = run_and_check_nothing_changed(command, scratch.path());
         if code != 0 {
-            assert!(stderr.contains("Missing:"), "stderr: {stderr}");
+            assert!(stderr.contains("Missing to "), "stderr: {stderr}");
         }
         return;
     }
@@ -141,6 +141,56 @@ fn without_apt_get_nothing_is_installed_and_the_gaps_are_listed() {
     }
     assert!(
         stderr.contains("Install these and run it again"),
+        "stderr: {stderr}"
+    );
+}
+
+/// `.ci/up` asks only for what running needs: with Docker and Rust at hand but no test servers,
+/// `--for run` passes and lists the test tools apart, while the default (test) fails.
+#[test]
+fn running_needs_no_test_servers() {
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    // Docker (its compose plugin is found outside PATH), rustup and a musl compiler; no
+    // apt-get, so nothing is installed, and no redis-server, nginx or tmux.
+    let bin = scratch.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin dir");
+    for tool in ["uname", "id", "grep", "docker", "rustup", "musl-gcc"] {
+        match which(tool) {
+            Some(path) => symlink(&path, bin.join(tool)).expect("link tool"),
+            None => panic!("{tool} is part of this host's setup (.ci/setup-host installs it)"),
+        }
+    }
+    let with_purpose = |purpose: &str| {
+        let mut command = Command::new("/bin/bash");
+        command
+            .arg(setup_script())
+            .args(["--for", purpose])
+            .env("PATH", &bin);
+        run_and_check_nothing_changed(command, scratch.path())
+    };
+
+    let (code, stderr) = with_purpose("run");
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(!stderr.contains("Missing to run"), "stderr: {stderr}");
+    let test_part = stderr
+        .split_once("Missing to test")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("the test tools are listed apart; stderr: {stderr}"));
+    for gap in ["redis-server", "nginx", "tmux"] {
+        assert!(
+            test_part.contains(gap),
+            "{gap:?} under test; stderr: {stderr}"
+        );
+    }
+
+    let (code, stderr) = with_purpose("test");
+    assert_eq!(code, 1, "stderr: {stderr}");
+    assert!(stderr.contains("Missing to test"), "stderr: {stderr}");
+
+    let (code, stderr) = with_purpose("build");
+    assert_eq!(code, 1, "stderr: {stderr}");
+    assert!(
+        stderr.contains("--for takes 'run' or 'test'"),
         "stderr: {stderr}"
     );
 }

@@ -304,6 +304,30 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
     });
     assert!(!topology.contains("isolation issue"), "{topology}");
 
+    // `s` on the app, whose image is scratch (no shell): a debug container in its namespaces
+    // opens instead, sees its processes and files, and `exit` comes back to the dashboard.
+    tmux.keys(&["1", "Escape", "/"]);
+    tmux.text("app");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("only the app listed", long, |screen| {
+        row(screen, "app").is_some() && row(screen, "nginx").is_none()
+    });
+    tmux.keys(&["s"]);
+    tmux.wait_for("the debug shell's banner", long, |screen| {
+        screen.contains("debug shell for") && screen.contains("/proc/1/root")
+    });
+    tmux.text("ls /proc/1/root/app; cat /proc/1/comm");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the app's files and process", long, |screen| {
+        screen.contains("spin.toml") && screen.contains("edge-host")
+    });
+    tmux.text("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the dashboard again", long, |screen| {
+        screen.contains("debug shell (") && row(screen, "app").is_some()
+    });
+    tmux.keys(&["Escape"]);
+
     // Switching to a profile that is down (nothing runs under this prefix) empties the view.
     tmux.keys(&[":"]);
     tmux.text("profile dev");

@@ -135,7 +135,10 @@ fn states() -> Vec<(&'static str, State)> {
         &mut audit_detail,
         Action::Run(stack_tui::config::keymap::Command::Drill),
     );
+    let mut readonly = healthy_state();
+    readonly.readonly = true;
     vec![
+        ("services_readonly", readonly),
         ("audit_clean", audit_clean),
         ("audit_findings_prod", audited("prod")),
         ("audit_detail", audit_detail),

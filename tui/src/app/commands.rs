@@ -15,6 +15,9 @@ use std::path::PathBuf;
 
 pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
     state.dirty = true;
+    if command.changes_containers() && refused_readonly(state) {
+        return;
+    }
     match command {
         Command::Quit => {
             state.quit = true;
@@ -248,7 +251,7 @@ fn profile_op(state: &mut State, up: bool, effects: &mut Vec<Effect>) {
         label: label.clone(),
     };
     state.message = Some(format!("{label}…"));
-    if !up && entry.name == "prod" {
+    if !up && crate::compose::is_protected(&entry.name) {
         state.mode = Mode::Confirm(Confirm {
             prompt: format!("{label}?"),
             effects: vec![effect],
@@ -298,6 +301,15 @@ pub fn switch_profile(state: &mut State, name: &str, effects: &mut Vec<Effect>) 
     });
 }
 
+/// Under `--readonly`, says so and returns true.
+fn refused_readonly(state: &mut State) -> bool {
+    if state.readonly {
+        state.message =
+            Some("read-only mode (--readonly): nothing that changes containers runs".into());
+    }
+    state.readonly
+}
+
 fn save_logs(state: &mut State, path: Option<PathBuf>, effects: &mut Vec<Effect>) {
     let path = path.unwrap_or_else(|| {
         PathBuf::from(format!(
@@ -324,6 +336,7 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         ("", _) => {}
         ("q" | "quit", _) => run(state, Command::Quit, effects),
         ("profile" | "p", [name]) => switch_profile(state, name, effects),
+        ("up", []) | ("down", []) | ("resume", []) | ("reload", _) if refused_readonly(state) => {}
         ("up", []) | ("down", []) => {
             state.profile_selected = state
                 .profiles

@@ -181,6 +181,8 @@ pub struct State {
     pub stats_for: Vec<String>,
     pub dirty: bool,
     pub quit: bool,
+    /// `--readonly`: no key or command changes containers.
+    pub readonly: bool,
 }
 
 impl State {
@@ -230,10 +232,11 @@ impl State {
             stats_for: Vec::new(),
             dirty: true,
             quit: false,
+            readonly: false,
         }
     }
 
     pub fn is_prod(&self) -> bool {
-        self.profile == "prod"
+        crate::compose::is_protected(&self.profile)
     }
 }

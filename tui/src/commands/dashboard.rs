@@ -15,14 +15,20 @@ use tokio::task::JoinHandle;
 const UPDATE_QUEUE: usize = 256;
 const ACTION_QUEUE: usize = 64;
 
-/// Whether the dashboard runs the hot-reload loop, and whether it may apply changes to prod.
+/// Whether the dashboard runs the hot-reload loop, whether it may apply changes to prod, and
+/// whether anything may change containers at all.
 #[derive(Debug, Clone, Copy)]
-pub struct HotReload {
-    pub enabled: bool,
+pub struct DashboardOptions {
+    pub watch: bool,
     pub allow_prod: bool,
+    pub readonly: bool,
 }
 
-pub async fn dashboard(layout: &Layout, profile: &str, reload: HotReload) -> anyhow::Result<()> {
+pub async fn dashboard(
+    layout: &Layout,
+    profile: &str,
+    options: DashboardOptions,
+) -> anyhow::Result<()> {
     // Validate before taking over the terminal, so the error is readable.
     let current = layout.profile(profile)?;
     let file_log = telemetry::init(&paths::state_dir());
@@ -33,6 +39,7 @@ pub async fn dashboard(layout: &Layout, profile: &str, reload: HotReload) -> any
         .map(ProfileEntry::from_profile)
         .collect();
     let mut state = State::new(entries, &current.name, &loaded.config, chrono::Utc::now());
+    state.readonly = options.readonly;
     match &file_log {
         Ok(log) => state.log_file = Some(log.location.clone()),
         Err(err) => state.message = Some(format!("file logging off: {err}")),
@@ -46,14 +53,14 @@ pub async fn dashboard(layout: &Layout, profile: &str, reload: HotReload) -> any
     let (updates_tx, updates) = mpsc::channel(UPDATE_QUEUE);
     let (actions_tx, actions) = mpsc::channel::<Action>(ACTION_QUEUE);
     let worker = spawn_worker(updates_tx);
-    let (reload_profile, reload_requests, reload_task) = if reload.enabled {
+    let (reload_profile, reload_requests, reload_task) = if options.watch && !options.readonly {
         let (selected, profile) = watch::channel(current.name.clone());
         let (requests_tx, requests) = mpsc::unbounded_channel();
         let task = spawn_reload(
             layout,
             profile,
             requests,
-            reload.allow_prod,
+            options.allow_prod,
             actions_tx.clone(),
         );
         (Some(selected), Some(requests_tx), Some(task))

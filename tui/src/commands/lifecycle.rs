@@ -1,7 +1,7 @@
 //! `up` and `down`, with compose's own progress on the terminal.
 
 use super::ports::{PortCheck, check_port};
-use crate::compose::{Compose, ComposeError, Layout, Output, detect_version};
+use crate::compose::{Compose, ComposeError, Layout, Output, detect_version, is_protected};
 use crate::docker::{connect, project_snapshots};
 use std::process::Stdio;
 
@@ -85,14 +85,52 @@ pub async fn up(layout: &Layout, profile: &str, detach: bool) -> anyhow::Result<
     Ok(())
 }
 
-pub async fn down(layout: &Layout, profile: &str, volumes: bool) -> anyhow::Result<()> {
+/// How `down` deals with a request that deletes data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Ask on the terminal (stdin); anything but the typed profile name cancels.
+    Ask,
+    /// `--yes`: the caller has decided.
+    Given,
+}
+
+pub async fn down(
+    layout: &Layout,
+    profile: &str,
+    volumes: bool,
+    confirmation: Confirmation,
+) -> anyhow::Result<()> {
     let compose = Compose::new(layout.profile(profile)?);
     detect_version().await?;
+    if volumes && is_protected(profile) && confirmation == Confirmation::Ask {
+        confirm_data_loss(&compose.profile().project, profile)?;
+    }
     compose
         .down(volumes, Output::Terminal)
         .await
         .map_err(explain)?;
     Ok(())
+}
+
+/// Asks for the profile's name on stdin before its volumes go; no terminal (or EOF) cancels, so
+/// a script must say `--yes`.
+fn confirm_data_loss(project: &str, profile: &str) -> anyhow::Result<()> {
+    eprint!(
+        "`down -v` deletes every volume of {project} (the {profile} profile's databases). \
+         Type the profile name ({profile}) to go on: "
+    );
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|err| anyhow::anyhow!("cannot read the confirmation: {err}"))?;
+    if answer.trim() == profile {
+        return Ok(());
+    }
+    eprintln!();
+    anyhow::bail!(
+        "not confirmed: {project} and its volumes are untouched. Fix: type {profile} at the prompt, \
+         or pass --yes in scripts"
+    )
 }
 
 fn explain(error: ComposeError) -> anyhow::Error {

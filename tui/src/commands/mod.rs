@@ -1,24 +1,30 @@
 //! The CLI's subcommands. Each returns an error that names the cause and the fix.
 
 mod audit;
+mod compose;
 mod dashboard;
+mod docs;
 mod doctor;
 mod export;
 mod lifecycle;
 mod logs;
 mod ports;
 mod profiles;
+mod reload;
 mod status;
 mod watch;
 
 pub use audit::{AuditFormat, audit, rules as audit_rules};
-pub use dashboard::{HotReload, dashboard};
+pub use compose::compose;
+pub use dashboard::{DashboardOptions, dashboard};
+pub use docs::{completions, man};
 pub use doctor::doctor;
 pub use export::{KubeOptions, export_image, export_kube};
-pub use lifecycle::{down, prepare, up};
+pub use lifecycle::{Confirmation, down, prepare, up};
 pub use logs::{logs, parse_since};
 pub use ports::{PortCheck, check_port};
 pub use profiles::profiles;
+pub use reload::reload;
 pub use status::{StatusReport, status, status_report};
 pub use watch::watch;
 

@@ -1,10 +1,27 @@
 //! `profiles`: each profile's state and published ports.
 
 use crate::app::profiles::ProfileEntry;
+use crate::cli::ListFormat;
 use crate::compose::{Compose, Layout};
 use crate::docker::{connect, project_snapshots};
+use serde::Serialize;
 
-pub async fn profiles(layout: &Layout, current: &str) -> anyhow::Result<()> {
+/// One line of `profiles`, as `--format json` prints it.
+#[derive(Debug, Serialize)]
+struct ProfileLine {
+    name: String,
+    project: String,
+    selected: bool,
+    state: &'static str,
+    running: usize,
+    containers: usize,
+    /// `IP:PORT` for each port the profile publishes, from its merged compose model.
+    ports: Vec<String>,
+    /// Why the ports could not be read (a broken overlay), when they could not.
+    error: Option<String>,
+}
+
+pub async fn profiles(layout: &Layout, current: &str, format: ListFormat) -> anyhow::Result<()> {
     let found = layout.profiles();
     if found.is_empty() {
         anyhow::bail!(
@@ -13,10 +30,7 @@ pub async fn profiles(layout: &Layout, current: &str) -> anyhow::Result<()> {
         );
     }
     let docker = connect().await?;
-    println!(
-        "{:<2}{:<10} {:<18} {:<10} {:<11} PORTS",
-        "", "PROFILE", "PROJECT", "STATE", "CONTAINERS"
-    );
+    let mut lines = Vec::new();
     for profile in found {
         let mut entry = ProfileEntry::from_profile(&profile);
         let containers = project_snapshots(&docker, &profile.project).await?;
@@ -24,31 +38,57 @@ pub async fn profiles(layout: &Layout, current: &str) -> anyhow::Result<()> {
         entry.running = containers.iter().filter(|c| c.is_running()).count();
         entry.counted = true;
         // A broken overlay should not hide the other profiles.
-        let ports = match Compose::new(profile.clone()).model().await {
+        let (ports, error) = match Compose::new(profile.clone()).model().await {
             Ok(model) => {
                 entry.expected = Some(model.services.len());
-                model
+                let ports = model
                     .published_ports()
                     .iter()
                     .map(|(ip, port)| format!("{ip}:{port}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                    .collect();
+                (ports, None)
             }
-            Err(err) => format!(
-                "(compose config failed: {})",
-                err.to_string().lines().next().unwrap_or("")
+            Err(err) => (
+                Vec::new(),
+                Some(err.to_string().lines().next().unwrap_or("").to_string()),
             ),
         };
-        let marker = if profile.name == current { "*" } else { "" };
+        lines.push(ProfileLine {
+            selected: profile.name == current,
+            state: entry.state().label(),
+            running: entry.running,
+            containers: entry.total,
+            name: entry.name,
+            project: entry.project,
+            ports,
+            error,
+        });
+    }
+    match format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&lines)?),
+        ListFormat::Text => print_table(&lines),
+    }
+    Ok(())
+}
+
+fn print_table(lines: &[ProfileLine]) {
+    println!(
+        "{:<2}{:<10} {:<18} {:<10} {:<11} PORTS",
+        "", "PROFILE", "PROJECT", "STATE", "CONTAINERS"
+    );
+    for line in lines {
+        let ports = match &line.error {
+            Some(error) => format!("(compose config failed: {error})"),
+            None => line.ports.join(","),
+        };
         println!(
             "{:<2}{:<10} {:<18} {:<10} {:<11} {}",
-            marker,
-            entry.name,
-            entry.project,
-            entry.state().label(),
-            format!("{}/{}", entry.running, entry.total),
+            if line.selected { "*" } else { "" },
+            line.name,
+            line.project,
+            line.state,
+            format!("{}/{}", line.running, line.containers),
             ports
         );
     }
-    Ok(())
 }

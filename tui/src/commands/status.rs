@@ -1,6 +1,7 @@
-//! `status [--json]`: the profile's services as the Engine API reports them, and an exit status
+//! `status [--format json]`: the profile's services as the Engine API reports them, and an exit status
 //! scripts can test: 0 healthy, 3 degraded, 4 daemon unreachable (1 for other errors).
 
+use crate::cli::ListFormat;
 use crate::compose::Layout;
 use crate::docker::model::{ContainerSnapshot, Health, RunState};
 use crate::docker::{connect, project_snapshots};
@@ -104,7 +105,7 @@ pub async fn status_report(layout: &Layout, profile: &str) -> anyhow::Result<Sta
 }
 
 /// Prints the report; returns the exit status (see [`EXIT_DEGRADED`], [`EXIT_UNREACHABLE`]).
-pub async fn status(layout: &Layout, profile: &str, json: bool) -> anyhow::Result<u8> {
+pub async fn status(layout: &Layout, profile: &str, format: ListFormat) -> anyhow::Result<u8> {
     // A profile that does not exist is the caller's mistake (exit 1), not the daemon's.
     layout.profile(profile)?;
     let report = match status_report(layout, profile).await {
@@ -114,7 +115,7 @@ pub async fn status(layout: &Layout, profile: &str, json: bool) -> anyhow::Resul
             return Ok(EXIT_UNREACHABLE);
         }
     };
-    if json {
+    if format == ListFormat::Json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(report.exit_code());
     }

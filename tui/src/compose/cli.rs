@@ -80,6 +80,26 @@ impl Compose {
         (command, printable)
     }
 
+    /// Runs compose with the user's own arguments on the terminal (stdin included, for `exec`
+    /// and `run`); returns compose's exit code.
+    pub async fn passthrough(&self, args: &[String]) -> Result<i32, ComposeError> {
+        let borrowed: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (mut command, printable) = self.command(&borrowed);
+        let status = command
+            .stdin(Stdio::inherit())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(false)
+            .status()
+            .await
+            .map_err(|source| ComposeError::Spawn {
+                command: printable,
+                source,
+            })?;
+        // A signal (Ctrl-C in `logs -f`) has no code: report it as the shell would.
+        Ok(status.code().unwrap_or(130))
+    }
+
     async fn run(&self, args: &[&str], output: Output) -> Result<String, ComposeError> {
         self.run_with_env(args, output, &[]).await
     }

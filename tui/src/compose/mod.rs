@@ -11,7 +11,7 @@ pub use error::ComposeError;
 pub use model::{
     BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, NetworkModel, ServiceModel,
 };
-pub use profile::{Layout, Profile};
+pub use profile::{Layout, Profile, is_protected};
 
 /// The base compose file, relative to the project root.
 pub fn profile_base_file() -> &'static str {

@@ -61,6 +61,23 @@ pub enum Command {
     Refresh,
 }
 
+impl Command {
+    /// Whether the command changes containers (refused under `--readonly`).
+    pub fn changes_containers(self) -> bool {
+        matches!(
+            self,
+            Command::Start
+                | Command::Stop
+                | Command::Restart
+                | Command::Recreate
+                | Command::Shell
+                | Command::ProfileUp
+                | Command::ProfileDown
+                | Command::ResumeReloads
+        )
+    }
+}
+
 /// A key plus modifiers, written in config as `q`, `G`, `ctrl-c`, `shift-tab`, `enter`, `pgdn`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyChord {

@@ -5,7 +5,7 @@
 //! debouncer split), `guard` pauses paths that keep re-triggering, `plan` picks the steps for a
 //! kind of change and profile, `steps` carries them out, `runner` ties it together, reporting a
 //! timeline of [`ReloadEvent`]s, and `session` is the loop that `stack-tui watch` and the
-//! dashboard both run.
+//! dashboard both run; `trigger` lets `stack-tui reload` reach it from another shell.
 
 mod app_inputs;
 mod burst;
@@ -15,6 +15,7 @@ mod plan;
 mod runner;
 mod session;
 mod steps;
+pub mod trigger;
 mod watcher;
 
 pub use classify::{ChangeKind, ProjectLayout};

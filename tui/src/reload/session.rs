@@ -6,6 +6,7 @@ use super::ProjectLayout;
 use super::classify::ChangeKind;
 use super::runner::{ReloadEvent, Reloader};
 use super::steps::StepContext;
+use super::trigger::{self, RemoteRequest};
 use super::watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, Trigger, WatchError, WatchEvent};
 use crate::compose::{Compose, Layout};
 use bollard::Docker;
@@ -65,6 +66,18 @@ pub async fn watch_session(
         profile: current.clone(),
     });
     let mut requests_open = true;
+    // `stack-tui reload PART` from another shell; the socket goes when this loop ends.
+    let (remote_tx, mut remote) = mpsc::unbounded_channel();
+    let _trigger =
+        match trigger::serve(trigger::socket_path(&root, &layout.prefix), remote_tx).await {
+            Ok(server) => server,
+            Err(err) => {
+                report(SessionEvent::WatchFailed(format!(
+                    "`stack-tui reload` will not reach this loop: {err}"
+                )));
+                None
+            }
+        };
     loop {
         tokio::select! {
             changed = profile.changed() => {
@@ -88,6 +101,9 @@ pub async fn watch_session(
                     "profile {current:?} cannot be reloaded"
                 ))),
             },
+            Some(request) = remote.recv() => {
+                handle_remote(reloader.as_mut(), &current, request, &mut report).await;
+            }
             event = events.recv() => match event {
                 Some(WatchEvent::Changed(trigger)) => {
                     tracing::info!(kind = trigger.kind.label(), paths = ?trigger.paths, "reload triggered");
@@ -127,6 +143,38 @@ async fn handle_request(
                 .await;
         }
     }
+}
+
+/// A reload asked for from another shell: run like the user's own request, with the timeline
+/// also sent back to the asker.
+async fn handle_remote(
+    reloader: Option<&mut Reloader>,
+    current: &str,
+    request: RemoteRequest,
+    report: &mut impl FnMut(SessionEvent),
+) {
+    let RemoteRequest {
+        kind,
+        profile,
+        replies,
+    } = request;
+    let refuse = |reason: String| {
+        let _ = replies.send(SessionEvent::ProfileUnusable(reason));
+    };
+    if let Some(wanted) = profile.filter(|wanted| wanted != current) {
+        return refuse(format!(
+            "this loop reloads profile {current}, not {wanted}; switch the dashboard to {wanted}, or \
+             leave out --profile"
+        ));
+    }
+    let Some(reloader) = reloader else {
+        return refuse(format!("profile {current:?} cannot be reloaded"));
+    };
+    let mut both = |event: SessionEvent| {
+        let _ = replies.send(event.clone());
+        report(event);
+    };
+    handle_request(reloader, SessionRequest::Reload(kind), &mut both).await;
 }
 
 fn reloader_for(

@@ -3,6 +3,7 @@
 use super::audit::{AuditError, Scope, audit_profile};
 use super::host::Host;
 use super::input::Input;
+use super::shell::{self, ShellPlan};
 use crate::app::{Action, ComposeOp, Effect, State, update};
 use crate::compose::{Compose, Layout, Output};
 use crate::docker::WorkerCommand;
@@ -58,7 +59,7 @@ impl Context {
                         }
                     }
                     Effect::Exec { container, label } => {
-                        let action = exec(host, input, &container, &label).await;
+                        let action = exec(host, input, &self.layout, &container, &label).await;
                         queue.extend(update(state, action));
                         state.dirty = true;
                     }
@@ -177,6 +178,7 @@ impl Context {
 async fn exec<H: Host, I: Input>(
     host: &mut H,
     input: &mut I,
+    layout: &Layout,
     container: &str,
     label: &str,
 ) -> Action {
@@ -188,24 +190,29 @@ async fn exec<H: Host, I: Input>(
             result: Err("no terminal to run a shell in".into()),
         };
     }
+    let plan = match shell::plan(layout, container).await {
+        Ok(plan) => plan,
+        Err(message) => {
+            return Action::TaskDone {
+                label: label.into(),
+                elapsed: started.elapsed(),
+                result: Err(message),
+            };
+        }
+    };
+    let name = label.strip_prefix("shell in ").unwrap_or(label);
     input.pause();
     let result = match host.suspend() {
         Ok(()) => {
-            let status = tokio::process::Command::new("docker")
-                .args([
-                    "exec",
-                    "-it",
-                    container,
-                    "sh",
-                    "-c",
-                    "if command -v bash >/dev/null; then exec bash; else exec sh; fi",
-                ])
-                .status()
-                .await;
+            let status = shell::command(&plan, container, name).status().await;
+            let done = match &plan {
+                ShellPlan::Own => String::new(),
+                ShellPlan::Debug { image } => format!("{name}: debug shell ({image}) closed"),
+            };
             match status {
-                Ok(status) if status.success() || status.code() == Some(130) => Ok(String::new()),
-                Ok(status) => Err(format!("docker exec ended with {status}")),
-                Err(err) => Err(format!("cannot run docker exec: {err}")),
+                Ok(status) if status.success() || status.code() == Some(130) => Ok(done),
+                Ok(status) => Err(format!("the shell ended with {status}")),
+                Err(err) => Err(format!("cannot run docker: {err}")),
             }
         }
         Err(err) => Err(format!("cannot suspend the terminal: {err}")),

@@ -5,6 +5,7 @@ pub mod audit;
 mod effects;
 mod host;
 mod input;
+mod shell;
 
 pub use effects::Context;
 pub use host::{CrosstermHost, HeadlessHost, Host};

@@ -22,6 +22,9 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         Span::styled(state.profile.clone(), style::accent(theme)),
         Span::styled(format!(" ({})", state.project), style::muted(theme)),
     ]);
+    if state.readonly {
+        line.push_span(Span::styled(" [read-only]", style::accent(theme)));
+    }
     // The audit comes before the engine details so that 80 columns still show it.
     if let Some(span) = audit_summary(state) {
         line.push_span(Span::raw(" │ "));
@@ -113,17 +116,46 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State) {
         ]),
         _ => match &state.message {
             Some(message) => Line::from(Span::raw(message.clone())),
-            None => Line::from(Span::styled(hints(state), style::muted(theme))),
+            None => Line::from(Span::styled(
+                fit_hints(hints(state), area.width as usize),
+                style::muted(theme),
+            )),
         },
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// As many hints as fit in `width`, in order, with `? help` kept last: at 80 columns the
+/// Services hints would otherwise be cut in the middle of a word.
+fn fit_hints(hints: &str, width: usize) -> String {
+    const HELP: &str = "? help";
+    if hints.chars().count() <= width {
+        return hints.to_string();
+    }
+    let mut fitted = String::new();
+    for hint in hints.split("  ").filter(|hint| *hint != HELP) {
+        let next = fitted.chars().count() + hint.chars().count() + 2;
+        if next + HELP.chars().count() > width {
+            break;
+        }
+        fitted.push_str(hint);
+        fitted.push_str("  ");
+    }
+    fitted.push_str(HELP);
+    fitted
 }
 
 fn hints(state: &State) -> &'static str {
     if state.log_view.fullscreen {
         return "esc back  f follow  / regex  J json  t time  w save  ? help";
     }
+    // Under --readonly, only the keys that look.
     match state.panel {
+        crate::app::Panel::Services if state.readonly => {
+            "enter health  l logs  / filter  o sort  ? help  q quit"
+        }
+        crate::app::Panel::Health if state.readonly => "l logs  esc back  ? help",
+        crate::app::Panel::Profiles if state.readonly => "enter switch  ? help",
         crate::app::Panel::Services => {
             "enter health  l logs  r restart  x stop  S start  R recreate  s shell  / filter  o sort  ? help  q quit"
         }
@@ -162,4 +194,17 @@ pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, state: &State) {
             .wrap(Wrap { trim: true }),
         dialog,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_hints;
+
+    #[test]
+    fn hints_that_do_not_fit_are_dropped_whole_and_help_stays() {
+        let hints = "enter health  l logs  r restart  ? help  q quit";
+        assert_eq!(fit_hints(hints, 80), hints);
+        assert_eq!(fit_hints(hints, 30), "enter health  l logs  ? help");
+        assert_eq!(fit_hints(hints, 4), "? help");
+    }
 }
