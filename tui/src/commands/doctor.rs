@@ -1,23 +1,25 @@
 //! `doctor`: everything `up` needs, checked one by one, each failure with its fix.
 
+use super::endpoint_check::endpoint_checks;
 use super::ports::{PortCheck, check_port};
 use crate::compose::{Compose, Layout, detect_version};
-use crate::docker::{connect, project_snapshots};
+use crate::docker::endpoint;
+use crate::docker::{connect_to, project_snapshots};
 use bollard::Docker;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
+pub(super) enum Verdict {
     Ok,
     Warn,
     Fail,
 }
 
-struct Report {
+pub(super) struct Report {
     failures: usize,
 }
 
 impl Report {
-    fn line(&mut self, verdict: Verdict, text: impl AsRef<str>) {
+    pub(super) fn line(&mut self, verdict: Verdict, text: impl AsRef<str>) {
         let mark = match verdict {
             Verdict::Ok => "ok  ",
             Verdict::Warn => "warn",
@@ -33,27 +35,41 @@ impl Report {
 /// Returns Err when any check failed, so the process exits non-zero.
 pub async fn doctor(layout: &Layout, profile: &str) -> anyhow::Result<()> {
     let mut report = Report { failures: 0 };
-    let docker = match connect().await {
-        Ok(docker) => {
-            let version = docker.version().await.ok();
-            let engine = version
-                .as_ref()
-                .and_then(|v| v.version.clone())
-                .unwrap_or_else(|| "?".into());
-            report.line(
-                Verdict::Ok,
-                format!(
-                    "Docker engine {engine}, API {} ({})",
-                    docker.client_version(),
-                    crate::docker::describe_host()
-                ),
-            );
-            Some(docker)
+    // Which daemon first: every later check (and compose) goes to it.
+    let endpoint = match endpoint::current() {
+        Ok(endpoint) => {
+            endpoint_checks(&mut report, endpoint).await;
+            Some(endpoint)
         }
         Err(err) => {
             report.line(Verdict::Fail, err.to_string());
             None
         }
+    };
+    let docker = match endpoint {
+        Some(endpoint) => match connect_to(endpoint).await {
+            Ok(docker) => {
+                let version = docker.version().await.ok();
+                let engine = version
+                    .as_ref()
+                    .and_then(|v| v.version.clone())
+                    .unwrap_or_else(|| "?".into());
+                report.line(
+                    Verdict::Ok,
+                    format!(
+                        "Docker engine {engine}, API {} at {}",
+                        docker.client_version(),
+                        endpoint.host
+                    ),
+                );
+                Some(docker)
+            }
+            Err(err) => {
+                report.line(Verdict::Fail, err.to_string());
+                None
+            }
+        },
+        None => None,
     };
     let compose_ok = match detect_version().await {
         Ok(version) => {

@@ -5,6 +5,7 @@ mod compose;
 mod dashboard;
 mod docs;
 mod doctor;
+mod endpoint_check;
 mod export;
 mod lifecycle;
 mod logs;

@@ -4,6 +4,7 @@
 use super::error::ComposeError;
 use super::model::ComposeModel;
 use super::profile::Profile;
+use crate::docker::command as docker_cli;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::Stdio;
@@ -21,7 +22,7 @@ pub enum Output {
 
 /// Checks that Compose v2 is present, telling a v1-only host apart from a host with neither.
 pub async fn detect_version() -> Result<String, ComposeError> {
-    let v2 = Command::new("docker")
+    let v2 = docker_cli::docker()
         .args(["compose", "version", "--short"])
         .stdin(Stdio::null())
         .output()
@@ -63,12 +64,16 @@ impl Compose {
     }
 
     fn command(&self, args: &[&str]) -> (Command, String) {
-        let mut command = Command::new("docker");
+        let mut command = docker_cli::docker();
         let mut all: Vec<OsString> = vec!["compose".into()];
         all.extend(self.profile.compose_args());
         all.extend(args.iter().map(OsString::from));
+        let pinned: String = docker_cli::pinned_args()
+            .iter()
+            .map(|arg| format!("{arg} "))
+            .collect();
         let printable = format!(
-            "docker compose -p {} {}",
+            "docker {pinned}compose -p {} {}",
             self.profile.project,
             args.join(" ")
         );

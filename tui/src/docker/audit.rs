@@ -22,6 +22,7 @@ pub async fn project_subjects(
     project: &str,
 ) -> Result<(Vec<Subject>, BTreeMap<String, bool>), bollard::errors::Error> {
     let networks = project_networks(docker, project).await?;
+    let local_daemon = super::endpoint::current().is_ok_and(|endpoint| !endpoint.is_remote());
     let names: HashMap<String, String> = networks
         .iter()
         .map(|n| (n.name.clone(), n.compose_name.clone()))
@@ -55,7 +56,8 @@ pub async fn project_subjects(
             .as_ref()
             .and_then(|state| state.pid)
             .unwrap_or(0);
-        if let Some((uid, caps)) = process_identity(pid) {
+        // A remote daemon's pids name other processes here (or none).
+        if local_daemon && let Some((uid, caps)) = process_identity(pid) {
             subject.effective_uid = Some(uid);
             subject.effective_caps = Some(caps);
         }

@@ -3,7 +3,9 @@
 
 pub mod audit;
 mod client;
+pub mod command;
 pub mod convert;
+pub mod endpoint;
 mod follow;
 mod handoff;
 pub mod model;
@@ -11,7 +13,7 @@ mod query;
 mod session;
 mod worker;
 
-pub use client::{DockerError, connect, describe_host};
+pub use client::{DockerError, connect, connect_to};
 pub use query::{project_networks, project_snapshots, running_config_hashes, stream_logs};
 pub use worker::{
     DockerUpdate, EngineEvent, LifecycleOp, WorkerCommand, WorkerHandle, spawn_worker,

@@ -3,6 +3,7 @@
 //! debug` does; the target's files are under `/proc/1/root` there.
 
 use crate::compose::Layout;
+use crate::docker::command as docker_cli;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
@@ -26,7 +27,7 @@ pub enum ShellPlan {
 /// Whether `container` has `sh`: `docker exec` answers 126/127 (or says "executable file not
 /// found") when it has none. Other failures (not running, engine gone) are errors to show.
 pub async fn plan(layout: &Layout, container: &str) -> Result<ShellPlan, String> {
-    let probe = Command::new("docker")
+    let probe = docker_cli::docker()
         .args(["exec", container, "sh", "-c", "exit 0"])
         .stdin(Stdio::null())
         .kill_on_drop(true)
@@ -69,7 +70,7 @@ async fn debug_image(layout: &Layout) -> String {
                 .map(|(_, value)| value)
         });
     if let Some(base) = base {
-        let present = Command::new("docker")
+        let present = docker_cli::docker()
             .args(["image", "inspect", "--format", "{{.Id}}", &base])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -86,7 +87,7 @@ async fn debug_image(layout: &Layout) -> String {
 
 /// The interactive command for `plan`, attached to the terminal.
 pub fn command(plan: &ShellPlan, container: &str, name: &str) -> Command {
-    let mut command = Command::new("docker");
+    let mut command = docker_cli::docker();
     match plan {
         ShellPlan::Own => {
             command.args(["exec", "-it", container, "sh", "-c", OWN_SHELL]);
