@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use stack_tui::app::{Action, Connection, Effect, Mode, Panel, update};
+use stack_tui::app::{Action, Connection, DaemonContext, Effect, Mode, Panel, update};
 use stack_tui::config::keymap::Command;
 use stack_tui::docker::model::{Health, RunState};
 use stack_tui::docker::{DockerUpdate, LifecycleOp, WorkerCommand};
@@ -148,6 +148,41 @@ fn readonly_keys_and_commands_change_no_container() {
     state.readonly = false;
     update(&mut state, key('1'));
     assert_eq!(changing(&update(&mut state, key('r'))).len(), 1);
+}
+
+#[test]
+fn a_remote_daemon_asks_first_like_prod() {
+    let mut state = healthy_state();
+    state.daemon = DaemonContext {
+        name: "build-box".into(),
+        remote: true,
+    };
+    state.selected = 3;
+    let effects = update(&mut state, key('x'));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Worker(WorkerCommand::Lifecycle { .. }))),
+        "stop waits for y"
+    );
+    match &state.mode {
+        Mode::Confirm(confirm) => {
+            assert_eq!(confirm.prompt, "stop redis on remote daemon 'build-box'?")
+        }
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+    // Starting is never destructive.
+    let mut state = healthy_state();
+    state.daemon.remote = true;
+    state.selected = 3;
+    let effects = update(&mut state, key('S'));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Worker(WorkerCommand::Lifecycle {
+            op: LifecycleOp::Start,
+            ..
+        })
+    )));
 }
 
 #[test]

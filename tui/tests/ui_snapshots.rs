@@ -248,6 +248,34 @@ fn a_high_finding_is_red_in_the_header_and_reversed_on_prod() {
 }
 
 #[test]
+fn the_header_names_the_docker_context_and_marks_a_remote_one() {
+    let state = healthy_state();
+    let buffer = render(&state, 80, 24);
+    let header = text(&buffer).lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains("│ default · API 1.41 │ 4 containers"),
+        "{header}"
+    );
+
+    let mut state = healthy_state();
+    state.daemon = stack_tui::app::DaemonContext {
+        name: "build-box".into(),
+        remote: true,
+    };
+    let buffer = render(&state, 80, 24);
+    assert_eq!(colour_of(&buffer, "build-box"), Some(Color::Yellow));
+
+    // A long context name still leaves room for the container count at 80 columns.
+    state.daemon.name = "rancher-desktop".into();
+    let buffer = render(&state, 80, 24);
+    let header = text(&buffer).lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains("profile local │ rancher-desktop · API 1.41 │ 4 containers"),
+        "{header}"
+    );
+}
+
+#[test]
 fn no_color_drops_colours_but_keeps_the_words() {
     let mut state = with_health(
         healthy_state(),

@@ -81,7 +81,7 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
                 };
                 guarded(
                     state,
-                    format!("recreate {} on prod?", row.name),
+                    &format!("recreate {}", row.name),
                     vec![effect],
                     effects,
                 );
@@ -197,15 +197,27 @@ fn back(state: &mut State) {
     }
 }
 
-/// Destructive effects on prod wait for a `y`; elsewhere they run at once.
-fn guarded(state: &mut State, prompt: String, new: Vec<Effect>, effects: &mut Vec<Effect>) {
-    if state.is_prod() {
-        state.mode = Mode::Confirm(Confirm {
-            prompt,
-            effects: new,
-        });
-    } else {
-        effects.extend(new);
+/// Destructive effects on prod or on a remote daemon wait for a `y`; elsewhere they run at once.
+fn guarded(state: &mut State, label: &str, new: Vec<Effect>, effects: &mut Vec<Effect>) {
+    match guard_place(state, state.is_prod()) {
+        Some(place) => {
+            state.mode = Mode::Confirm(Confirm {
+                prompt: format!("{label} {place}?"),
+                effects: new,
+            });
+        }
+        None => effects.extend(new),
+    }
+}
+
+/// "on prod", "on remote daemon 'ctx'", both, or `None` where nothing needs asking.
+fn guard_place(state: &State, prod: bool) -> Option<String> {
+    let remote = format!("remote daemon '{}'", state.daemon.name);
+    match (prod, state.daemon.remote) {
+        (true, true) => Some(format!("on prod, {remote}")),
+        (true, false) => Some("on prod".into()),
+        (false, true) => Some(format!("on {remote}")),
+        (false, false) => None,
     }
 }
 
@@ -230,7 +242,7 @@ fn lifecycle(state: &mut State, op: LifecycleOp, effects: &mut Vec<Effect>) {
     if op == LifecycleOp::Start {
         effects.push(effect);
     } else {
-        guarded(state, format!("{label} on prod?"), vec![effect], effects);
+        guarded(state, &label, vec![effect], effects);
     }
 }
 
@@ -251,9 +263,14 @@ fn profile_op(state: &mut State, up: bool, effects: &mut Vec<Effect>) {
         label: label.clone(),
     };
     state.message = Some(format!("{label}…"));
-    if !up && crate::compose::is_protected(&entry.name) {
+    if !up && (crate::compose::is_protected(&entry.name) || state.daemon.remote) {
+        // The label names the profile already; a remote daemon is added to the prompt.
+        let prompt = match guard_place(state, false) {
+            Some(remote) => format!("{label} {remote}?"),
+            None => format!("{label}?"),
+        };
         state.mode = Mode::Confirm(Confirm {
-            prompt: format!("{label}?"),
+            prompt,
             effects: vec![effect],
         });
     } else {

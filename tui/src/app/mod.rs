@@ -14,5 +14,5 @@ mod update;
 
 pub use action::{Action, ComposeOp, Effect};
 pub use activity::{Activity, ActivityEntry, ActivityKind};
-pub use state::{Confirm, Connection, LogView, Mode, Panel, SortKey, State};
+pub use state::{Confirm, Connection, DaemonContext, LogView, Mode, Panel, SortKey, State};
 pub use update::{list_offset, update, visible_rows};

@@ -70,6 +70,23 @@ pub enum Connection {
     Lost { reason: String, retry_in: Duration },
 }
 
+/// The daemon the dashboard talks to, for the header and the confirmations: its context name
+/// ("DOCKER_HOST" when that decided) and whether it is on another machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonContext {
+    pub name: String,
+    pub remote: bool,
+}
+
+impl Default for DaemonContext {
+    fn default() -> Self {
+        Self {
+            name: "default".into(),
+            remote: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
     Name,
@@ -153,6 +170,7 @@ pub struct State {
     pub project: String,
     pub profiles: Vec<ProfileEntry>,
     pub connection: Connection,
+    pub daemon: DaemonContext,
     pub containers: BTreeMap<String, ContainerSnapshot>,
     pub stats: HashMap<String, StatsSample>,
     pub networks: Vec<NetworkSnapshot>,
@@ -206,6 +224,7 @@ impl State {
             project,
             profiles,
             connection: Connection::Connecting,
+            daemon: DaemonContext::default(),
             containers: BTreeMap::new(),
             stats: HashMap::new(),
             networks: Vec::new(),

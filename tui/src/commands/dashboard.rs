@@ -1,7 +1,7 @@
 //! Opening the dashboard: config, file logging, the Docker worker, the terminal, the loop.
 
 use crate::app::profiles::ProfileEntry;
-use crate::app::{Action, Effect, State};
+use crate::app::{Action, DaemonContext, Effect, State};
 use crate::compose::Layout;
 use crate::config::{Config, no_color_requested};
 use crate::docker::{WorkerCommand, connect, spawn_worker};
@@ -31,6 +31,8 @@ pub async fn dashboard(
 ) -> anyhow::Result<()> {
     // Validate before taking over the terminal, so the error is readable.
     let current = layout.profile(profile)?;
+    // A context that does not exist would leave every panel empty; say so on the terminal.
+    let endpoint = crate::docker::endpoint::current()?;
     let file_log = telemetry::init(&paths::state_dir());
     let loaded = Config::load(&paths::config_file(), no_color_requested());
     let entries: Vec<ProfileEntry> = layout
@@ -40,6 +42,10 @@ pub async fn dashboard(
         .collect();
     let mut state = State::new(entries, &current.name, &loaded.config, chrono::Utc::now());
     state.readonly = options.readonly;
+    state.daemon = DaemonContext {
+        name: endpoint.context.clone(),
+        remote: endpoint.is_remote(),
+    };
     match &file_log {
         Ok(log) => state.log_file = Some(log.location.clone()),
         Err(err) => state.message = Some(format!("file logging off: {err}")),
@@ -48,7 +54,12 @@ pub async fn dashboard(
         tracing::warn!(%warning, "config");
         state.message = Some(warning.clone());
     }
-    tracing::info!(profile = %current.name, root = %layout.root.display(), "dashboard starting");
+    tracing::info!(
+        profile = %current.name,
+        root = %layout.root.display(),
+        endpoint = %endpoint.describe(),
+        "dashboard starting"
+    );
 
     let (updates_tx, updates) = mpsc::channel(UPDATE_QUEUE);
     let (actions_tx, actions) = mpsc::channel::<Action>(ACTION_QUEUE);

@@ -11,10 +11,19 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
+    // The daemon's context first: on a laptop with several daemons it says which one this is.
+    let context = if state.daemon.remote {
+        Span::styled(
+            state.daemon.name.clone(),
+            style::warning(theme).add_modifier(Modifier::BOLD),
+        )
+    } else {
+        Span::raw(state.daemon.name.clone())
+    };
     let docker = match &state.connection {
-        Connection::Connecting => Span::styled("docker: connecting…", style::muted(theme)),
-        Connection::Connected { api_version } => Span::raw(format!("docker API {api_version}")),
-        Connection::Lost { .. } => Span::styled("docker: unreachable", style::error(theme)),
+        Connection::Connecting => Span::styled(" · connecting…", style::muted(theme)),
+        Connection::Connected { api_version } => Span::raw(format!(" · API {api_version}")),
+        Connection::Lost { .. } => Span::styled(" · unreachable", style::error(theme)),
     };
     let mut line = Line::from(vec![
         Span::styled(" stack-tui ", style::accent(theme)),
@@ -32,6 +41,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     }
     line.extend([
         Span::raw(" │ "),
+        context,
         docker,
         Span::raw(format!(" │ {} containers", state.containers.len())),
     ]);
@@ -44,8 +54,16 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     } else if state.reload.watching.is_some() {
         line.push_span(Span::styled(" │ watching", style::muted(theme)));
     }
+    // Too wide (a long context name at 80 columns): the project name goes first, since it is
+    // the profile's with a prefix, and the daemon matters more.
+    if line.width() > usize::from(area.width) {
+        line.spans.remove(PROJECT_SPAN);
+    }
     frame.render_widget(Paragraph::new(line), area);
 }
+
+/// Where the header keeps ` (project)`.
+const PROJECT_SPAN: usize = 3;
 
 /// `audit: 1 high` — red and reversed on prod when a high or critical finding is open.
 fn audit_summary(state: &State) -> Option<Span<'static>> {

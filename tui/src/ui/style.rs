@@ -70,6 +70,11 @@ pub fn error(theme: &Theme) -> Style {
     fg(theme, theme.unhealthy).add_modifier(Modifier::BOLD)
 }
 
+/// Worth a second look, not wrong: a remote daemon in the header.
+pub fn warning(theme: &Theme) -> Style {
+    fg(theme, theme.starting)
+}
+
 pub fn selected() -> Style {
     Style::new().add_modifier(Modifier::REVERSED)
 }
