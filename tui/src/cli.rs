@@ -57,8 +57,8 @@ pub enum Sub {
     },
     /// Stop and remove the profile's containers and networks.
     Down {
-        /// Also remove named volumes (data is lost). On prod, or on a remote Docker endpoint,
-        /// this asks first unless --yes is given.
+        /// Also remove named volumes (data is lost). On prod this asks for the profile's name
+        /// first (as does any `down` on a remote Docker daemon) unless --yes is given.
         #[arg(long, short = 'v')]
         volumes: bool,
         /// Don't ask for confirmation (for scripts).

@@ -306,7 +306,16 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
 
     // `s` on the app, whose image is scratch (no shell): a debug container in its namespaces
     // opens instead, sees its processes and files, and `exit` comes back to the dashboard.
-    tmux.keys(&["1", "Escape", "/"]);
+    // Esc goes alone and is waited on: Esc followed at once by a key reads as Alt+key.
+    tmux.keys(&["1"]);
+    tmux.wait_for("services filtered to postgres", long, |screen| {
+        row(screen, "postgres").is_some() && row(screen, "nginx").is_none()
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the filter cleared", long, |screen| {
+        row(screen, "nginx").is_some()
+    });
+    tmux.keys(&["/"]);
     tmux.text("app");
     tmux.keys(&["Enter"]);
     tmux.wait_for("only the app listed", long, |screen| {
@@ -314,7 +323,7 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
     });
     tmux.keys(&["s"]);
     tmux.wait_for("the debug shell's banner", long, |screen| {
-        screen.contains("debug shell for") && screen.contains("/proc/1/root")
+        screen.contains("debug shell for") && screen.contains("exit leaves.")
     });
     tmux.text("ls /proc/1/root/app; cat /proc/1/comm");
     tmux.keys(&["Enter"]);
@@ -327,6 +336,9 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
         screen.contains("debug shell (") && row(screen, "app").is_some()
     });
     tmux.keys(&["Escape"]);
+    tmux.wait_for("all services again", long, |screen| {
+        row(screen, "nginx").is_some()
+    });
 
     // Switching to a profile that is down (nothing runs under this prefix) empties the view.
     tmux.keys(&[":"]);

@@ -12,6 +12,7 @@ pub async fn prepare(layout: &Layout, profile: &str, output: Output) -> anyhow::
     };
     let mut command = tokio::process::Command::new(&script);
     command
+        .envs(crate::docker::command::child_env())
         .env("STACK_PROFILE", profile)
         .current_dir(&layout.root)
         .stdin(Stdio::null());
@@ -102,8 +103,20 @@ pub async fn down(
 ) -> anyhow::Result<()> {
     let compose = Compose::new(layout.profile(profile)?);
     detect_version().await?;
-    if volumes && is_protected(profile) && confirmation == Confirmation::Ask {
-        confirm_data_loss(&compose.profile().project, profile)?;
+    if confirmation == Confirmation::Ask {
+        // A remote daemon may be someone else's: taking anything down there asks, as prod's data does.
+        let remote = crate::docker::endpoint::current()
+            .ok()
+            .filter(|endpoint| endpoint.is_remote());
+        if volumes && is_protected(profile) || remote.is_some() {
+            let place = remote.map(|endpoint| endpoint.describe());
+            confirm_down(
+                &compose.profile().project,
+                profile,
+                volumes,
+                place.as_deref(),
+            )?;
+        }
     }
     compose
         .down(volumes, Output::Terminal)
@@ -112,13 +125,23 @@ pub async fn down(
     Ok(())
 }
 
-/// Asks for the profile's name on stdin before its volumes go; no terminal (or EOF) cancels, so
-/// a script must say `--yes`.
-fn confirm_data_loss(project: &str, profile: &str) -> anyhow::Result<()> {
-    eprint!(
-        "`down -v` deletes every volume of {project} (the {profile} profile's databases). \
-         Type the profile name ({profile}) to go on: "
-    );
+/// Asks for the profile's name on stdin before the profile goes; no terminal (or EOF) cancels,
+/// so a script must say `--yes`. `remote` describes a daemon that is not this machine's.
+fn confirm_down(
+    project: &str,
+    profile: &str,
+    volumes: bool,
+    remote: Option<&str>,
+) -> anyhow::Result<()> {
+    let what = if volumes {
+        format!("`down -v` deletes every volume of {project} (the {profile} profile's databases)")
+    } else {
+        format!("`down` removes the containers of {project}")
+    };
+    let place = remote
+        .map(|daemon| format!(" on {daemon}"))
+        .unwrap_or_default();
+    eprint!("{what}{place}. Type the profile name ({profile}) to go on: ");
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)

@@ -4,7 +4,7 @@ use crate::app::State;
 use crate::ui;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::backend::{Backend, TestBackend};
 use ratatui::{DefaultTerminal, Terminal};
@@ -60,8 +60,18 @@ impl Host for CrosstermHost {
 
     fn resume(&mut self) -> io::Result<()> {
         enable_raw_mode()?;
-        crossterm::execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-        self.terminal.clear()
+        crossterm::execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            Clear(ClearType::All)
+        )?;
+        // Forget both frames so the next draw paints every cell. Not `Terminal::clear`: it asks
+        // the terminal for the cursor position, and the answer can be lost to the input reader
+        // (the draw then failed and the screen stayed blank).
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 
     fn interactive(&self) -> bool {
