@@ -3,6 +3,10 @@
 //! `--readonly`, the prod `down -v` confirmation, `compose --` passthrough, `reload` from
 //! another shell, completions and the man page.
 
+// Docker context resolution, in this binary rather than one of its own.
+#[path = "cli/docker_context.rs"]
+mod docker_context;
+
 use bollard::Docker;
 use bollard::query_parameters::{InspectContainerOptions, ListContainersOptionsBuilder};
 use serde_json::Value;

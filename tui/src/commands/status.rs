@@ -113,7 +113,7 @@ pub async fn status(layout: &Layout, profile: &str, format: ListFormat) -> anyho
     let report = match status_report(layout, profile).await {
         Ok(report) => report,
         Err(error) => {
-            eprintln!("stack-tui: the Docker daemon is unreachable: {error:#}");
+            eprintln!("stack-tui: {error:#}");
             return Ok(EXIT_UNREACHABLE);
         }
     };
