@@ -172,4 +172,29 @@ fn each_profile_names_its_project_without_p() {
         let model: Value = serde_json::from_slice(&output.stdout).expect("JSON");
         assert_eq!(model["name"], format!("stack-{name}"));
     }
+    // With no flag at all beyond the two files (compose reads compose/.env, which is
+    // common.env), from the repository and from elsewhere.
+    let root = stack_support::stack::repo_root();
+    for dir in [root.clone(), std::env::temp_dir()] {
+        let output = std::process::Command::new("docker")
+            .current_dir(&dir)
+            .arg("compose")
+            .arg("-f")
+            .arg(root.join("compose/compose.yaml"))
+            .arg("-f")
+            .arg(root.join("local/compose.yaml"))
+            .args(["config", "--format", "json"])
+            .env_remove("STACK_HTTP_PORT")
+            .output()
+            .expect("run docker compose config");
+        assert!(
+            output.status.success(),
+            "by hand from {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let model: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(model["name"], "stack-local");
+        assert_eq!(model["services"]["nginx"]["ports"][0]["published"], "8080");
+    }
 }

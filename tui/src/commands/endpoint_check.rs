@@ -115,14 +115,7 @@ mod tests {
     }
 
     fn endpoint(context: &str, source: Source, host: &str) -> Endpoint {
-        Endpoint {
-            context: context.into(),
-            source,
-            host: host.into(),
-            tls: None,
-            shadowed: None,
-            warnings: Vec::new(),
-        }
+        Endpoint::plain(context, source, host)
     }
 
     #[test]

@@ -75,6 +75,19 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// A plain endpoint (no TLS, nothing shadowed, no warnings), for tests.
+    #[cfg(test)]
+    pub(crate) fn plain(context: &str, source: Source, host: &str) -> Self {
+        Endpoint {
+            context: context.into(),
+            source,
+            host: host.into(),
+            tls: None,
+            shadowed: None,
+            warnings: Vec::new(),
+        }
+    }
+
     /// `unix`, `tcp`, `ssh`…; the host without `://` is taken as a socket path, as the CLI does.
     pub fn scheme(&self) -> &str {
         self.host
@@ -192,14 +205,7 @@ mod tests {
     use super::*;
 
     fn endpoint(host: &str, source: Source) -> Endpoint {
-        Endpoint {
-            context: "ctx".into(),
-            source,
-            host: host.into(),
-            tls: None,
-            shadowed: None,
-            warnings: Vec::new(),
-        }
+        Endpoint::plain("ctx", source, host)
     }
 
     #[test]
