@@ -9,6 +9,11 @@ use std::time::Duration;
 use stack_support::stack::repo_root;
 use stack_support::{Profile, Stack};
 
+/// KEY as compose sees it for a profile: env/<profile>.env, else env/common.env's default.
+fn profile_value(profile: &str, key: &str) -> Option<String> {
+    env_value(profile, key).or_else(|| env_value("common", key))
+}
+
 /// `KEY=value` lines of env/<name>.env.
 fn env_value(name: &str, key: &str) -> Option<String> {
     let path = repo_root().join("env").join(format!("{name}.env"));
@@ -23,10 +28,10 @@ fn env_value(name: &str, key: &str) -> Option<String> {
 #[test]
 fn default_ports_of_the_profiles_do_not_collide() {
     let ports = [
-        env_value("local", "STACK_HTTP_PORT"),
-        env_value("dev", "STACK_HTTP_PORT"),
-        env_value("prod", "STACK_HTTP_PORT"),
-        env_value("prod", "STACK_HTTPS_PORT"),
+        profile_value("local", "STACK_HTTP_PORT"),
+        profile_value("dev", "STACK_HTTP_PORT"),
+        profile_value("prod", "STACK_HTTP_PORT"),
+        profile_value("prod", "STACK_HTTPS_PORT"),
     ];
     let distinct: BTreeSet<&Option<String>> = ports.iter().collect();
     assert!(
