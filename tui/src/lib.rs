@@ -4,15 +4,11 @@
 //! (bounded log store and filters), `config`, `audit` (security rules and reports), `commands` (the
 //! CLI) and `runtime` (the event loop, and the gathering that needs several of the above).
 
-pub mod app;
-pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod compose;
-pub mod config;
 pub mod docker;
 pub mod export;
-pub mod logs;
 pub mod paths;
 pub mod reload;
 pub mod runtime;

@@ -4,9 +4,10 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use stack_tui::app::{Action, ActivityKind, Effect, update};
-use stack_tui::config::keymap::Command;
-use stack_tui::reload::{ChangeKind, ReloadEvent, SessionEvent, SessionRequest, Step};
+use stack_core::app::{Action, ActivityKind, Effect, update};
+use stack_core::config::keymap::Command;
+use stack_core::protocol::reload::{ReloadEvent, SessionEvent, SessionRequest};
+use stack_core::reload::{ChangeKind, Step};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -130,7 +131,7 @@ fn switching_profile_moves_hot_reload_along() {
     assert_ne!(state.profile, "local");
 }
 
-fn watching(mut state: stack_tui::app::State) -> stack_tui::app::State {
+fn watching(mut state: stack_core::app::State) -> stack_core::app::State {
     update(
         &mut state,
         Action::Reload(SessionEvent::Watching {
@@ -142,7 +143,7 @@ fn watching(mut state: stack_tui::app::State) -> stack_tui::app::State {
 }
 
 /// Types `:line` and Enter.
-fn command_line(state: &mut stack_tui::app::State, line: &str) -> Vec<Effect> {
+fn command_line(state: &mut stack_core::app::State, line: &str) -> Vec<Effect> {
     let mut effects = update(state, Action::Run(Command::CommandLine));
     for c in line.chars() {
         let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);

@@ -4,10 +4,10 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use stack_tui::app::{Action, Connection, DaemonContext, Effect, Mode, Panel, update};
-use stack_tui::config::keymap::Command;
-use stack_tui::docker::model::{Health, RunState};
-use stack_tui::docker::{DockerUpdate, LifecycleOp, WorkerCommand};
+use stack_core::app::{Action, Connection, DaemonContext, Effect, Mode, Panel, update};
+use stack_core::config::keymap::Command;
+use stack_core::model::container::{Health, RunState};
+use stack_core::protocol::docker::{DockerUpdate, LifecycleOp, WorkerCommand};
 use std::time::Duration;
 
 fn key(c: char) -> Action {
@@ -234,7 +234,7 @@ fn filters_and_commands() {
     }
     assert_eq!(state.service_filter, "re");
     assert_eq!(
-        stack_tui::app::services::service_rows(&state).len(),
+        stack_core::app::services::service_rows(&state).len(),
         2,
         "postgres and redis match"
     );

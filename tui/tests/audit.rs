@@ -2,12 +2,12 @@
 //! `docker compose config`), one deliberately weak container audited at runtime, drift between
 //! the two, and the CLI's formats, exit codes and errors.
 
-use stack_tui::audit::from_files;
-use stack_tui::audit::host_files;
-use stack_tui::audit::report::evaluate;
-use stack_tui::audit::rules;
-use stack_tui::audit::subject::Context;
-use stack_tui::audit::{Finding, Origin};
+use stack_core::audit::from_files;
+use stack_core::audit::host_files;
+use stack_core::audit::report::evaluate;
+use stack_core::audit::rules;
+use stack_core::audit::subject::Context;
+use stack_core::audit::{Finding, Origin};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

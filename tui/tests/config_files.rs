@@ -7,13 +7,13 @@ mod common;
 use common::now;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
-use stack_tui::app::profiles::ProfileEntry;
-use stack_tui::app::{Action, Effect, Panel, State, update};
-use stack_tui::config::keymap::{Command, Context};
-use stack_tui::config::theme::Theme;
-use stack_tui::config::{Config, DEFAULT_LOG_BUFFER_LINES, Loaded};
-use stack_tui::docker::model::{Health, RunState};
-use stack_tui::docker::{LifecycleOp, WorkerCommand};
+use stack_core::app::profiles::ProfileEntry;
+use stack_core::app::{Action, Effect, Panel, State, update};
+use stack_core::config::keymap::{Command, Context};
+use stack_core::config::theme::Theme;
+use stack_core::config::{Config, DEFAULT_LOG_BUFFER_LINES, Loaded};
+use stack_core::model::container::{Health, RunState};
+use stack_core::protocol::docker::{LifecycleOp, WorkerCommand};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -229,7 +229,7 @@ fn the_buffer_size_from_the_file_bounds_the_log_store() {
 
 #[test]
 fn key_names_cover_letters_modifiers_and_special_keys() {
-    use stack_tui::config::keymap::KeyChord;
+    use stack_core::config::keymap::KeyChord;
     let cases = [
         ("q", char_key('q')),
         ("G", press(KeyCode::Char('G'), KeyModifiers::SHIFT)),

@@ -4,10 +4,10 @@ mod common;
 
 use common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use stack_tui::app::Action;
-use stack_tui::compose::Layout;
-use stack_tui::docker::model::{Health, RunState};
-use stack_tui::docker::{DockerUpdate, WorkerCommand};
+use stack_core::app::Action;
+use stack_core::model::Layout;
+use stack_core::model::container::{Health, RunState};
+use stack_core::protocol::docker::{DockerUpdate, WorkerCommand};
 use stack_tui::runtime::{self, ChannelInput, Context, HeadlessHost};
 use std::time::Duration;
 use tokio::sync::mpsc;

@@ -5,8 +5,10 @@
 //! running stack.
 
 use bollard::Docker;
-use stack_tui::compose::Layout;
-use stack_tui::reload::{ChangeKind, ReloadEvent, SessionEvent, SessionRequest, watch_session};
+use stack_core::model::Layout;
+use stack_core::protocol::reload::{ReloadEvent, SessionEvent, SessionRequest};
+use stack_core::reload::ChangeKind;
+use stack_tui::reload::watch_session;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};

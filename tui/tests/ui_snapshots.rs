@@ -7,10 +7,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
-use stack_tui::app::{Action, Connection, Panel, State, update};
-use stack_tui::docker::DockerUpdate;
-use stack_tui::docker::model::{Health, RunState};
-use stack_tui::logs::{LogLine, Stream};
+use stack_core::app::{Action, Connection, Panel, State, update};
+use stack_core::logs::{LogLine, Stream};
+use stack_core::model::container::{Health, RunState};
+use stack_core::protocol::docker::DockerUpdate;
 use std::time::Duration;
 
 fn render(state: &State, width: u16, height: u16) -> Buffer {
@@ -89,9 +89,9 @@ fn states() -> Vec<(&'static str, State)> {
     };
     let mut filtered_logs = on(with_logs(healthy_state()), Panel::Logs);
     filtered_logs.log_view.filter =
-        Some(stack_tui::logs::LogFilter::new("GET /api/[a-z]+").expect("valid regex"));
+        Some(stack_core::logs::LogFilter::new("GET /api/[a-z]+").expect("valid regex"));
     let mut pretty_logs = on(with_logs(healthy_state()), Panel::Logs);
-    pretty_logs.log_view.json = stack_tui::logs::JsonStyle::Pretty;
+    pretty_logs.log_view.json = stack_core::logs::JsonStyle::Pretty;
     pretty_logs.log_view.timestamps = true;
     let mut unhealthy_health = on(
         with_health(
@@ -122,10 +122,10 @@ fn states() -> Vec<(&'static str, State)> {
         Action::Audited {
             profile: "local".into(),
             elapsed: Duration::from_millis(300),
-            result: Ok(stack_tui::audit::Report::build(
+            result: Ok(stack_core::audit::Report::build(
                 "local",
                 "stack-local",
-                stack_tui::audit::Inputs::default(),
+                stack_core::audit::Inputs::default(),
             )),
         },
     );
@@ -133,7 +133,7 @@ fn states() -> Vec<(&'static str, State)> {
     update(&mut audit_detail, key_action('j'));
     update(
         &mut audit_detail,
-        Action::Run(stack_tui::config::keymap::Command::Drill),
+        Action::Run(stack_core::config::keymap::Command::Drill),
     );
     let mut readonly = healthy_state();
     readonly.readonly = true;
@@ -258,7 +258,7 @@ fn the_header_names_the_docker_context_and_marks_a_remote_one() {
     );
 
     let mut state = healthy_state();
-    state.daemon = stack_tui::app::DaemonContext {
+    state.daemon = stack_core::app::DaemonContext {
         name: "build-box".into(),
         remote: true,
     };
@@ -283,7 +283,7 @@ fn no_color_drops_colours_but_keeps_the_words() {
         RunState::Running,
         Health::Unhealthy,
     );
-    state.theme = stack_tui::config::theme::Theme::monochrome();
+    state.theme = stack_core::config::theme::Theme::monochrome();
     let buffer = render(&state, 120, 20);
     assert!(text(&buffer).contains("unhealthy"));
     assert_eq!(colour_of(&buffer, "unhealthy"), Some(Color::Reset));

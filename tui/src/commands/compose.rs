@@ -1,7 +1,8 @@
 //! `stack-tui compose -- ARGS`: docker compose with the profile's files, env files and project
 //! name, so running compose by hand needs no flags to remember.
 
-use crate::compose::{Compose, Layout, detect_version};
+use crate::compose::{Compose, detect_version};
+use stack_core::model::Layout;
 
 /// Compose subcommands that change nothing, allowed under `--readonly`.
 const READ_ONLY_SUBCOMMANDS: [&str; 9] = [

@@ -1,13 +1,15 @@
 //! Opening the dashboard: config, file logging, the Docker worker, the terminal, the loop.
 
-use crate::app::profiles::ProfileEntry;
-use crate::app::{Action, DaemonContext, Effect, State};
-use crate::compose::Layout;
-use crate::config::{Config, no_color_requested};
-use crate::docker::{WorkerCommand, connect, spawn_worker};
-use crate::reload::{SessionRequest, watch_session};
+use crate::docker::{connect, spawn_worker};
+use crate::reload::watch_session;
 use crate::runtime::{self, Context, CrosstermHost, TerminalInput};
 use crate::{paths, telemetry};
+use stack_core::app::profiles::ProfileEntry;
+use stack_core::app::{Action, DaemonContext, Effect, State};
+use stack_core::config::{Config, no_color_requested};
+use stack_core::model::Layout;
+use stack_core::protocol::docker::WorkerCommand;
+use stack_core::protocol::reload::SessionRequest;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 

@@ -2,10 +2,11 @@
 
 use super::endpoint_check::endpoint_checks;
 use super::ports::{PortCheck, check_port};
-use crate::compose::{Compose, Layout, detect_version};
+use crate::compose::{Compose, detect_version};
 use crate::docker::endpoint;
 use crate::docker::{connect_to, project_snapshots};
 use bollard::Docker;
+use stack_core::model::Layout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Verdict {

@@ -1,7 +1,7 @@
 //! `stack-tui export kube|image`: write (and push) what the profile needs beyond one machine.
 
-use crate::compose::Layout;
 use crate::export::{self, image, kube, push};
+use stack_core::model::Layout;
 use std::path::PathBuf;
 
 pub use crate::export::kube::KubeOptions;

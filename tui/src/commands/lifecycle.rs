@@ -1,8 +1,9 @@
 //! `up` and `down`, with compose's own progress on the terminal.
 
 use super::ports::{PortCheck, check_port};
-use crate::compose::{Compose, ComposeError, Layout, Output, detect_version, is_protected};
+use crate::compose::{Compose, Output, detect_version};
 use crate::docker::{connect, project_snapshots};
+use stack_core::model::{ComposeError, Layout, is_protected};
 use std::process::Stdio;
 
 /// Runs the project's preparation script (secrets, certs, artifacts, image selection) if it has one.

@@ -1,13 +1,13 @@
 //! `logs [SERVICE…] [--follow] [--grep] [--since]`, straight from the Engine API.
 
-use crate::compose::Layout;
-use crate::config::no_color_requested;
-use crate::config::theme::Theme;
 use crate::docker::{connect, project_snapshots, stream_logs};
-use crate::logs::{LogFilter, LogLine};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use futures_util::stream::select_all;
+use stack_core::config::no_color_requested;
+use stack_core::config::theme::Theme;
+use stack_core::logs::{LogFilter, LogLine};
+use stack_core::model::Layout;
 use std::io::{IsTerminal, Write};
 
 /// `30s`, `10m`, `2h`, `1d`, a unix time, or RFC 3339 → unix seconds.

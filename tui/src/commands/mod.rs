@@ -29,7 +29,7 @@ pub use reload::reload;
 pub use status::{StatusReport, status, status_report};
 pub use watch::watch;
 
-use crate::compose::Layout;
+use stack_core::model::Layout;
 use std::path::{Path, PathBuf};
 
 /// `--root`, else the nearest directory upwards holding compose/compose.yaml, else the bundled stack.
@@ -38,7 +38,7 @@ pub fn resolve_root(root: Option<PathBuf>) -> PathBuf {
     if let Some(root) = root {
         return std::path::absolute(&root).unwrap_or(root);
     }
-    let is_project = |dir: &Path| dir.join(crate::compose::profile_base_file()).is_file();
+    let is_project = |dir: &Path| dir.join(stack_core::model::profile::BASE_FILE).is_file();
     if let Ok(current) = std::env::current_dir()
         && let Some(found) = current.ancestors().find(|dir| is_project(dir))
     {

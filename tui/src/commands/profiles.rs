@@ -1,10 +1,11 @@
 //! `profiles`: each profile's state and published ports.
 
-use crate::app::profiles::ProfileEntry;
 use crate::cli::ListFormat;
-use crate::compose::{Compose, Layout};
+use crate::compose::Compose;
 use crate::docker::{connect, project_snapshots};
 use serde::Serialize;
+use stack_core::app::profiles::ProfileEntry;
+use stack_core::model::Layout;
 
 /// One line of `profiles`, as `--format json` prints it.
 #[derive(Debug, Serialize)]

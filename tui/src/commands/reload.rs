@@ -1,8 +1,8 @@
 //! `stack-tui reload PART`: ask the running loop for this project to reload a part now.
 
 use crate::cli::ReloadPart;
-use crate::compose::Layout;
 use crate::reload::trigger::{self, TriggerRequest};
+use stack_core::model::Layout;
 
 /// Prints the reload's timeline; `Ok(false)` when the reload failed or was skipped.
 /// `profile` is `None` unless the user named one (then the loop's own profile is used).

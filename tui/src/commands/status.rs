@@ -2,10 +2,10 @@
 //! scripts can test: 0 healthy, 3 degraded, 4 daemon unreachable (1 for other errors).
 
 use crate::cli::ListFormat;
-use crate::compose::Layout;
-use crate::docker::model::{ContainerSnapshot, Health, RunState};
 use crate::docker::{connect, project_snapshots};
 use serde::Serialize;
+use stack_core::model::Layout;
+use stack_core::model::container::{ContainerSnapshot, Health, RunState};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
@@ -141,7 +141,7 @@ pub async fn status(layout: &Layout, profile: &str, format: ListFormat) -> anyho
             .filter(|c| c.is_running())
             .filter_map(|c| c.started_at)
             .min()
-            .map(|started| crate::app::services::format_uptime(started, now))
+            .map(|started| stack_core::app::services::format_uptime(started, now))
             .unwrap_or_else(|| "-".into());
         println!(
             "{:<14} {:<6} {:<11} {:<10} {:<9} {:<8} {}",

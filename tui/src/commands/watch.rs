@@ -1,8 +1,9 @@
 //! `stack-tui watch`: the hot-reload loop without the dashboard, printing the reload timeline.
 
-use crate::compose::Layout;
 use crate::docker::connect;
-use crate::reload::{SessionEvent, describe, watch_session};
+use crate::reload::watch_session;
+use stack_core::model::Layout;
+use stack_core::protocol::reload::{SessionEvent, describe};
 use tokio::sync::{mpsc, watch};
 
 /// Watches the project and reloads what changed in `profile` until interrupted (Ctrl-C).

@@ -1,10 +1,8 @@
 //! Runs `docker compose` for a profile. Output is captured (the dashboard must not be drawn over)
 //! unless the caller asks for the terminal, as the `up`/`down` commands do for progress.
 
-use super::error::ComposeError;
-use super::model::ComposeModel;
-use super::profile::Profile;
 use crate::docker::command as docker_cli;
+use stack_core::model::{ComposeError, ComposeModel, Profile};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::Stdio;

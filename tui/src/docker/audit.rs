@@ -2,12 +2,12 @@
 //! process's effective uid and capabilities from `/proc/<pid>/status` where the daemon is local.
 
 use super::query::{inspect_project, project_networks};
-use crate::audit::host_files;
-use crate::audit::subject::{
-    Healthcheck, Limits, Logging, Mount, MountKind, Namespaces, Port, Subject,
-};
 use bollard::Docker;
 use bollard::models::{ContainerInspectResponse, MountPointTypeEnum};
+use stack_core::audit::host_files;
+use stack_core::audit::subject::{
+    Healthcheck, Limits, Logging, Mount, MountKind, Namespaces, Port, Subject,
+};
 use std::collections::{BTreeMap, HashMap};
 
 const SERVICE_LABEL: &str = "com.docker.compose.service";

@@ -1,14 +1,14 @@
 //! Conversions from bollard's wire types into our owned model.
 
-use super::model::{
-    Attachment, ContainerSnapshot, Health, NetworkSnapshot, Probe, PublishedPort, RunState,
-    StatsSample,
-};
 use bollard::models::{
     ContainerInspectResponse, ContainerStateStatusEnum, ContainerStatsResponse, HealthStatusEnum,
     Network, PortMap,
 };
 use chrono::{DateTime, Utc};
+use stack_core::model::container::{
+    Attachment, ContainerSnapshot, Health, NetworkSnapshot, Probe, PublishedPort, RunState,
+    StatsSample,
+};
 
 pub const PROJECT_LABEL: &str = "com.docker.compose.project";
 pub const SERVICE_LABEL: &str = "com.docker.compose.service";

@@ -1,12 +1,12 @@
 //! Per-container background streams: logs for every running container, stats for visible ones.
 
 use super::convert;
-use super::model::ContainerSnapshot;
 use super::query::stream_logs;
-use super::worker::DockerUpdate;
 use bollard::Docker;
 use bollard::query_parameters::StatsOptionsBuilder;
 use futures_util::{FutureExt, StreamExt};
+use stack_core::model::container::ContainerSnapshot;
+use stack_core::protocol::docker::DockerUpdate;
 use std::collections::HashMap;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;

@@ -2,9 +2,9 @@
 //! operations (which can take as long as a container's stop timeout) and profile counts.
 
 use super::convert::PROJECT_LABEL;
-use super::worker::{DockerUpdate, LifecycleOp};
 use bollard::Docker;
 use bollard::query_parameters::ListContainersOptionsBuilder;
+use stack_core::protocol::docker::{DockerUpdate, LifecycleOp};
 use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::mpsc;

@@ -8,13 +8,10 @@ pub mod convert;
 pub mod endpoint;
 mod follow;
 mod handoff;
-pub mod model;
 mod query;
 mod session;
 mod worker;
 
 pub use client::{DockerError, connect, connect_to};
 pub use query::{project_networks, project_snapshots, running_config_hashes, stream_logs};
-pub use worker::{
-    DockerUpdate, EngineEvent, LifecycleOp, WorkerCommand, WorkerHandle, spawn_worker,
-};
+pub use worker::{WorkerHandle, spawn_worker};

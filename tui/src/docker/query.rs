@@ -1,8 +1,6 @@
 //! One-shot queries used by the CLI and by the worker after (re)connecting.
 
 use super::convert::{self, PROJECT_LABEL};
-use super::model::{ContainerSnapshot, NetworkSnapshot};
-use crate::logs::{LogLine, Stream};
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::models::ContainerInspectResponse;
@@ -11,6 +9,8 @@ use bollard::query_parameters::{
     LogsOptionsBuilder,
 };
 use futures_util::{Stream as FuturesStream, StreamExt, stream};
+use stack_core::logs::{LogLine, Stream};
+use stack_core::model::container::{ContainerSnapshot, NetworkSnapshot};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 

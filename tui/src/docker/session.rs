@@ -5,13 +5,14 @@
 use super::convert::{self, PROJECT_LABEL};
 use super::follow::{Followers, follow_logs, follow_stats};
 use super::handoff::{lifecycle, profile_states};
-use super::model::ContainerSnapshot;
 use super::query::{project_networks, project_snapshots};
-use super::worker::{DockerUpdate, EngineEvent, WatchState, WorkerCommand};
+use super::worker::WatchState;
 use bollard::Docker;
 use bollard::models::{EventMessage, EventMessageTypeEnum};
 use bollard::query_parameters::{EventsOptionsBuilder, InspectContainerOptions};
 use futures_util::StreamExt;
+use stack_core::model::container::ContainerSnapshot;
+use stack_core::protocol::docker::{DockerUpdate, EngineEvent, WorkerCommand};
 use std::collections::{HashMap, HashSet};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;

@@ -2,9 +2,8 @@
 //! It reconnects with backoff when the daemon goes away and refreshes everything when it returns.
 
 use super::client::connect;
-use super::model::{ContainerSnapshot, NetworkSnapshot, StatsSample};
 use super::session::{SessionEnd, run_session};
-use crate::logs::LogLine;
+use stack_core::protocol::docker::{DockerUpdate, WorkerCommand};
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -13,86 +12,6 @@ use tokio::task::JoinHandle;
 const COMMAND_QUEUE: usize = 64;
 const FIRST_RETRY: Duration = Duration::from_millis(250);
 const MAX_RETRY: Duration = Duration::from_secs(5);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LifecycleOp {
-    Start,
-    Stop,
-    Restart,
-}
-
-impl LifecycleOp {
-    pub fn verb(self) -> &'static str {
-        match self {
-            Self::Start => "start",
-            Self::Stop => "stop",
-            Self::Restart => "restart",
-        }
-    }
-}
-
-/// Requests from the app to the worker.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WorkerCommand {
-    /// Follow this compose project (containers, networks, logs); replaces the previous one.
-    Watch { project: String },
-    /// Stream stats only for these containers (what is on screen).
-    Visible(Vec<String>),
-    Lifecycle {
-        op: LifecycleOp,
-        containers: Vec<String>,
-        label: String,
-    },
-    /// Count running/total containers for these projects (the profiles panel).
-    ProfileStates(Vec<String>),
-}
-
-/// A Docker event worth showing in the activity panel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineEvent {
-    /// Unix seconds.
-    pub time: i64,
-    pub kind: String,
-    pub action: String,
-    pub subject: String,
-}
-
-/// What the worker tells the app.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DockerUpdate {
-    Connected {
-        api_version: String,
-    },
-    Disconnected {
-        reason: String,
-        retry_in: Duration,
-    },
-    /// Full list for the watched project, after a watch or a reconnect.
-    Containers {
-        project: String,
-        containers: Vec<ContainerSnapshot>,
-    },
-    Container(ContainerSnapshot),
-    Removed {
-        id: String,
-    },
-    Networks {
-        project: String,
-        networks: Vec<NetworkSnapshot>,
-    },
-    Stats {
-        id: String,
-        sample: StatsSample,
-    },
-    Logs(Vec<LogLine>),
-    Event(EngineEvent),
-    LifecycleDone {
-        label: String,
-        elapsed: Duration,
-        result: Result<(), String>,
-    },
-    ProfileStates(Vec<(String, usize, usize)>),
-}
 
 /// What survives a reconnect: the project being watched and what is visible.
 #[derive(Debug, Default)]

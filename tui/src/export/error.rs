@@ -1,4 +1,4 @@
-use crate::compose::ComposeError;
+use stack_core::model::ComposeError;
 use std::path::PathBuf;
 
 /// Every variant names what went wrong and how to fix it.

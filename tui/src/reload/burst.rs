@@ -1,7 +1,8 @@
 //! One trigger per burst of changes, even when the debouncer hands a burst over in two batches.
 
-use super::classify::ChangeKind;
-use super::watcher::{Trigger, WatchEvent};
+use super::watcher::WatchEvent;
+use stack_core::protocol::reload::Trigger;
+use stack_core::reload::ChangeKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -7,21 +7,14 @@
 //! timeline of [`ReloadEvent`]s, and `session` is the loop that `stack-tui watch` and the
 //! dashboard both run; `trigger` lets `stack-tui reload` reach it from another shell.
 
-mod app_inputs;
 mod burst;
-mod classify;
-mod guard;
-mod plan;
 mod runner;
 mod session;
 mod steps;
 pub mod trigger;
 mod watcher;
 
-pub use classify::{ChangeKind, ProjectLayout};
-pub use guard::{Admission, LoopGuard};
-pub use plan::{NoPlan, Step, plan_for};
-pub use runner::{ReloadEvent, Reloader, describe, describe_untimed};
-pub use session::{SessionEvent, SessionRequest, watch_session};
+pub use runner::Reloader;
+pub use session::watch_session;
 pub use steps::{StepContext, StepFailed};
-pub use watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, Trigger, WatchError, WatchEvent};
+pub use watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, WatchError, WatchEvent};

@@ -2,44 +2,16 @@
 //! requests in, reloads run one at a time against the profile currently selected, timeline events
 //! out.
 
-use super::ProjectLayout;
-use super::classify::ChangeKind;
-use super::runner::{ReloadEvent, Reloader};
+use super::runner::Reloader;
 use super::steps::StepContext;
 use super::trigger::{self, RemoteRequest};
-use super::watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, Trigger, WatchError, WatchEvent};
-use crate::compose::{Compose, Layout};
+use super::watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, WatchError, WatchEvent};
+use crate::compose::Compose;
 use bollard::Docker;
+use stack_core::model::Layout;
+use stack_core::protocol::reload::{SessionEvent, SessionRequest, Trigger};
+use stack_core::reload::ProjectLayout;
 use tokio::sync::{mpsc, watch};
-
-/// What the user can ask of a running loop (the dashboard's `p` key and `:reload`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionRequest {
-    /// Watch every path the loop guard paused again, without waiting for its quiet minute.
-    ResumePaused,
-    /// Run the reload for this part now, as if one of its files had changed.
-    Reload(ChangeKind),
-}
-
-/// What the loop reports, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionEvent {
-    /// Watching started: the folders watched (relative to the root) and the profile.
-    Watching {
-        folders: Vec<String>,
-        profile: String,
-    },
-    Reload(ReloadEvent),
-    /// The OS watcher failed; watching may be incomplete.
-    WatchFailed(String),
-    /// The selected profile cannot be reloaded (unknown name); changes are ignored until the
-    /// selection changes.
-    ProfileUnusable(String),
-    /// Paused paths are watched again at the user's request (relative to the root; may be empty).
-    Resumed {
-        paths: Vec<String>,
-    },
-}
 
 /// Runs until the profile sender is dropped or the watcher stops. `profile` selects which
 /// profile reloads apply to and may change at any time (the dashboard's profile switch);

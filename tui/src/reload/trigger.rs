@@ -4,11 +4,10 @@
 //!
 //! One JSON object per line each way: a [`TriggerRequest`], then [`TriggerReply`]s.
 
-use super::classify::ChangeKind;
-use super::runner::{ReloadEvent, describe};
-use super::session::SessionEvent;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use stack_core::protocol::reload::{ReloadEvent, SessionEvent, describe};
+use stack_core::reload::ChangeKind;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};

@@ -1,21 +1,14 @@
 //! Debounced filesystem watching of the project's parts, one [`Trigger`] per part per burst.
 
 use super::burst::merge_bursts;
-use super::classify::{ChangeKind, ProjectLayout};
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use stack_core::protocol::reload::Trigger;
+use stack_core::reload::{ChangeKind, ProjectLayout};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// A burst of changes to one part of the project.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trigger {
-    pub kind: ChangeKind,
-    /// The changed files, sorted and without duplicates.
-    pub paths: Vec<PathBuf>,
-}
 
 /// What the watcher reports.
 #[derive(Debug, Clone, PartialEq, Eq)]

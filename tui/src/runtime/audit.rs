@@ -1,13 +1,14 @@
 //! Gathers an audit's inputs (the merged compose model, the host files it names, the running
 //! containers) and builds the report. Shared by `stack-tui audit` and the dashboard's Audit panel.
 
-use crate::audit::from_files;
-use crate::audit::host_files;
-use crate::audit::subject::Context;
-use crate::audit::suppress;
-use crate::audit::{Inputs, Report};
-use crate::compose::{Compose, ComposeError, Layout, Profile};
+use crate::compose::Compose;
 use crate::docker::{self, DockerError};
+use stack_core::audit::from_files;
+use stack_core::audit::host_files;
+use stack_core::audit::subject::Context;
+use stack_core::audit::suppress;
+use stack_core::audit::{Inputs, Report};
+use stack_core::model::{ComposeError, Layout, Profile};
 
 /// Which sources an audit reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,11 @@ use super::audit::{AuditError, Scope, audit_profile};
 use super::host::Host;
 use super::input::Input;
 use super::shell::{self, ShellPlan};
-use crate::app::{Action, ComposeOp, Effect, State, update};
-use crate::compose::{Compose, Layout, Output};
-use crate::docker::WorkerCommand;
-use crate::reload::SessionRequest;
+use crate::compose::{Compose, Output};
+use stack_core::app::{Action, ComposeOp, Effect, State, update};
+use stack_core::model::Layout;
+use stack_core::protocol::docker::WorkerCommand;
+use stack_core::protocol::reload::SessionRequest;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 

@@ -1,6 +1,5 @@
 //! The terminal the loop draws on: the real one (crossterm) or a headless test backend.
 
-use crate::app::State;
 use crate::ui;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
@@ -8,6 +7,7 @@ use crossterm::terminal::{
 };
 use ratatui::backend::{Backend, TestBackend};
 use ratatui::{DefaultTerminal, Terminal};
+use stack_core::app::State;
 use std::io;
 
 pub trait Host {

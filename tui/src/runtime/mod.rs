@@ -11,8 +11,8 @@ pub use effects::Context;
 pub use host::{CrosstermHost, HeadlessHost, Host};
 pub use input::{ChannelInput, Input, TerminalInput};
 
-use crate::app::{Action, Effect, State, update};
-use crate::docker::DockerUpdate;
+use stack_core::app::{Action, Effect, State, update};
+use stack_core::protocol::docker::DockerUpdate;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};

@@ -2,8 +2,8 @@
 //! debug container instead, sharing the target's process and network namespaces, as `docker
 //! debug` does; the target's files are under `/proc/1/root` there.
 
-use crate::compose::Layout;
 use crate::docker::command as docker_cli;
+use stack_core::model::Layout;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;

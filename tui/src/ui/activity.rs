@@ -3,13 +3,13 @@
 //! lines below its entry.
 
 use super::style;
-use crate::app::{ActivityEntry, ActivityKind, State};
-use crate::config::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use stack_core::app::{ActivityEntry, ActivityKind, State};
+use stack_core::config::theme::Theme;
 
 /// Continuation lines start under the entry's text (after "HH:MM:SS kind   ").
 const INDENT: &str = "                ";

@@ -2,12 +2,12 @@
 //! selected finding's rationale, fix and reference. Suppressed findings are counted, never hidden.
 
 use super::style;
-use crate::app::State;
-use crate::audit::rules;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use stack_core::app::State;
+use stack_core::audit::rules;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let view = &state.audit;
@@ -66,7 +66,7 @@ fn list_lines(state: &State) -> (Option<usize>, Vec<Line<'static>>) {
     if rows.is_empty() {
         lines.push(Line::from(Span::styled(
             "✓ no open findings",
-            style::health(theme, crate::docker::model::Health::Healthy),
+            style::health(theme, stack_core::model::container::Health::Healthy),
         )));
     }
     let mut selected_line = None;
@@ -129,7 +129,7 @@ fn list_lines(state: &State) -> (Option<usize>, Vec<Line<'static>>) {
     for expired in &report.expired_suppressions {
         lines.push(Line::from(Span::styled(
             format!("  suppression expired: {expired}"),
-            style::severity(theme, crate::audit::Severity::Medium),
+            style::severity(theme, stack_core::audit::Severity::Medium),
         )));
     }
     (selected_line, lines)

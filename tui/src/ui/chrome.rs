@@ -1,13 +1,14 @@
 //! Header, tab bar, daemon banner, footer and the confirmation dialog.
 
-use super::{layout, style};
-use crate::app::{Connection, Mode, State};
-use crate::audit::Severity;
+use super::style;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use stack_core::app::screen;
+use stack_core::app::{Connection, Mode, State};
+use stack_core::audit::Severity;
 
 pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
@@ -96,7 +97,10 @@ fn audit_summary(state: &State) -> Option<Span<'static>> {
 pub fn tabs(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
     let mut spans = Vec::new();
-    for (label, panel) in layout::tab_labels().into_iter().zip(crate::app::Panel::ALL) {
+    for (label, panel) in screen::tab_labels()
+        .into_iter()
+        .zip(stack_core::app::Panel::ALL)
+    {
         let style = if panel == state.panel && !state.log_view.fullscreen {
             style::selected().add_modifier(Modifier::BOLD)
         } else {
@@ -169,20 +173,20 @@ fn hints(state: &State) -> &'static str {
     }
     // Under --readonly, only the keys that look.
     match state.panel {
-        crate::app::Panel::Services if state.readonly => {
+        stack_core::app::Panel::Services if state.readonly => {
             "enter health  l logs  / filter  o sort  ? help  q quit"
         }
-        crate::app::Panel::Health if state.readonly => "l logs  esc back  ? help",
-        crate::app::Panel::Profiles if state.readonly => "enter switch  ? help",
-        crate::app::Panel::Services => {
+        stack_core::app::Panel::Health if state.readonly => "l logs  esc back  ? help",
+        stack_core::app::Panel::Profiles if state.readonly => "enter switch  ? help",
+        stack_core::app::Panel::Services => {
             "enter health  l logs  r restart  x stop  S start  R recreate  s shell  / filter  o sort  ? help  q quit"
         }
-        crate::app::Panel::Health => "r restart  s shell  l logs  esc back  ? help",
-        crate::app::Panel::Logs => {
+        stack_core::app::Panel::Health => "r restart  s shell  l logs  esc back  ? help",
+        stack_core::app::Panel::Logs => {
             "f follow  / regex  J json  t time  w save  c clear  esc back  ? help"
         }
-        crate::app::Panel::Profiles => "enter switch  u up  D down  ? help",
-        crate::app::Panel::Audit => "enter why & fix  r audit again  esc back  ? help",
+        stack_core::app::Panel::Profiles => "enter switch  u up  D down  ? help",
+        stack_core::app::Panel::Audit => "enter why & fix  r audit again  esc back  ? help",
         _ => "tab next panel  ? help  q quit",
     }
 }

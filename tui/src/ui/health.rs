@@ -1,14 +1,14 @@
 //! Health detail: the selected service's containers and their last healthcheck runs.
 
 use super::style;
-use crate::app::State;
-use crate::app::services::{selected_containers, selected_row};
-use crate::docker::model::{ContainerSnapshot, Health};
 use chrono::DateTime;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use stack_core::app::State;
+use stack_core::app::services::{selected_containers, selected_row};
+use stack_core::model::container::{ContainerSnapshot, Health};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let Some(row) = selected_row(state) else {

@@ -1,12 +1,12 @@
 //! `?` help: the keys as currently bound, the config file and the log file locations.
 
 use super::style;
-use crate::app::State;
-use crate::config::keymap::{Command, Context};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use stack_core::app::State;
+use stack_core::config::keymap::{Command, Context};
 
 /// (title, context, [(command, what it does)])
 type Section = (&'static str, Context, &'static [(Command, &'static str)]);

@@ -1,56 +1,18 @@
 //! Multiplexed logs: colour per service, level colours, regex highlight, JSON pretty/compact.
 
 use super::style;
-use crate::app::State;
-use crate::logs::{LogLine, match_ranges, render_json};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use stack_core::app::State;
+use stack_core::app::views::logs::selected_lines;
+use stack_core::logs::{LogLine, match_ranges, render_json};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The source column is as wide as its widest label, within these bounds.
 const SOURCE_WIDTH: (usize, usize) = (5, 24);
-
-/// The lines the view would show (newest last), as plain text, following the current filters.
-/// Bounded by the store's size.
-pub fn visible_text(state: &State) -> Vec<String> {
-    let mut lines: Vec<String> = selected_lines(state, usize::MAX)
-        .into_iter()
-        .map(|line| {
-            let mut text = String::new();
-            if let Some(stamp) = &line.timestamp {
-                text.push_str(stamp);
-                text.push(' ');
-            }
-            text.push_str(&format!("{} | {}", line.container, line.text));
-            text
-        })
-        .collect();
-    lines.reverse();
-    lines
-}
-
-/// Matching lines from the bottom of the view upwards, at most `limit`.
-fn selected_lines(state: &State, limit: usize) -> Vec<&LogLine> {
-    let view = &state.log_view;
-    let newest = state.logs.pushed();
-    let skip_newest = if view.follow {
-        0
-    } else {
-        newest.saturating_sub(view.anchor) as usize
-    };
-    state
-        .logs
-        .iter()
-        .rev()
-        .skip(skip_newest)
-        .filter(|line| view.service.as_deref().is_none_or(|s| &*line.service == s))
-        .filter(|line| view.filter.as_ref().is_none_or(|f| f.is_match(&line.text)))
-        .take(limit)
-        .collect()
-}
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let view = &state.log_view;
@@ -203,7 +165,7 @@ fn truncate(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::Stream;
+    use stack_core::logs::Stream;
 
     fn line(service: &str, container: &str) -> LogLine {
         LogLine::from_engine(service.into(), container.into(), "text", Stream::Stdout)

@@ -5,26 +5,26 @@ pub mod audit;
 mod chrome;
 pub mod health;
 pub mod help;
-pub mod layout;
 pub mod logs;
 pub mod profiles;
 pub mod services;
 pub mod style;
 pub mod topology;
 
-use crate::app::{Mode, Panel, State};
 use ratatui::Frame;
+use stack_core::app::screen;
+use stack_core::app::{Mode, Panel, State};
 
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
-    let areas = layout::areas((area.width, area.height), layout::has_banner(state));
+    let areas = screen::areas((area.width, area.height), screen::has_banner(state));
     chrome::header(frame, areas.header, state);
     chrome::tabs(frame, areas.tabs, state);
     if let Some(banner) = areas.banner {
         chrome::banner(frame, banner, state);
     }
     if state.log_view.fullscreen {
-        logs::draw(frame, layout::fullscreen(area, areas.footer), state);
+        logs::draw(frame, screen::fullscreen(area, areas.footer), state);
     } else {
         match state.panel {
             Panel::Services => services::draw(frame, areas.body, state),

@@ -1,13 +1,13 @@
 //! Profiles: which are up, their ports, which one the dashboard shows.
 
 use super::style;
-use crate::app::State;
-use crate::app::profiles::ProfileState;
-use crate::docker::model::Health;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use stack_core::app::State;
+use stack_core::app::profiles::ProfileState;
+use stack_core::model::container::Health;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;

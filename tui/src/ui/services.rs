@@ -1,13 +1,13 @@
 //! The services table.
 
 use super::style;
-use crate::app::State;
-use crate::app::list_offset;
-use crate::app::services::{ServiceRow, format_bytes, format_uptime, service_rows};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use stack_core::app::State;
+use stack_core::app::list_offset;
+use stack_core::app::services::{ServiceRow, format_bytes, format_uptime, service_rows};
 
 const HEADER: [&str; 9] = [
     "SERVICE", "REPL", "STATE", "HEALTH", "UPTIME", "RST", "CPU%", "MEM", "PORTS",

@@ -1,10 +1,10 @@
 //! Styles derived from the theme; with `NO_COLOR` only bold/underline/reverse remain.
 
-use crate::audit::Severity;
-use crate::config::theme::Theme;
-use crate::docker::model::{Health, RunState};
-use crate::logs::Level;
 use ratatui::style::{Color, Modifier, Style};
+use stack_core::audit::Severity;
+use stack_core::config::theme::Theme;
+use stack_core::logs::Level;
+use stack_core::model::container::{Health, RunState};
 
 fn fg(theme: &Theme, color: Color) -> Style {
     if theme.color {

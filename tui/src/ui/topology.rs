@@ -2,11 +2,11 @@
 //! and isolation violations.
 
 use super::style;
-use crate::app::{State, topology};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use stack_core::app::{State, topology};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
@@ -39,9 +39,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
             "public"
         };
         let kind_style = if network.internal {
-            style::health(theme, crate::docker::model::Health::Healthy)
+            style::health(theme, stack_core::model::container::Health::Healthy)
         } else {
-            style::health(theme, crate::docker::model::Health::Starting)
+            style::health(theme, stack_core::model::container::Health::Starting)
         };
         lines.push(Line::from(vec![
             Span::raw(format!("  {} ", network.name)),

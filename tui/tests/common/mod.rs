@@ -5,10 +5,10 @@
 )]
 
 use chrono::{DateTime, TimeZone, Utc};
-use stack_tui::app::profiles::ProfileEntry;
-use stack_tui::app::{Connection, State};
-use stack_tui::config::Config;
-use stack_tui::docker::model::{
+use stack_core::app::profiles::ProfileEntry;
+use stack_core::app::{Connection, State};
+use stack_core::config::Config;
+use stack_core::model::container::{
     Attachment, ContainerSnapshot, Health, NetworkSnapshot, Probe, PublishedPort, RunState,
 };
 
@@ -131,9 +131,9 @@ pub fn with_health(mut state: State, service: &str, run: RunState, health: Healt
 
 /// An audit report as the dashboard receives it: files and containers, one weak service, one
 /// suppression.
-pub fn audit_report(profile: &str) -> stack_tui::audit::Report {
-    use stack_tui::audit::subject::{Context, Healthcheck, Limits, Subject};
-    use stack_tui::audit::{Inputs, Report, suppress};
+pub fn audit_report(profile: &str) -> stack_core::audit::Report {
+    use stack_core::audit::subject::{Context, Healthcheck, Limits, Subject};
+    use stack_core::audit::{Inputs, Report, suppress};
     let hardened = Subject {
         service: "nginx".into(),
         image: Some("nginx:1.27".into()),
@@ -149,7 +149,7 @@ pub fn audit_report(profile: &str) -> stack_tui::audit::Report {
             pids: Some(64),
         },
         restart: Some("always".into()),
-        logging: stack_tui::audit::subject::Logging {
+        logging: stack_core::audit::subject::Logging {
             driver: Some("local".into()),
             max_size: None,
         },

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use stack_tui::compose::Layout;
+use stack_core::model::Layout;
 use stack_tui::export::kube::{self, KubeOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

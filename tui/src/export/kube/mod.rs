@@ -19,10 +19,11 @@ pub use stack::{Role, Stack};
 
 use super::spin_manifest::SpinManifest;
 use super::{ExportError, spin_manifest_path};
-use crate::compose::{Compose, Layout};
+use crate::compose::Compose;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
+use stack_core::model::Layout;
 use std::collections::BTreeMap;
 
 /// Compose's image choice (compose/images/<source>.yaml): the export always takes the pinned

@@ -1,11 +1,11 @@
 //! The facts an export reads from a profile: the merged compose model (`docker compose config
 //! --format json`) with the fields Kubernetes needs, the services' roles, and who talks to whom.
 
-use crate::compose::{ComposeModel, Profile};
 use crate::export::ExportError;
 use crate::export::spin_manifest::SpinManifest;
 use serde::Deserialize;
 use serde_json::Value;
+use stack_core::model::{ComposeModel, Profile};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 

@@ -1,9 +1,10 @@
 //! Commands run inside one of the profile's running containers through the Engine API.
 
 use super::{StepContext, tail};
-use crate::docker::{model::RunState, project_snapshots};
+use crate::docker::project_snapshots;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use futures_util::StreamExt;
+use stack_core::model::container::RunState;
 
 impl StepContext {
     /// Runs `command` in the first running container of `service`; `Ok` is its whole output,

@@ -8,9 +8,9 @@ mod proxy;
 mod rolling;
 mod stack;
 
-use super::plan::Step;
 use crate::compose::Compose;
 use bollard::Docker;
+use stack_core::reload::Step;
 use std::path::PathBuf;
 
 /// Compiler and nginx messages are cut to their last lines; the panel shows what matters.

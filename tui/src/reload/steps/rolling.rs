@@ -3,11 +3,11 @@
 //! every replica runs the new image. nginx resolves `app` per request, so it follows along.
 
 use super::StepContext;
-use crate::docker::model::{ContainerSnapshot, Health, RunState};
 use crate::docker::{convert, project_snapshots};
 use bollard::query_parameters::{
     InspectContainerOptions, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
 };
+use stack_core::model::container::{ContainerSnapshot, Health, RunState};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::time::Instant;

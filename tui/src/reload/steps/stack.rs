@@ -6,8 +6,9 @@
 //! restart applies them.
 
 use super::StepContext;
-use crate::compose::{ComposeModel, Output};
+use crate::compose::Output;
 use crate::docker::{project_snapshots, running_config_hashes};
+use stack_core::model::ComposeModel;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -177,7 +178,7 @@ fn changed_services<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compose::{BindMount, ServiceModel};
+    use stack_core::model::{BindMount, ServiceModel};
 
     #[test]
     fn mounted_files_restart_their_service_and_init_scripts_are_set_apart() {

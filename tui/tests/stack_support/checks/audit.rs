@@ -7,7 +7,7 @@ use stack_tui::runtime::audit::{Scope, audit};
 
 pub fn nothing_open(stack: &Stack) {
     let name = stack.profile.name();
-    let layout = stack_tui::compose::Layout::new(repo_root(), "stack");
+    let layout = stack_core::model::Layout::new(repo_root(), "stack");
     let mut profile = layout.profile(name).expect("the profile");
     profile.project = stack.project.clone();
     // The test published other ports than env/<profile>.env: the audit reads the files as

@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn in_this_repository_only_the_manifests_build_inputs_rebuild_the_app() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let layout = ProjectLayout::new(&root);
         let app = |file: &str| layout.classify(&layout.root().join("edge-app").join(file));
         assert_eq!(app("src/app/root.rs"), Some(ChangeKind::App));

@@ -1,6 +1,6 @@
 //! Colours, overridable by name or `#rrggbb`; monochrome when `NO_COLOR` is set.
 
-use ratatui::style::Color;
+use ratatui_core::style::Color;
 use serde::Deserialize;
 use std::str::FromStr;
 

@@ -8,9 +8,9 @@ use super::services::{selected_containers, selected_row, service_rows};
 use super::state::{Confirm, Mode, Panel, State};
 use super::update::log;
 use crate::config::keymap::Command;
-use crate::docker::{LifecycleOp, WorkerCommand};
 use crate::logs::JsonStyle;
-use crate::reload::SessionRequest;
+use crate::protocol::docker::{LifecycleOp, WorkerCommand};
+use crate::protocol::reload::SessionRequest;
 use std::path::PathBuf;
 
 pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
@@ -263,7 +263,7 @@ fn profile_op(state: &mut State, up: bool, effects: &mut Vec<Effect>) {
         label: label.clone(),
     };
     state.message = Some(format!("{label}…"));
-    if !up && (crate::compose::is_protected(&entry.name) || state.daemon.remote) {
+    if !up && (crate::model::is_protected(&entry.name) || state.daemon.remote) {
         // The label names the profile already; a remote daemon is added to the prompt.
         let prompt = match guard_place(state, false) {
             Some(remote) => format!("{label} {remote}?"),
@@ -335,7 +335,7 @@ fn save_logs(state: &mut State, path: Option<PathBuf>, effects: &mut Vec<Effect>
             state.now.format("%Y%m%d-%H%M%S")
         ))
     });
-    let lines = crate::ui::logs::visible_text(state);
+    let lines = super::views::logs::visible_text(state);
     state.message = Some(format!(
         "saving {} lines to {}",
         lines.len(),

@@ -30,7 +30,7 @@ fn is_data_service(name: &str, image: &str, labels: Option<&BTreeMap<String, Str
     if let Some(tier) = labels.and_then(|labels| labels.get(TIER_LABEL)) {
         return tier == "data";
     }
-    crate::compose::DATA_STORE_NAMES
+    crate::model::DATA_STORE_NAMES
         .iter()
         .any(|data| name.contains(data) || image.contains(data))
 }

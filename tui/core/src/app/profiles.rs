@@ -1,6 +1,6 @@
 //! The profiles panel: which profiles exist, whether they run, and on which port.
 
-use crate::compose::Profile;
+use crate::model::Profile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileState {

@@ -5,9 +5,8 @@ use super::action::Effect;
 use super::activity::ActivityKind;
 use super::state::State;
 use super::update::log;
-use crate::reload::{
-    ChangeKind, ReloadEvent, SessionEvent, SessionRequest, Step, describe_untimed,
-};
+use crate::protocol::reload::{ReloadEvent, SessionEvent, SessionRequest, describe_untimed};
+use crate::reload::{ChangeKind, Step};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! Inputs to `update` and the side effects it asks the runtime to perform.
 
-use crate::compose::ComposeModel;
 use crate::config::keymap::Command;
-use crate::docker::{DockerUpdate, WorkerCommand};
-use crate::reload::{SessionEvent, SessionRequest};
+use crate::model::ComposeModel;
+use crate::protocol::docker::{DockerUpdate, WorkerCommand};
+use crate::protocol::reload::{SessionEvent, SessionRequest};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::path::PathBuf;

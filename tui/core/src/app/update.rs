@@ -3,9 +3,10 @@
 use super::action::{Action, Effect};
 use super::activity::{ActivityEntry, ActivityKind};
 use super::input;
+use super::screen::{list_offset, visible_rows};
 use super::services::service_rows;
 use super::state::{Connection, Mode, Panel, State};
-use crate::docker::{DockerUpdate, WorkerCommand};
+use crate::protocol::docker::{DockerUpdate, WorkerCommand};
 use chrono::{DateTime, Utc};
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
@@ -230,18 +231,6 @@ fn docker(state: &mut State, update: DockerUpdate, effects: &mut Vec<Effect>) {
         let rows = service_rows(state).len();
         state.selected = state.selected.min(rows.saturating_sub(1));
     }
-}
-
-/// Rows of the services table that fit on screen (the table has a border and a header).
-pub fn visible_rows(state: &State) -> usize {
-    usize::from(crate::ui::layout::body_height(state.viewport.1))
-        .saturating_sub(3)
-        .max(1)
-}
-
-/// First row shown so that the selection stays on screen.
-pub fn list_offset(selected: usize, visible: usize) -> usize {
-    selected.saturating_sub(visible.saturating_sub(1))
 }
 
 /// Stats stream only for containers on screen: the services table rows shown, or the selected

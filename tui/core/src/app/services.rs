@@ -1,7 +1,7 @@
 //! The services table: containers grouped by compose service, filtered and sorted.
 
 use super::state::{SortKey, State};
-use crate::docker::model::{ContainerSnapshot, Health, RunState};
+use crate::model::container::{ContainerSnapshot, Health, RunState};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 

@@ -120,7 +120,7 @@ fn is_backend(subject: &Subject) -> bool {
     let name = image.rsplit('/').next().unwrap_or(image);
     let name = name.split([':', '@']).next().unwrap_or(name);
     // Image names tell data stores apart in projects without our role labels.
-    crate::compose::DATA_STORE_NAMES.contains(&name)
+    crate::model::DATA_STORE_NAMES.contains(&name)
 }
 
 fn admin_listener_public(subject: &Subject, _: &Context) -> Option<String> {

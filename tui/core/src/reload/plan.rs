@@ -61,7 +61,7 @@ pub enum NoPlan {
 
 /// The steps for `kind` in `profile`; `allow_prod` is the user's explicit opt-in for prod.
 pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec<Step>, NoPlan> {
-    if crate::compose::is_protected(profile) && !allow_prod {
+    if crate::model::is_protected(profile) && !allow_prod {
         return Err(NoPlan::ProdNotAllowed);
     }
     Ok(match kind {

@@ -7,12 +7,15 @@ mod commands;
 mod input;
 pub mod profiles;
 pub mod reload;
+pub mod screen;
 pub mod services;
 mod state;
 pub mod topology;
 mod update;
+pub mod views;
 
 pub use action::{Action, ComposeOp, Effect};
 pub use activity::{Activity, ActivityEntry, ActivityKind};
+pub use screen::{list_offset, visible_rows};
 pub use state::{Confirm, Connection, DaemonContext, LogView, Mode, Panel, SortKey, State};
-pub use update::{list_offset, update, visible_rows};
+pub use update::update;

@@ -2,12 +2,11 @@
 
 use super::action::Effect;
 use super::commands;
+use super::screen::{self, list_offset, visible_rows};
 use super::services::service_rows;
 use super::state::{Mode, Panel, State};
-use super::update::{list_offset, visible_rows};
 use crate::config::keymap::Command;
 use crate::logs::LogFilter;
-use crate::ui::layout;
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -99,9 +98,9 @@ pub fn mouse(state: &mut State, mouse: MouseEvent, effects: &mut Vec<Effect>) {
 }
 
 fn click(state: &mut State, column: u16, row: u16) {
-    let areas = layout::areas(state.viewport, layout::has_banner(state));
+    let areas = screen::areas_of(state);
     if row == areas.tabs.y {
-        if let Some(panel) = layout::tab_at(areas.tabs, column) {
+        if let Some(panel) = screen::tab_at(areas.tabs, column) {
             state.panel = panel;
             state.log_view.fullscreen = false;
             state.scroll = 0;

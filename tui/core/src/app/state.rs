@@ -5,12 +5,12 @@ use super::activity::Activity;
 use super::audit::AuditView;
 use super::profiles::ProfileEntry;
 use super::reload::ReloadView;
-use crate::compose::ComposeModel;
 use crate::config::Config;
 use crate::config::keymap::{Context, Keymap};
 use crate::config::theme::Theme;
-use crate::docker::model::{ContainerSnapshot, NetworkSnapshot, StatsSample};
 use crate::logs::{JsonStyle, LogFilter, LogStore};
+use crate::model::ComposeModel;
+use crate::model::container::{ContainerSnapshot, NetworkSnapshot, StatsSample};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -256,6 +256,6 @@ impl State {
     }
 
     pub fn is_prod(&self) -> bool {
-        crate::compose::is_protected(&self.profile)
+        crate::model::is_protected(&self.profile)
     }
 }

@@ -1,7 +1,8 @@
-//! Screen areas, computed the same way for drawing and for mouse hit-testing.
+//! The one formula for where things are on screen: `ui` draws into these rectangles and the
+//! mouse handling hit-tests against the same ones, so a click lands on the row that is drawn there.
 
-use crate::app::{Connection, Panel, State};
-use ratatui::layout::Rect;
+use super::{Connection, Panel, State};
+use ratatui_core::layout::Rect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -37,9 +38,24 @@ pub fn areas((width, height): (u16, u16), banner: bool) -> Areas {
     }
 }
 
-/// Height of the panel body without a banner.
-pub fn body_height(height: u16) -> u16 {
-    height.saturating_sub(3)
+/// The areas of the state's current screen (its size and whether the banner shows).
+pub fn areas_of(state: &State) -> Areas {
+    areas(state.viewport, has_banner(state))
+}
+
+/// Rows of a bordered table with a header line that fit in an area `height` rows high.
+pub fn table_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(3)).max(1)
+}
+
+/// Rows of the services table on the state's screen.
+pub fn visible_rows(state: &State) -> usize {
+    table_rows(areas_of(state).body.height)
+}
+
+/// First row shown so that the selection stays on screen.
+pub fn list_offset(selected: usize, visible: usize) -> usize {
+    selected.saturating_sub(visible.saturating_sub(1))
 }
 
 /// Full-screen logs use everything above the footer.

@@ -1,0 +1,20 @@
+//! stack-core: the part of stack-tui that does no I/O beyond reading a file it is handed. No
+//! tokio, no Docker client, no terminal backend, no processes, no file watching: the compiler
+//! keeps those in the `stack-tui` crate, and `clippy.toml` forbids spawning here.
+//!
+//! - `model`: what a container, a compose project and a profile are;
+//! - `protocol`: the messages of the Docker worker and of the reload loop;
+//! - `app`: the dashboard's state, its actions and the pure `update`, with `screen` (the one
+//!   row and tab formula) and `views` (what the panels show, selected from the state);
+//! - `logs`, `config`: the bounded log store and filters, the settings file with its keymap;
+//! - `reload`: the decisions of hot reload (which part a path belongs to, which steps, when to
+//!   pause a path that keeps changing);
+//! - `audit`: the security rules and their reports.
+
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod logs;
+pub mod model;
+pub mod protocol;
+pub mod reload;

@@ -1,0 +1,12 @@
+//! What the stack is made of, as the dashboard and the CLI see it.
+
+pub mod compose;
+pub mod container;
+pub mod error;
+pub mod profile;
+
+pub use compose::{
+    BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, NetworkModel, ServiceModel,
+};
+pub use error::ComposeError;
+pub use profile::{Layout, Profile, is_protected};
