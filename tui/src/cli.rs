@@ -112,7 +112,7 @@ pub enum Sub {
         #[arg(long)]
         runtime: bool,
         #[arg(long, value_enum, default_value = "text")]
-        format: crate::commands::AuditFormat,
+        format: AuditFormat,
         /// List the rules (id, severity, reference, rationale, fix) and exit.
         #[arg(long)]
         rules: bool,
@@ -198,4 +198,12 @@ pub enum ExportTarget {
         #[arg(long)]
         push: Option<String>,
     },
+}
+
+/// How `audit` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Sarif,
 }

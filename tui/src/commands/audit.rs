@@ -1,17 +1,10 @@
 //! `audit [--static|--runtime] [--format text|json|sarif] [--rules]`: the profile's security
 //! audit. The exit code is the worst open finding's (see `Severity::exit_code`).
 
+use crate::cli::AuditFormat;
 use crate::runtime::audit::{Scope, audit_profile};
-use clap::ValueEnum;
 use stack_core::audit::output;
 use stack_core::model::Layout;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    Text,
-    Json,
-    Sarif,
-}
 
 /// Prints the report and returns the exit code to end with.
 pub async fn audit(

@@ -15,13 +15,13 @@ mod reload;
 mod status;
 mod watch;
 
-pub use audit::{AuditFormat, audit, rules as audit_rules};
+pub use audit::{audit, rules as audit_rules};
 pub use compose::compose;
 pub use dashboard::{DashboardOptions, dashboard};
 pub use docs::{completions, man};
 pub use doctor::doctor;
 pub use export::{KubeOptions, export_image, export_kube};
-pub use lifecycle::{Confirmation, down, prepare, up};
+pub use lifecycle::{Confirmation, down, up};
 pub use logs::{logs, parse_since};
 pub use ports::{PortCheck, check_port};
 pub use profiles::profiles;

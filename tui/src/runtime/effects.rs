@@ -124,7 +124,7 @@ impl Context {
                 let compose = Compose::new(layout.profile(&profile).map_err(|e| e.to_string())?);
                 match (op, service) {
                     (ComposeOp::Up, _) => {
-                        crate::commands::prepare(&layout, &profile, Output::Captured)
+                        crate::compose::prepare(&layout, &profile, Output::Captured)
                             .await
                             .map_err(|e| e.to_string())?;
                         compose.up(false, Output::Captured).await

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use stack_core::app::State;
-use stack_core::app::list_offset;
+use stack_core::app::screen::table_rows;
 use stack_core::app::services::{ServiceRow, format_bytes, format_uptime, service_rows};
 
 const HEADER: [&str; 9] = [
@@ -43,8 +43,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         );
         return;
     }
-    let visible = usize::from(area.height.saturating_sub(3)).max(1);
-    let offset = list_offset(state.selected, visible);
+    let visible = table_rows(area.height);
+    let offset = state.services_offset;
     let body: Vec<Row> = rows
         .iter()
         .enumerate()

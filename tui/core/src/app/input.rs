@@ -2,7 +2,7 @@
 
 use super::action::Effect;
 use super::commands;
-use super::screen::{self, list_offset, visible_rows};
+use super::screen;
 use super::services::service_rows;
 use super::state::{Mode, Panel, State};
 use crate::config::keymap::Command;
@@ -116,8 +116,7 @@ fn click(state: &mut State, column: u16, row: u16) {
     let clicked = usize::from(row - first_row);
     match state.panel {
         Panel::Services => {
-            let offset = list_offset(state.selected, visible_rows(state));
-            let index = offset + clicked;
+            let index = state.services_offset + clicked;
             if index < service_rows(state).len() {
                 state.selected = index;
                 state.dirty = true;

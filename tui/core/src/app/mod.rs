@@ -16,6 +16,6 @@ pub mod views;
 
 pub use action::{Action, ComposeOp, Effect};
 pub use activity::{Activity, ActivityEntry, ActivityKind};
-pub use screen::{list_offset, visible_rows};
+pub use screen::visible_rows;
 pub use state::{Confirm, Connection, DaemonContext, LogView, Mode, Panel, SortKey, State};
 pub use update::update;

@@ -1,6 +1,7 @@
 //! The one formula for where things are on screen: `ui` draws into these rectangles and the
 //! mouse handling hit-tests against the same ones, so a click lands on the row that is drawn there.
 
+use super::services::service_rows;
 use super::{Connection, Panel, State};
 use ratatui_core::layout::Rect;
 
@@ -53,9 +54,16 @@ pub fn visible_rows(state: &State) -> usize {
     table_rows(areas_of(state).body.height)
 }
 
-/// First row shown so that the selection stays on screen.
-pub fn list_offset(selected: usize, visible: usize) -> usize {
-    selected.saturating_sub(visible.saturating_sub(1))
+/// Scrolls the services list only as far as needed to keep the selection on screen, so that a
+/// click or a step within the visible rows leaves every row where it was drawn.
+pub fn keep_selection_visible(state: &mut State) {
+    let visible = visible_rows(state);
+    let rows = service_rows(state).len();
+    let lowest = state.selected.saturating_sub(visible - 1);
+    state.services_offset = state
+        .services_offset
+        .clamp(lowest, state.selected.max(lowest))
+        .min(rows.saturating_sub(visible));
 }
 
 /// Full-screen logs use everything above the footer.

@@ -183,6 +183,8 @@ pub struct State {
     pub audit: AuditView,
     pub panel: Panel,
     pub selected: usize,
+    /// The first services row on screen; it moves only to keep the selection visible.
+    pub services_offset: usize,
     pub sort: SortKey,
     pub service_filter: String,
     pub profile_selected: usize,
@@ -237,6 +239,7 @@ impl State {
             audit: AuditView::default(),
             panel: Panel::Services,
             selected: 0,
+            services_offset: 0,
             sort: SortKey::Name,
             service_filter: String::new(),
             profile_selected,

@@ -3,7 +3,7 @@
 use super::action::{Action, Effect};
 use super::activity::{ActivityEntry, ActivityKind};
 use super::input;
-use super::screen::{list_offset, visible_rows};
+use super::screen::{keep_selection_visible, visible_rows};
 use super::services::service_rows;
 use super::state::{Connection, Mode, Panel, State};
 use crate::protocol::docker::{DockerUpdate, WorkerCommand};
@@ -106,6 +106,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.dirty = true;
         }
     }
+    keep_selection_visible(state);
     sync_visible(state, &mut effects);
     effects
 }
@@ -239,10 +240,9 @@ fn sync_visible(state: &mut State, effects: &mut Vec<Effect>) {
     let mut wanted: Vec<String> = match state.panel {
         Panel::Services if !state.log_view.fullscreen => {
             let visible = visible_rows(state);
-            let offset = list_offset(state.selected, visible);
             service_rows(state)
                 .into_iter()
-                .skip(offset)
+                .skip(state.services_offset)
                 .take(visible)
                 .flat_map(|row| row.container_ids)
                 .collect()

@@ -1,0 +1,14 @@
+//! The tests that need no Docker daemon, in one binary: the pure update and the screen drawn from
+//! it, the config file, the event loop driven headless, the host setup script, and the crates'
+//! layering.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod app_reload;
+mod app_update;
+mod architecture;
+mod config_files;
+mod headless_loop;
+mod setup_host;
+mod ui_snapshots;

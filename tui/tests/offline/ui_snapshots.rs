@@ -1,0 +1,350 @@
+//! Every panel in its meaningful states, at 80×24 and 160×48, plus colour asserts and tiny sizes.
+
+use crate::common::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use stack_core::app::{Action, Connection, Panel, State, update};
+use stack_core::logs::{LogLine, Stream};
+use stack_core::model::container::{Health, RunState};
+use stack_core::protocol::docker::DockerUpdate;
+use std::time::Duration;
+
+fn render(state: &State, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal
+        .draw(|frame| stack_tui::ui::draw(frame, state))
+        .expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn key_action(c: char) -> Action {
+    Action::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
+fn on(mut state: State, panel: Panel) -> State {
+    state.panel = panel;
+    state
+}
+
+fn with_logs(mut state: State) -> State {
+    let lines = [
+        (
+            "nginx",
+            r#"{"level":"info","method":"GET","path":"/api/items","status":200}"#,
+        ),
+        (
+            "app",
+            "2024-05-01T11:59:59.000000000Z INFO served GET /api/items in 3ms",
+        ),
+        (
+            "redis",
+            "1:M 01 May 11:59:59.000 * Ready to accept connections",
+        ),
+        (
+            "app",
+            "2024-05-01T12:00:00.000000000Z ERROR postgres unavailable",
+        ),
+    ];
+    let batch = lines
+        .iter()
+        .map(|(service, text)| {
+            LogLine::from_engine(
+                (*service).into(),
+                format!("stack-local-{service}-1").into(),
+                text,
+                Stream::Stdout,
+            )
+        })
+        .collect();
+    update(&mut state, Action::Docker(DockerUpdate::Logs(batch)));
+    state
+}
+
+fn states() -> Vec<(&'static str, State)> {
+    let mut lost = healthy_state();
+    lost.connection = Connection::Lost {
+        reason: "Socket not found: /var/run/docker.sock".into(),
+        retry_in: Duration::from_secs(2),
+    };
+    let mut filtered_logs = on(with_logs(healthy_state()), Panel::Logs);
+    filtered_logs.log_view.filter =
+        Some(stack_core::logs::LogFilter::new("GET /api/[a-z]+").expect("valid regex"));
+    let mut pretty_logs = on(with_logs(healthy_state()), Panel::Logs);
+    pretty_logs.log_view.json = stack_core::logs::JsonStyle::Pretty;
+    pretty_logs.log_view.timestamps = true;
+    let mut unhealthy_health = on(
+        with_health(
+            healthy_state(),
+            "redis",
+            RunState::Running,
+            Health::Unhealthy,
+        ),
+        Panel::Health,
+    );
+    unhealthy_health.selected = 3;
+    let audited = |profile: &str| {
+        let mut state = on(healthy_state(), Panel::Audit);
+        state.profile = profile.to_string();
+        update(
+            &mut state,
+            Action::Audited {
+                profile: profile.to_string(),
+                elapsed: Duration::from_millis(420),
+                result: Ok(audit_report(profile)),
+            },
+        );
+        state
+    };
+    let mut audit_clean = on(healthy_state(), Panel::Audit);
+    update(
+        &mut audit_clean,
+        Action::Audited {
+            profile: "local".into(),
+            elapsed: Duration::from_millis(300),
+            result: Ok(stack_core::audit::Report::build(
+                "local",
+                "stack-local",
+                stack_core::audit::Inputs::default(),
+            )),
+        },
+    );
+    let mut audit_detail = audited("local");
+    update(&mut audit_detail, key_action('j'));
+    update(
+        &mut audit_detail,
+        Action::Run(stack_core::config::keymap::Command::Drill),
+    );
+    let mut readonly = healthy_state();
+    readonly.readonly = true;
+    vec![
+        ("services_readonly", readonly),
+        ("audit_clean", audit_clean),
+        ("audit_findings_prod", audited("prod")),
+        ("audit_detail", audit_detail),
+        ("services_all_healthy", healthy_state()),
+        (
+            "services_one_unhealthy",
+            with_health(
+                healthy_state(),
+                "redis",
+                RunState::Running,
+                Health::Unhealthy,
+            ),
+        ),
+        (
+            "services_starting",
+            with_health(healthy_state(), "app", RunState::Running, Health::Starting),
+        ),
+        (
+            "services_exited",
+            with_health(healthy_state(), "redis", RunState::Exited, Health::None),
+        ),
+        ("services_empty_profile", base_state()),
+        ("services_daemon_unreachable", lost),
+        ("health_unhealthy", unhealthy_health),
+        ("logs_filtered", filtered_logs),
+        ("logs_pretty_json", pretty_logs),
+        ("topology", on(healthy_state(), Panel::Topology)),
+        ("profiles", on(healthy_state(), Panel::Profiles)),
+        ("activity_empty", on(healthy_state(), Panel::Activity)),
+    ]
+}
+
+#[test]
+fn panels_render_as_expected() {
+    for (name, state) in states() {
+        for (width, height) in [(80, 24), (160, 48)] {
+            let screen = text(&render(&state, width, height));
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen);
+        }
+    }
+}
+
+#[test]
+fn tiny_areas_do_not_panic() {
+    for (_, state) in states() {
+        for (width, height) in [(0, 0), (1, 1), (2, 1), (10, 3), (80, 2)] {
+            let _ = render(&state, width, height);
+        }
+    }
+}
+
+/// The first cell of the first occurrence of `needle`.
+fn cell_of<'a>(buffer: &'a Buffer, needle: &str) -> Option<&'a ratatui::buffer::Cell> {
+    let screen = text(buffer);
+    for (y, line) in screen.lines().enumerate() {
+        if let Some(column) = line.find(needle) {
+            let x = line[..column].chars().count() as u16;
+            return Some(&buffer[(x, y as u16)]);
+        }
+    }
+    None
+}
+
+/// The foreground colour of the first cell in the row containing `needle`, at that text.
+fn colour_of(buffer: &Buffer, needle: &str) -> Option<Color> {
+    cell_of(buffer, needle).map(|cell| cell.fg)
+}
+
+#[test]
+fn health_states_have_their_colours() {
+    let cases = [
+        (Health::Healthy, "healthy", Color::Green),
+        (Health::Starting, "starting", Color::Yellow),
+        (Health::Unhealthy, "unhealthy", Color::Red),
+    ];
+    for (health, label, colour) in cases {
+        let mut state = base_state();
+        let c = container("redis", RunState::Running, health);
+        state.containers.insert(c.id.clone(), c);
+        let buffer = render(&state, 120, 20);
+        assert_eq!(colour_of(&buffer, label), Some(colour), "{label}");
+    }
+}
+
+#[test]
+fn a_high_finding_is_red_in_the_header_and_reversed_on_prod() {
+    for profile in ["prod", "local"] {
+        let mut state = healthy_state();
+        state.profile = profile.to_string();
+        update(
+            &mut state,
+            Action::Audited {
+                profile: profile.to_string(),
+                elapsed: Duration::from_millis(1),
+                result: Ok(audit_report(profile)),
+            },
+        );
+        let buffer = render(&state, 160, 20);
+        let cell = cell_of(&buffer, "audit: 2 high").expect("the header shows the audit");
+        assert_eq!(cell.fg, Color::Red, "{profile}");
+        assert_eq!(
+            cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+            profile == "prod",
+            "{profile}: only prod's header is reversed"
+        );
+    }
+}
+
+#[test]
+fn the_header_names_the_docker_context_and_marks_a_remote_one() {
+    let state = healthy_state();
+    let buffer = render(&state, 80, 24);
+    let header = text(&buffer).lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains("│ default · API 1.41 │ 4 containers"),
+        "{header}"
+    );
+
+    let mut state = healthy_state();
+    state.daemon = stack_core::app::DaemonContext {
+        name: "build-box".into(),
+        remote: true,
+    };
+    let buffer = render(&state, 80, 24);
+    assert_eq!(colour_of(&buffer, "build-box"), Some(Color::Yellow));
+
+    // A long context name still leaves room for the container count at 80 columns.
+    state.daemon.name = "rancher-desktop".into();
+    let buffer = render(&state, 80, 24);
+    let header = text(&buffer).lines().next().unwrap_or_default().to_string();
+    assert!(
+        header.contains("profile local │ rancher-desktop · API 1.41 │ 4 containers"),
+        "{header}"
+    );
+}
+
+#[test]
+fn no_color_drops_colours_but_keeps_the_words() {
+    let mut state = with_health(
+        healthy_state(),
+        "redis",
+        RunState::Running,
+        Health::Unhealthy,
+    );
+    state.theme = stack_core::config::theme::Theme::monochrome();
+    let buffer = render(&state, 120, 20);
+    assert!(text(&buffer).contains("unhealthy"));
+    assert_eq!(colour_of(&buffer, "unhealthy"), Some(Color::Reset));
+}
+
+/// A click on a scrolled services list selects the row drawn under the pointer, also while the
+/// "daemon unreachable" banner takes a row from the body.
+#[test]
+fn a_click_selects_the_row_drawn_under_the_pointer() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use stack_core::app::services::service_rows;
+    let (width, height) = (80, 14);
+    for banner in [false, true] {
+        let mut state = healthy_state();
+        for n in 0..12 {
+            let worker = container(&format!("worker{n:02}"), RunState::Running, Health::Healthy);
+            update(&mut state, Action::Docker(DockerUpdate::Container(worker)));
+        }
+        if banner {
+            update(
+                &mut state,
+                Action::Docker(DockerUpdate::Disconnected {
+                    reason: "gone".into(),
+                    retry_in: Duration::from_secs(1),
+                }),
+            );
+        }
+        update(&mut state, Action::Resize { width, height });
+        update(&mut state, key_action('G'));
+        let names: Vec<String> = service_rows(&state).into_iter().map(|r| r.name).collect();
+        let screen = text(&render(&state, width, height));
+        let drawn: Vec<(u16, String)> = screen
+            .lines()
+            .enumerate()
+            .filter_map(|(y, line)| {
+                let first = line
+                    .trim_start_matches(['│', ' ', '▶', '>'])
+                    .split(' ')
+                    .next()?;
+                names
+                    .iter()
+                    .any(|name| name == first)
+                    .then(|| (y as u16, first.to_string()))
+            })
+            .collect();
+        assert!(
+            drawn.len() >= 5 && drawn.len() < names.len(),
+            "the list is scrolled (banner: {banner}):\n{screen}"
+        );
+        for (row, name) in drawn.iter().rev() {
+            update(
+                &mut state,
+                Action::Mouse(MouseEvent {
+                    kind: MouseEventKind::Down(MouseButton::Left),
+                    column: 10,
+                    row: *row,
+                    modifiers: KeyModifiers::NONE,
+                }),
+            );
+            assert_eq!(
+                &names[state.selected], name,
+                "click at row {row} (banner: {banner}):\n{screen}"
+            );
+        }
+    }
+}
