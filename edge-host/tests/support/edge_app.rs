@@ -31,10 +31,8 @@ pub fn manifest() -> PathBuf {
         .join(&source);
     assert!(
         component.is_file(),
-        "{} is missing: build edge-app first with\n  \
-         cargo build -p edge-app --target wasm32-wasip2 --release\n\
-         and copy $CARGO_TARGET_DIR/wasm32-wasip2/release/edge_app.wasm to edge-app/{source}\n\
-         (or run `spin build -f edge-app/spin.toml`)",
+        "{} is missing: build edge-app first with `cargo xtask build-app` \
+         (or `spin build -f edge-app/spin.toml`, which runs it)",
         component.display()
     );
     manifest

@@ -222,25 +222,13 @@ fn dev(count: usize) -> Vec<Phase> {
 /// What a developer does before `up --build`: build the component and stage it for the image.
 fn build_and_stage(scratch: &Scratch) {
     let status = Command::new("cargo")
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "edge-app",
-            "--target",
-            "wasm32-wasip2",
-            "--release",
-        ])
+        .args(["xtask", "build-app", "--stage"])
         .current_dir(&scratch.root)
         .env("CARGO_TARGET_DIR", scratch_target_dir())
+        .stdout(std::process::Stdio::null())
         .status()
-        .expect("run cargo");
-    assert!(status.success(), "the component builds");
-    std::fs::copy(
-        scratch_target_dir().join("wasm32-wasip2/release/edge_app.wasm"),
-        scratch.path("compose/images/app/stage/dist/edge_app.wasm"),
-    )
-    .expect("stage the component");
+        .expect("run cargo xtask");
+    assert!(status.success(), "the component builds and is staged");
 }
 
 /// Where the time after the build goes: the install step (watch timeline), edge-host's watch

@@ -18,11 +18,7 @@ pub enum ExportError {
     },
     #[error("{path} is not a usable Spin manifest: {reason}")]
     Manifest { path: PathBuf, reason: String },
-    #[error(
-        "the component {path} does not exist. Fix: build it with \
-         `cargo build -p edge-app --target wasm32-wasip2 --release` and copy \
-         <target>/wasm32-wasip2/release/edge_app.wasm there (what .ci/test's build_component does)"
-    )]
+    #[error("the component {path} does not exist. Fix: build it with `cargo xtask build-app`")]
     MissingComponent { path: PathBuf },
     #[error("profile {profile}: {reason}")]
     Model { profile: String, reason: String },

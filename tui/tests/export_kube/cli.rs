@@ -252,7 +252,7 @@ fn bad_input_is_named_and_exits_non_zero() {
     let stderr = text(&output.stderr);
     assert!(!output.status.success());
     assert!(
-        stderr.contains("edge_app.wasm does not exist") && stderr.contains("wasm32-wasip2"),
+        stderr.contains("edge_app.wasm does not exist") && stderr.contains("cargo xtask build-app"),
         "{stderr}"
     );
 }

@@ -70,7 +70,7 @@ pub fn name(document: &Value) -> &str {
     document["metadata"]["name"].as_str().unwrap_or_default()
 }
 
-/// The built component (`edge-app/dist/edge_app.wasm`), built the way .ci/test does when absent.
+/// The built component (`edge-app/dist/edge_app.wasm`), built by the build task when absent.
 pub fn component() -> PathBuf {
     static BUILT: Mutex<()> = Mutex::new(());
     let path = repo_root().join("edge-app/dist/edge_app.wasm");
@@ -82,31 +82,18 @@ pub fn component() -> PathBuf {
     }
     let status = Command::new(env!("CARGO"))
         .current_dir(repo_root())
-        .args([
-            "build",
-            "-p",
-            "edge-app",
-            "--target",
-            "wasm32-wasip2",
-            "--release",
-        ])
+        .args(["xtask", "build-app"])
         .status()
-        .expect("run cargo to build the component");
+        .expect("run cargo xtask to build the component");
     assert!(
         status.success(),
-        "building the component failed; build it with .ci/test's build_component \
-         (cargo build -p edge-app --target wasm32-wasip2 --release) and copy it to {}",
+        "building the component failed; build it with `cargo xtask build-app`"
+    );
+    assert!(
+        path.is_file(),
+        "cargo xtask build-app installs {}",
         path.display()
     );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let built = target.join("wasm32-wasip2/release/edge_app.wasm");
-    std::fs::create_dir_all(path.parent().expect("dist/")).expect("mkdir edge-app/dist");
-    let temporary = path.with_extension("wasm.tmp");
-    std::fs::copy(&built, &temporary)
-        .unwrap_or_else(|err| panic!("copy {} → {}: {err}", built.display(), path.display()));
-    std::fs::rename(&temporary, &path).expect("install the component");
     path
 }
 
