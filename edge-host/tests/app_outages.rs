@@ -119,7 +119,7 @@ fn timed(
     method: &str,
     path: &str,
     body: Option<&serde_json::Value>,
-) -> (support::client::HttpResponse, Duration) {
+) -> (test_support::http::Response, Duration) {
     let started = Instant::now();
     let response = match body {
         Some(body) => send_json(host, method, path, body),

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use support::edge_host::{EdgeHost, Launch};
-use support::{app_dir, client, fixtures, replace_file, simple_manifest, wait_until};
+use support::{app_dir, fixtures, replace_file, simple_manifest, wait_until};
+use test_support::http::wire;
 
 const A: &str = "hello from build A";
 const B: &str = "hello from build B";
@@ -86,7 +87,7 @@ fn serves_routes_builtins_metrics_and_access_log() {
     );
 
     // The proxy's id travels through: back on the response and on the access line.
-    let traced = client::request(
+    let traced = wire::request(
         host.port,
         "GET",
         "/traced",
@@ -157,7 +158,7 @@ fn swap_under_load_drops_nothing_and_serves_both_builds() {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    match client::get(port, "/") {
+                    match wire::get(port, "/") {
                         Ok(r) if r.status == 200 && r.text() == A => {
                             saw_a.store(true, Ordering::Relaxed);
                             ok.fetch_add(1, Ordering::Relaxed);

@@ -5,11 +5,11 @@
 //! they are not compared.
 
 use crate::suite::Response;
-use crate::support::client::HttpResponse;
+use test_support::http::Response as Received;
 
 const CONNECTION_HEADERS: &[&str] = &["connection", "keep-alive"];
 
-pub fn response(expected: &Response, actual: &HttpResponse) -> Result<(), String> {
+pub fn response(expected: &Response, actual: &Received) -> Result<(), String> {
     let mut problems = Vec::new();
     if actual.status != expected.status {
         problems.push(format!(

@@ -16,8 +16,8 @@ mod suite;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use support::client;
 use support::edge_host::{EdgeHost, Launch};
+use test_support::http::wire;
 
 fn main() {
     let started = Instant::now();
@@ -105,7 +105,7 @@ fn run_test(
             .map(|h| (h.name.as_str(), h.value.as_deref().unwrap_or("")))
             .collect();
         let body = request.body.as_ref().map(suite::Body::bytes);
-        let response = client::request(
+        let response = wire::request(
             host.port,
             &request.method.to_ascii_uppercase(),
             &request.path,

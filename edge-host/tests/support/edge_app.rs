@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::client::HttpResponse;
 use super::edge_host::{EdgeHost, Launch};
 use super::postgres::{APP_PASSWORD, PgServer};
 use super::redis::RedisServer;
 use super::repo_root;
+use test_support::http::Response;
 
 /// `edge-app/spin.toml`, after checking that the component it names has been built.
 pub fn manifest() -> PathBuf {
@@ -59,12 +59,7 @@ pub fn launch(redis_port: u16, pg_port: u16) -> Launch {
 }
 
 /// Sends `body` as JSON (`content-type: application/json`).
-pub fn send_json(
-    host: &EdgeHost,
-    method: &str,
-    path: &str,
-    body: &serde_json::Value,
-) -> HttpResponse {
+pub fn send_json(host: &EdgeHost, method: &str, path: &str, body: &serde_json::Value) -> Response {
     host.request(
         method,
         path,
@@ -74,7 +69,7 @@ pub fn send_json(
 }
 
 /// Asserts `response` is a problem+json error with `status` and type suffix `kind`; returns the body.
-pub fn assert_problem(response: &HttpResponse, status: u16, kind: &str) -> serde_json::Value {
+pub fn assert_problem(response: &Response, status: u16, kind: &str) -> serde_json::Value {
     assert_eq!(response.status, status, "{}", response.text());
     let content_type = response.header("content-type").unwrap_or_default();
     assert!(

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::client::{self, HttpResponse};
 use super::{free_port, wait_until};
+use test_support::http::{Response, wire};
 
 pub struct EdgeHost {
     pub port: u16,
@@ -79,7 +79,7 @@ impl EdgeHost {
                 exited = true;
                 return true;
             }
-            client::get(port, "/.well-known/spin/health").is_ok_and(|r| r.status == 200)
+            wire::get(port, "/.well-known/spin/health").is_ok_and(|r| r.status == 200)
         });
         if exited || !healthy {
             let _ = host.child.kill();
@@ -94,8 +94,8 @@ impl EdgeHost {
             .unwrap_or_else(|stderr| panic!("edge-host did not start:\n{stderr}"))
     }
 
-    pub fn get(&self, path: &str) -> HttpResponse {
-        client::get(self.port, path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    pub fn get(&self, path: &str) -> Response {
+        wire::get(self.port, path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     pub fn request(
@@ -104,13 +104,13 @@ impl EdgeHost {
         path: &str,
         headers: &[(&str, &str)],
         body: &[u8],
-    ) -> HttpResponse {
-        client::request(self.port, method, path, headers, body)
+    ) -> Response {
+        wire::request(self.port, method, path, headers, body)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    pub fn admin(&self, method: &str, path: &str) -> HttpResponse {
-        client::request(self.admin_port, method, path, &[], b"")
+    pub fn admin(&self, method: &str, path: &str) -> Response {
+        wire::request(self.admin_port, method, path, &[], b"")
             .unwrap_or_else(|e| panic!("admin {method} {path}: {e}"))
     }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::stack_support::Http;
+use test_support::http::Http;
 
 const THREADS: u32 = 8;
 
@@ -118,7 +118,7 @@ fn run(url: &str, interval: Duration, shared: &Shared, stop: &AtomicBool) {
         shared.sent.fetch_add(1, Ordering::Relaxed);
         match outcome {
             Ok(reply) if reply.status == 200 => {
-                let version = serde_json::from_str::<serde_json::Value>(&reply.body)
+                let version = serde_json::from_slice::<serde_json::Value>(&reply.body)
                     .ok()
                     .and_then(|body| body["version"].as_str().map(str::to_owned));
                 let mut markers = Vec::new();

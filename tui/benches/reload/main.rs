@@ -7,8 +7,6 @@
 
 #[path = "../../tests/reload_support/mod.rs"]
 mod reload_support;
-#[path = "../../tests/stack_support/mod.rs"]
-mod stack_support;
 
 mod load;
 mod report;

@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::MutexGuard;
 use std::time::Duration;
 
-use crate::stack_support::stack::{free_port, prepare, remove_dangling_test_images, repo_root};
+use test_support::stack::{exclusive, prepare, remove_dangling_test_images};
+use test_support::{free_port, repo_root};
 
 pub struct Scratch {
     pub root: PathBuf,
@@ -14,6 +16,8 @@ pub struct Scratch {
     pub prefix: String,
     pub http_port: u16,
     pub app_image: String,
+    /// One stack at a time in this process (see `test_support::stack::exclusive`).
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Scratch {
@@ -27,6 +31,7 @@ impl Scratch {
     /// Copies the project (without build output and git data) and stages the already built app
     /// artifacts; nothing runs yet, so files can be adjusted before `start`.
     pub fn copy(profile: &'static str) -> Self {
+        let turn = exclusive();
         prepare();
         let pid = std::process::id();
         let root = std::env::temp_dir().join(format!("stack-tui-reload-{profile}-{pid}"));
@@ -38,6 +43,7 @@ impl Scratch {
             prefix: format!("stack-test-reload{pid}"),
             http_port: free_port(),
             app_image: format!("stack-tui/app:reload-test-{profile}-{pid}"),
+            _turn: turn,
         };
         copy_tree(&repo_root(), &scratch.root);
         run_ok(

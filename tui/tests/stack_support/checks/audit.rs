@@ -1,9 +1,9 @@
 //! `stack-tui audit` of a running profile: files and containers, nothing open, every accepted
 //! finding explained in the profile's README, every container seen.
 
-use crate::stack_support::Stack;
-use crate::stack_support::stack::repo_root;
 use stack_tui::runtime::audit::{Scope, audit};
+use test_support::repo_root;
+use test_support::stack::Stack;
 
 pub fn nothing_open(stack: &Stack) {
     let name = stack.profile.name();

@@ -1,6 +1,7 @@
 //! The app reaches Postgres as the least-privilege role `app`, never as the superuser.
 
-use crate::stack_support::{Http, Stack};
+use test_support::http::Http;
+use test_support::stack::Stack;
 
 /// Runs SQL in the postgres container: as `app` over TCP with its secret, or as the superuser
 /// over the Unix socket. Returns (success, stdout + stderr).

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crate::stack_support::checks::web;
-use crate::stack_support::{Http, Stack, engine};
+use test_support::engine;
+use test_support::http::Http;
+use test_support::stack::Stack;
 
 /// nginx's start time and restart count, to prove it was never restarted.
 fn nginx_identity(stack: &Stack) -> (String, String, i64) {

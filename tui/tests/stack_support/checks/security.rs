@@ -3,8 +3,10 @@
 
 use bollard::models::ContainerInspectResponse;
 
-use crate::stack_support::stack::{prepare, repo_root};
-use crate::stack_support::{Stack, engine, host};
+use test_support::repo_root;
+use test_support::stack::Stack;
+use test_support::stack::prepare;
+use test_support::{engine, host};
 
 /// The generated secret values (env/secrets/<name>, written by compose/prepare, which runs
 /// first because a fresh clone has no secrets yet).

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::stack_support::{Stack, engine, host};
+use test_support::stack::Stack;
+use test_support::{engine, host};
 
 pub fn isolation(stack: &Stack) {
     let frontend = format!("{}_frontend", stack.project);

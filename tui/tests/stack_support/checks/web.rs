@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::stack_support::{Http, Reply, Stack};
+use test_support::http::{Http, Response};
+use test_support::stack::Stack;
 
 /// Headers nginx adds to every response, errors included.
 const SECURITY_HEADERS: [&str; 4] = [
@@ -14,7 +15,7 @@ const SECURITY_HEADERS: [&str; 4] = [
 ];
 
 /// Panics unless the response carries every security header (and HSTS exactly when over TLS).
-pub fn assert_security_headers(reply: &Reply, tls: bool, what: &str) {
+pub fn assert_security_headers(reply: &Response, tls: bool, what: &str) {
     for name in SECURITY_HEADERS {
         assert!(
             reply.header(name).is_some_and(|v| !v.is_empty()),
@@ -87,7 +88,7 @@ pub fn items_end_to_end(stack: &Stack, http: &Http) {
         .expect("search items");
     assert_eq!(listed.status, 200, "search: {listed:?}");
     assert!(
-        listed.body.contains(&name),
+        listed.text().contains(&name),
         "case-insensitive search finds the item: {listed:?}"
     );
 
@@ -151,15 +152,15 @@ pub fn rate_limit(stack: &Stack, http: &Http) {
             std::thread::spawn(move || {
                 (0..25)
                     .filter_map(|_| http.get(&url).ok())
-                    .collect::<Vec<Reply>>()
+                    .collect::<Vec<Response>>()
             })
         })
         .collect();
-    let replies: Vec<Reply> = workers
+    let replies: Vec<Response> = workers
         .into_iter()
         .flat_map(|w| w.join().expect("burst worker"))
         .collect();
-    let limited: Vec<&Reply> = replies.iter().filter(|r| r.status == 429).collect();
+    let limited: Vec<&Response> = replies.iter().filter(|r| r.status == 429).collect();
     assert!(
         !limited.is_empty(),
         "200 requests in a burst got no 429 (statuses: {:?})",

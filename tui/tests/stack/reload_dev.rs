@@ -1,0 +1,200 @@
+//! Hot reload of the app in the dev profile: the component is rebuilt into the app image and the
+//! two replicas are replaced one at a time, each new one healthy before an old one goes, while a
+//! client keeps calling through nginx without a single failed request. A change of the app's
+//! environment alone is rolled out the same way.
+
+use crate::reload_support::{Scratch, Watch};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use test_support::http::Http;
+
+/// Requests per second of the background client: below nginx's per-client limit (20 r/s).
+const CLIENT_INTERVAL: Duration = Duration::from_millis(100);
+/// nginx re-resolves `app` at most every 10 s (`resolver … valid=10s`): a replica started just
+/// after a resolution is reached up to that much later.
+const NGINX_RESOLVE_INTERVAL: Duration = Duration::from_secs(10);
+
+struct Outcome {
+    ok: usize,
+    failures: Vec<String>,
+    /// (instance, version) pairs seen in the answers.
+    seen: BTreeSet<(String, String)>,
+}
+
+#[test]
+fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
+    let scratch = Scratch::up("dev");
+    let app_before: BTreeSet<String> = app_names(&scratch);
+    assert_eq!(app_before.len(), 2, "dev runs two app replicas");
+    let mut watch = Watch::start(&scratch, &[]);
+    let client = Client::start(scratch.url("/"));
+
+    scratch.edit("edge-app/src/app/root.rs", |text| {
+        text.replace(
+            "version: env!(\"CARGO_PKG_VERSION\"),",
+            "version: \"rolled-out\",",
+        )
+    });
+    let lines = watch.wait_for("app reload applied", Duration::from_secs(900));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("rolling replace") && l.contains("replaced")),
+        "the rolling step lists the replaced replicas: {lines:#?}"
+    );
+    // Keep calling a little longer: the new replicas alone now serve. The reload's own writes
+    // (component, image build context) must not trigger another one.
+    let after = watch.lines_during(Duration::from_secs(3));
+    assert!(
+        !after.iter().any(|line| line.contains("reload:")),
+        "the reload triggered another: {after:#?}"
+    );
+    // Both new replicas serve once nginx has resolved the app again; wait for that, bounded.
+    client.wait_for_instances("rolled-out", 2, NGINX_RESOLVE_INTERVAL * 2);
+    let outcome = client.finish();
+
+    let app_after = app_names(&scratch);
+    assert_eq!(app_after.len(), 2, "still two replicas: {app_after:?}");
+    assert!(
+        app_after.is_disjoint(&app_before),
+        "every replica was replaced: {app_before:?} → {app_after:?}"
+    );
+    assert!(
+        outcome.failures.is_empty(),
+        "{} failed of {} requests during the rolling replace: {:?}",
+        outcome.failures.len(),
+        outcome.ok + outcome.failures.len(),
+        outcome.failures
+    );
+    let new_instances: BTreeSet<&String> = outcome
+        .seen
+        .iter()
+        .filter(|(_, version)| version == "rolled-out")
+        .map(|(instance, _)| instance)
+        .collect();
+    assert_eq!(
+        new_instances.len(),
+        2,
+        "both new replicas answered through nginx: {:?}",
+        outcome.seen
+    );
+
+    // Only the app's environment changes: the app is rolled, and compose's own `up -d` afterwards
+    // finds nothing left to recreate.
+    let client = Client::start(scratch.url("/"));
+    let app_before = app_after;
+    scratch.edit("env/dev.env", |text| {
+        text.replace("APP_LOG=info", "APP_LOG=debug")
+    });
+    let lines = watch.wait_for("stack reload applied", Duration::from_secs(300));
+    let outcome = client.finish();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("app: replaced") && l.contains("then nothing recreated")),
+        "the app alone was rolled: {lines:#?}"
+    );
+    let app_after = app_names(&scratch);
+    assert_eq!(app_after.len(), 2, "still two replicas: {app_after:?}");
+    assert!(
+        app_after.is_disjoint(&app_before),
+        "{app_before:?} → {app_after:?}"
+    );
+    assert!(
+        outcome.failures.is_empty(),
+        "{} failed of {} requests during the environment roll-out: {:?}",
+        outcome.failures.len(),
+        outcome.ok + outcome.failures.len(),
+        outcome.failures
+    );
+}
+
+/// Calls `/` through nginx every CLIENT_INTERVAL until finished, recording every answer.
+struct Client {
+    stop: Arc<AtomicBool>,
+    /// (instance, version) answered so far, shared with the calling thread.
+    seen: Arc<Mutex<BTreeSet<(String, String)>>>,
+    thread: std::thread::JoinHandle<Outcome>,
+}
+
+impl Client {
+    fn start(url: String) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let running = Arc::clone(&stop);
+        let seen = Arc::new(Mutex::new(BTreeSet::new()));
+        let shared = Arc::clone(&seen);
+        let thread = std::thread::spawn(move || {
+            let http = Http::plain(Duration::from_secs(5));
+            let mut outcome = Outcome {
+                ok: 0,
+                failures: Vec::new(),
+                seen: BTreeSet::new(),
+            };
+            while !running.load(Ordering::Relaxed) {
+                match http.get(&url) {
+                    Ok(reply) if reply.status == 200 => {
+                        let body = reply.json();
+                        outcome.ok += 1;
+                        let pair = (
+                            body["instance"].as_str().unwrap_or_default().to_owned(),
+                            body["version"].as_str().unwrap_or_default().to_owned(),
+                        );
+                        if let Ok(mut seen) = shared.lock() {
+                            seen.insert(pair.clone());
+                        }
+                        outcome.seen.insert(pair);
+                    }
+                    Ok(reply) => outcome.failures.push(format!("HTTP {}", reply.status)),
+                    Err(err) => outcome.failures.push(err),
+                }
+                std::thread::sleep(CLIENT_INTERVAL);
+            }
+            outcome
+        });
+        Self { stop, seen, thread }
+    }
+
+    /// Returns once `count` instances answered with `version`, or `within` has passed (the
+    /// caller's assertions then report what was seen).
+    fn wait_for_instances(&self, version: &str, count: usize, within: Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            let answered = self
+                .seen
+                .lock()
+                .map(|seen| seen.iter().filter(|(_, v)| v == version).count())
+                .unwrap_or(0);
+            if answered >= count {
+                return;
+            }
+            std::thread::sleep(CLIENT_INTERVAL);
+        }
+    }
+
+    fn finish(self) -> Outcome {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("client thread")
+    }
+}
+
+/// Names of the project's running app containers, from the engine's compose labels.
+fn app_names(scratch: &Scratch) -> BTreeSet<String> {
+    let output = std::process::Command::new("docker")
+        .args(["ps", "--format", "{{.Names}} {{.Status}}"])
+        .args([
+            "--filter",
+            &format!("label=com.docker.compose.project={}", scratch.project()),
+        ])
+        .args(["--filter", "label=com.docker.compose.service=app"])
+        .output()
+        .expect("run docker ps");
+    let listing = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!("app containers:\n{listing}");
+    listing
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,213 @@
+//! Hot reload end to end on the local profile (real engine, real nginx, a real component build):
+//! each kind of change becomes visible through nginx, and broken edits leave the old version
+//! serving with the error reported. Runs on a scratch copy of the project.
+
+use crate::reload_support::scratch::eventually;
+use crate::reload_support::{Scratch, Watch};
+use std::time::Duration;
+use test_support::http::Http;
+
+const HEADERS: &str = "proxy-config/snippets/security-headers.conf";
+const ROOT_HANDLER: &str = "edge-app/src/app/root.rs";
+/// The first component build in the scratch target directory compiles the app's dependencies.
+const BUILD: Duration = Duration::from_secs(900);
+const QUICK: Duration = Duration::from_secs(60);
+
+fn index(http: &Http, scratch: &Scratch) -> Option<serde_json::Value> {
+    let reply = http.get(&scratch.url("/")).ok()?;
+    (reply.status == 200).then(|| reply.json())
+}
+
+#[test]
+fn local_profile_reloads_each_kind_and_survives_broken_edits() {
+    let scratch = Scratch::up("local");
+    let http = Http::plain(Duration::from_secs(5));
+    let mut watch = Watch::start(&scratch, &[]);
+
+    // Proxy: a new response header from nginx.
+    scratch.edit(HEADERS, |text| {
+        text + "add_header X-Reload-Check \"one\" always;\n"
+    });
+    watch.wait_for("proxy reload applied", QUICK);
+    // `nginx -s reload` returns once signalled; new workers take over a moment later.
+    eventually(Duration::from_secs(5), "nginx sends the new header", || {
+        let reply = http.get(&scratch.url("/health")).ok()?;
+        (reply.header("x-reload-check") == Some("one")).then_some(())
+    });
+
+    // Not a build input (spin.toml's `watch`): a README edit under edge-app/ starts nothing. The
+    // proxy edit after it is the marker: its reload comes with no app reload before it.
+    scratch.edit("edge-app/README.md", |text| text + "\nA note.\n");
+    scratch.edit(HEADERS, |text| text.replace("\"one\"", "\"two\""));
+    let lines = watch.wait_for("proxy reload applied", QUICK);
+    assert!(
+        !lines.iter().any(|l| l.contains("app reload")),
+        "a README edit started an app reload: {lines:#?}"
+    );
+    eventually(
+        Duration::from_secs(5),
+        "nginx sends the newer header",
+        || {
+            let reply = http.get(&scratch.url("/health")).ok()?;
+            (reply.header("x-reload-check") == Some("two")).then_some(())
+        },
+    );
+
+    // Proxy, broken: nginx -t refuses it, the old config keeps serving.
+    let before = scratch.container_ids();
+    scratch.edit(HEADERS, |text| text + "bogus_directive on;\n");
+    let lines = watch.wait_for("proxy reload failed", QUICK);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("unknown directive \"bogus_directive\"")),
+        "nginx's message is reported: {lines:#?}"
+    );
+    let reply = http.get(&scratch.url("/health")).expect("GET /health");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("x-reload-check"), Some("two"));
+    assert_eq!(scratch.container_ids(), before, "nothing was restarted");
+    scratch.edit(HEADERS, |text| text.replace("bogus_directive on;\n", ""));
+    watch.wait_for("proxy reload applied", QUICK);
+
+    // App code: a different body, swapped in by edge-host without a restart.
+    scratch.edit(ROOT_HANDLER, |text| {
+        text.replace(
+            "version: env!(\"CARGO_PKG_VERSION\"),",
+            "version: \"hot-reloaded\",",
+        )
+    });
+    watch.wait_for("app reload applied", BUILD);
+    assert!(
+        !watch.seen.iter().any(|l| l.contains("README.md")),
+        "the README edit reached a reload: {:#?}",
+        watch.seen
+    );
+    eventually(Duration::from_secs(10), "the new component answers", || {
+        index(&http, &scratch).filter(|body| body["version"] == "hot-reloaded")
+    });
+    assert_eq!(
+        scratch.container_ids(),
+        before,
+        "the app was swapped in place"
+    );
+
+    // The manifest: local serves the host's spin.toml, so a variable edit is what runs, and the
+    // reload is done only once edge-host serves that manifest (its digest, checked by the step).
+    const MANIFEST: &str = "edge-app/spin.toml";
+    const MESSAGE: &str = "message = \"{{ message }}\"";
+    scratch.edit(MANIFEST, |text| {
+        text.replace(MESSAGE, "message = \"from the edited manifest\"")
+    });
+    let lines = watch.wait_for("app reload applied", BUILD);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("edge-host serves generation")),
+        "the swap is confirmed against the running app: {lines:#?}"
+    );
+    let body = index(&http, &scratch).expect("GET / after the manifest edit");
+    assert_eq!(body["message"], "from the edited manifest");
+
+    // A manifest edge-host refuses: the reload fails with edge-host's reason, the previous
+    // manifest keeps serving.
+    scratch.edit(MANIFEST, |text| {
+        text.replace(
+            "key_value_stores = [\"default\"]",
+            "key_value_stores = [\"nowhere\"]",
+        )
+    });
+    let lines = watch.wait_for("app reload failed", BUILD);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"nowhere\", which is not defined")),
+        "edge-host's reason is reported: {lines:#?}"
+    );
+    let body = index(&http, &scratch).expect("GET / still answers");
+    assert_eq!(body["message"], "from the edited manifest");
+    scratch.edit(MANIFEST, |text| {
+        text.replace(
+            "key_value_stores = [\"nowhere\"]",
+            "key_value_stores = [\"default\"]",
+        )
+        .replace("message = \"from the edited manifest\"", MESSAGE)
+    });
+    watch.wait_for("app reload applied", BUILD);
+
+    // App code, broken: the compiler's errors are reported, the last good build keeps serving.
+    scratch.edit(ROOT_HANDLER, |text| text + "\nfn broken( {\n");
+    let lines = watch.wait_for("app reload failed", BUILD);
+    assert!(
+        lines.iter().any(|l| l.contains("error")),
+        "compiler errors are reported: {lines:#?}"
+    );
+    let body = index(&http, &scratch).expect("GET / still answers");
+    assert_eq!(body["version"], "hot-reloaded");
+
+    // Env value of the app alone: its replica is replaced by one with the new value (healthy
+    // first), and compose finds nothing else to recreate.
+    scratch.edit("env/local.env", |text| {
+        text + "APP_MESSAGE=\"changed by env\"\n"
+    });
+    let lines = watch.wait_for("stack reload applied", Duration::from_secs(180));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("app: replaced") && l.ends_with("then nothing recreated")),
+        "only the app is replaced, and that is listed: {lines:#?}"
+    );
+    eventually(
+        Duration::from_secs(60),
+        "the new env value is served",
+        || index(&http, &scratch).filter(|body| body["message"] == "changed by env"),
+    );
+
+    // Mounted configuration: compose alone does not see a redis.conf edit; Redis is restarted and
+    // the running server has the new setting.
+    scratch.edit("compose/redis/redis.conf", |text| {
+        text.replace(
+            "maxmemory-policy volatile-lru",
+            "maxmemory-policy allkeys-lru",
+        )
+    });
+    let lines = watch.wait_for("stack reload applied", Duration::from_secs(120));
+    assert!(
+        lines.iter().any(|l| l.contains("restarted redis")),
+        "the restart is on the timeline: {lines:#?}"
+    );
+    let policy = scratch.compose_ok(&[
+        "exec",
+        "-T",
+        "redis",
+        "sh",
+        "-c",
+        "REDISCLI_AUTH=\"$(cat /run/secrets/redis_password)\" redis-cli CONFIG GET maxmemory-policy",
+    ]);
+    assert!(policy.contains("allkeys-lru"), "CONFIG GET: {policy}");
+
+    // A new Postgres init script reaches no running database: the reload says so and fails.
+    let script = scratch.path("compose/db/099_note.sql");
+    std::fs::write(&script, "SELECT 1;\n").expect("write an init script");
+    let lines = watch.wait_for("stack reload failed", Duration::from_secs(120));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("is an init script of postgres")),
+        "the reason is reported: {lines:#?}"
+    );
+    std::fs::remove_file(&script).expect("remove the init script");
+    watch.wait_for("stack reload applied", Duration::from_secs(120));
+
+    // Overlay, broken YAML: reported, nothing touched.
+    let before = scratch.container_ids();
+    scratch.edit("local/compose.yaml", |text| text + "services: [unclosed\n");
+    let lines = watch.wait_for("stack reload failed", QUICK);
+    assert!(
+        lines.iter().any(|l| l.contains("docker compose config")),
+        "the failing validation is named: {lines:#?}"
+    );
+    assert_eq!(scratch.container_ids(), before, "nothing was recreated");
+    let body = index(&http, &scratch).expect("GET / still answers");
+    assert_eq!(body["message"], "changed by env");
+}
