@@ -192,7 +192,8 @@ fn hints(state: &State) -> &'static str {
 }
 
 pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, state: &State) {
-    let width = (prompt.chars().count() as u16 + 6).clamp(20, area.width.max(1));
+    // At least 20 wide, but never wider than the terminal (which may be narrower than 20).
+    let width = (prompt.chars().count() as u16 + 6).max(20).min(area.width);
     let height = 5.min(area.height);
     let dialog = Rect::new(
         area.x + area.width.saturating_sub(width) / 2,

@@ -80,10 +80,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         let entries: Vec<String> = commands
             .iter()
             .map(|(command, what)| {
-                format!(
-                    "{} {what}",
-                    state.keymap.keys_for(*context, *command).join("/")
-                )
+                // A panel's command may be bound only globally (enter opens an audit finding).
+                let mut keys = state.keymap.keys_for(*context, *command);
+                if keys.is_empty() {
+                    keys = state.keymap.keys_for(Context::Global, *command);
+                }
+                format!("{} {what}", keys.join("/"))
             })
             .collect();
         lines.push(Line::from(format!("  {}", entries.join(" · "))));

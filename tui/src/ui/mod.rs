@@ -24,7 +24,10 @@ pub fn draw(frame: &mut Frame, state: &State) {
         chrome::banner(frame, banner, state);
     }
     if state.log_view.fullscreen {
-        logs::draw(frame, screen::fullscreen(area, areas.footer), state);
+        // Drawn over the header and tabs: clear them, or their text shows past short log lines.
+        let logs_area = screen::fullscreen(area, areas.footer);
+        frame.render_widget(ratatui::widgets::Clear, logs_area);
+        logs::draw(frame, logs_area, state);
     } else {
         match state.panel {
             Panel::Services => services::draw(frame, areas.body, state),

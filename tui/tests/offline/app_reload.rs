@@ -13,7 +13,8 @@ fn reload(event: ReloadEvent) -> Action {
     Action::Reload(SessionEvent::Reload(event))
 }
 
-fn failed_app_reload() -> Vec<Action> {
+/// An app reload whose build fails with a compiler error: started, step, failed step, finished.
+pub(crate) fn failed_app_reload() -> Vec<Action> {
     vec![
         reload(ReloadEvent::Started {
             kind: ChangeKind::App,

@@ -5,9 +5,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
-use stack_core::app::{Action, Connection, Panel, State, update};
+use stack_core::app::{Action, Connection, DaemonContext, Panel, State, update};
 use stack_core::logs::{LogLine, Stream};
-use stack_core::model::container::{Health, RunState};
+use stack_core::model::ComposeModel;
+use stack_core::model::container::{Attachment, Health, RunState};
 use stack_core::protocol::docker::DockerUpdate;
 use std::time::Duration;
 
@@ -79,6 +80,78 @@ fn with_logs(mut state: State) -> State {
     state
 }
 
+/// The help names the config file, which follows the environment (`STACK_TUI_CONFIG`, XDG,
+/// `HOME`); the snapshots show a placeholder of the same width instead.
+fn without_config_path(screen: String) -> String {
+    let path = stack_tui::paths::config_file().display().to_string();
+    let placeholder = format!("{:<width$}", "[config file]", width = path.chars().count());
+    screen.replace(&path, &placeholder)
+}
+
+fn pressed(mut state: State, keys: &str) -> State {
+    for c in keys.chars() {
+        update(&mut state, key_action(c));
+    }
+    state
+}
+
+/// The bundled stack as `docker compose config` describes it, except that redis also joined the
+/// public frontend network; its container is attached there too.
+fn redis_on_frontend() -> State {
+    let mut state = on(healthy_state(), Panel::Topology);
+    let model = ComposeModel::from_json(
+        r#"{
+          "services": {
+            "nginx": {"image": "nginx:1.27", "networks": {"frontend": null},
+                      "ports": [{"host_ip": "127.0.0.1", "published": "8080", "target": 8080}]},
+            "app": {"build": {"context": "."}, "networks": {"frontend": null, "backend": null},
+                    "depends_on": {"postgres": {}, "redis": {}}},
+            "redis": {"image": "redis:7", "networks": {"frontend": null, "backend": null}},
+            "postgres": {"image": "postgres:16", "networks": {"backend": null}}
+          },
+          "networks": {"frontend": {"name": "stack-local_frontend"},
+                       "backend": {"name": "stack-local_backend", "internal": true}}
+        }"#,
+    )
+    .expect("valid compose model");
+    update(
+        &mut state,
+        Action::Model {
+            profile: "local".into(),
+            result: Ok(model),
+        },
+    );
+    let redis = state
+        .containers
+        .values_mut()
+        .find(|c| c.service == "redis")
+        .expect("healthy_state has redis");
+    redis.networks.push(Attachment {
+        network: "stack-local_frontend".into(),
+        address: "172.20.0.4".into(),
+    });
+    state
+}
+
+/// nginx restarting (after four restarts), app paused, redis dead.
+fn restarting_paused_dead() -> State {
+    let mut state = with_health(
+        healthy_state(),
+        "nginx",
+        RunState::Restarting,
+        Health::Starting,
+    );
+    state = with_health(state, "app", RunState::Paused, Health::Healthy);
+    state = with_health(state, "redis", RunState::Dead, Health::Unhealthy);
+    let nginx = state
+        .containers
+        .values_mut()
+        .find(|c| c.service == "nginx")
+        .expect("healthy_state has nginx");
+    nginx.restart_count = 4;
+    state
+}
+
 fn states() -> Vec<(&'static str, State)> {
     let mut lost = healthy_state();
     lost.connection = Connection::Lost {
@@ -135,7 +208,47 @@ fn states() -> Vec<(&'static str, State)> {
     );
     let mut readonly = healthy_state();
     readonly.readonly = true;
+    // `x` on redis (row 3) against a remote daemon waits for a `y`.
+    let mut remote = healthy_state();
+    remote.daemon = DaemonContext {
+        name: "build-box".into(),
+        remote: true,
+    };
+    remote.selected = 3;
+    let confirm = pressed(remote, "x");
+    // `l` on app (row 0): its logs, full screen.
+    let logs_fullscreen = pressed(with_logs(healthy_state()), "l");
+    let mut reload_failed = on(healthy_state(), Panel::Activity);
+    for action in crate::app_reload::failed_app_reload() {
+        update(&mut reload_failed, action);
+    }
+    // Started and the build step begun, twelve seconds ago.
+    let mut reload_running = healthy_state();
+    for action in crate::app_reload::failed_app_reload().into_iter().take(2) {
+        update(&mut reload_running, action);
+    }
+    update(
+        &mut reload_running,
+        Action::Tick {
+            now: now() + chrono::Duration::seconds(12),
+        },
+    );
+    let health_of = |selected: usize| {
+        let mut state = on(restarting_paused_dead(), Panel::Health);
+        state.selected = selected;
+        state
+    };
     vec![
+        ("help_overlay", pressed(healthy_state(), "?")),
+        ("confirm_stop_remote", confirm),
+        ("logs_fullscreen", logs_fullscreen),
+        ("activity_reload_failed", reload_failed),
+        ("header_reload_running", reload_running),
+        ("topology_edges_violation", redis_on_frontend()),
+        ("services_restarting_paused_dead", restarting_paused_dead()),
+        ("health_paused", health_of(0)),
+        ("health_restarting", health_of(1)),
+        ("health_dead", health_of(3)),
         ("services_readonly", readonly),
         ("audit_clean", audit_clean),
         ("audit_findings_prod", audited("prod")),
@@ -173,7 +286,7 @@ fn states() -> Vec<(&'static str, State)> {
 fn panels_render_as_expected() {
     for (name, state) in states() {
         for (width, height) in [(80, 24), (160, 48)] {
-            let screen = text(&render(&state, width, height));
+            let screen = without_config_path(text(&render(&state, width, height)));
             insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen);
         }
     }
@@ -218,6 +331,29 @@ fn health_states_have_their_colours() {
         state.containers.insert(c.id.clone(), c);
         let buffer = render(&state, 120, 20);
         assert_eq!(colour_of(&buffer, label), Some(colour), "{label}");
+    }
+}
+
+#[test]
+fn run_states_have_their_colours_in_services_and_health() {
+    let cases = [
+        (RunState::Running, "running", Color::Green),
+        (RunState::Restarting, "restarting", Color::Yellow),
+        (RunState::Paused, "paused", Color::Yellow),
+        (RunState::Dead, "dead", Color::Red),
+    ];
+    for (run, label, colour) in cases {
+        for panel in [Panel::Services, Panel::Health] {
+            let mut state = on(base_state(), panel);
+            let c = container("redis", run, Health::None);
+            state.containers.insert(c.id.clone(), c);
+            let buffer = render(&state, 120, 20);
+            assert_eq!(
+                colour_of(&buffer, label),
+                Some(colour),
+                "{label} on {panel:?}"
+            );
+        }
     }
 }
 
