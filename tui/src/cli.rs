@@ -17,7 +17,7 @@ pub struct Cli {
         short = 'P',
         global = true,
         env = "STACK_TUI_PROFILE",
-        default_value = "local"
+        default_value = stack_core::model::DEFAULT_PROFILE
     )]
     pub profile: String,
     /// Project directory (holds compose/compose.yaml, env/ and the profile overlays).

@@ -1,8 +1,15 @@
 //! stack-tui: a terminal dashboard and CLI for a containerized web stack with local, dev and prod
-//! profiles. The folders read like the program: `app` (state, actions, pure update), `ui` (one file
-//! per panel), `docker` (Engine API worker), `compose` (Compose CLI driver and profiles), `logs`
-//! (bounded log store and filters), `config`, `audit` (security rules and reports), `commands` (the
-//! CLI) and `runtime` (the event loop, and the gathering that needs several of the above).
+//! profiles. The logic that needs no I/O (state, update, models, messages, logs, config, audit,
+//! reload decisions) is the `stack-core` crate; this crate does the I/O around it. The folders
+//! are layered, each using only those after it (a test checks the import graph for cycles):
+//!
+//! - `cli` (the flags) and `commands` (one module per subcommand);
+//! - `runtime`: the dashboard's event loop, the effects it runs and the gathering that needs
+//!   several of the folders below;
+//! - `ui` (one file per panel), `docker` (the Engine API worker and queries, the only bollard
+//!   user), `compose` (the Compose CLI driver and the preparation script), `reload` (the watcher,
+//!   the reload loop and its steps), `export` (Kubernetes and OCI image);
+//! - `paths` and `telemetry`.
 
 pub mod cli;
 pub mod commands;

@@ -2,7 +2,7 @@
 
 use crate::docker::connect;
 use crate::reload::watch_session;
-use stack_core::model::Layout;
+use stack_core::model::{Layout, ProfilePolicy};
 use stack_core::protocol::reload::{SessionEvent, describe};
 use tokio::sync::{mpsc, watch};
 
@@ -37,7 +37,7 @@ fn print_event(event: &SessionEvent, project: &str, allow_prod: bool) {
                 "watching {} for profile {profile} ({project}); Ctrl-C stops",
                 folders.join(", ")
             );
-            if profile == "prod" && !allow_prod {
+            if ProfilePolicy::of(profile).protected && !allow_prod {
                 println!(
                     "prod: changes are reported but not applied (pass --allow-prod to reload prod)"
                 );

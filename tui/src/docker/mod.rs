@@ -6,6 +6,7 @@ mod client;
 pub mod command;
 pub mod convert;
 pub mod endpoint;
+mod events;
 mod follow;
 mod handoff;
 mod query;

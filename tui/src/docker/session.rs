@@ -3,6 +3,7 @@
 //! A `die` event is drawn at once from the event itself; the inspect that follows fills in the rest.
 
 use super::convert::{self, PROJECT_LABEL};
+use super::events::{self, Reaction};
 use super::follow::{Followers, follow_logs, follow_stats};
 use super::handoff::{lifecycle, profile_states};
 use super::query::{project_networks, project_snapshots};
@@ -21,49 +22,6 @@ pub enum SessionEnd {
     Shutdown,
     Lost(String),
 }
-
-/// Actions that change what an inspect would return. exec_* (every healthcheck run) is ignored, and
-/// so is `kill`: it only reports a signal sent; if the process ends, `die` follows.
-fn changes_container(action: &str) -> bool {
-    const ACTIONS: [&str; 11] = [
-        "create",
-        "start",
-        "restart",
-        "stop",
-        "die",
-        "pause",
-        "unpause",
-        "oom",
-        "rename",
-        "update",
-        "health_status",
-    ];
-    ACTIONS
-        .iter()
-        .any(|known| action == *known || action.starts_with(&format!("{known}:")))
-}
-
-/// Container and network actions the events stream is asked for. The engine matches
-/// `health_status` by prefix (`health_status: healthy`), and then every other name too, which
-/// still keeps `exec_*` out (none is a prefix of an `exec_` action).
-const SUBSCRIBED: [&str; 16] = [
-    "create",
-    "start",
-    "restart",
-    "stop",
-    "die",
-    "kill",
-    "pause",
-    "unpause",
-    "oom",
-    "rename",
-    "update",
-    "health_status",
-    "destroy",
-    "connect",
-    "disconnect",
-    "remove",
-];
 
 struct Session<'a> {
     docker: &'a Docker,
@@ -93,10 +51,7 @@ pub async fn run_session(
             "type".to_string(),
             vec!["container".to_string(), "network".to_string()],
         ),
-        (
-            "event".to_string(),
-            SUBSCRIBED.iter().map(|action| action.to_string()).collect(),
-        ),
+        ("event".to_string(), events::subscribed()),
     ]);
     let mut events = Box::pin(docker.events(Some(
         EventsOptionsBuilder::default().filters(&filters).build(),
@@ -327,14 +282,17 @@ impl Session<'_> {
                     subject,
                 }))
                 .await;
-                if action == "destroy" {
-                    self.forget(&id);
-                    self.send(DockerUpdate::Removed { id }).await;
-                } else if action == "die" {
-                    self.died(&id, attributes.get("exitCode")).await;
-                    self.inspect(id);
-                } else if changes_container(&action) {
-                    self.inspect(id);
+                match events::reaction(&action) {
+                    Some(Reaction::Removed) => {
+                        self.forget(&id);
+                        self.send(DockerUpdate::Removed { id }).await;
+                    }
+                    Some(Reaction::Died) => {
+                        self.died(&id, attributes.get("exitCode")).await;
+                        self.inspect(id);
+                    }
+                    Some(Reaction::Inspect) => self.inspect(id),
+                    Some(Reaction::ShowOnly | Reaction::Networks) | None => {}
                 }
             }
             Some(EventMessageTypeEnum::NETWORK) => {

@@ -1,5 +1,6 @@
 //! A bounded history of Docker events and the dashboard's own actions.
 
+use super::state::State;
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -54,4 +55,15 @@ impl Activity {
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
+}
+
+/// Adds an entry to Activity at the state's current time.
+pub(super) fn log(state: &mut State, kind: ActivityKind, text: String, duration: Option<Duration>) {
+    let time = state.now;
+    state.activity.push(ActivityEntry {
+        time,
+        kind,
+        text,
+        duration,
+    });
 }

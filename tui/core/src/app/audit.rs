@@ -4,8 +4,8 @@
 
 use super::action::Effect;
 use super::activity::ActivityKind;
+use super::activity::log;
 use super::state::State;
-use super::update::log;
 use crate::audit::{Finding, Report, Severity};
 use chrono::{DateTime, Utc};
 use std::time::Duration;

@@ -2,11 +2,11 @@
 
 use super::action::{ComposeOp, Effect};
 use super::activity::ActivityKind;
+use super::activity::log;
 use super::input::apply_filter;
 use super::reload;
 use super::services::{selected_containers, selected_row, service_rows};
 use super::state::{Confirm, Mode, Panel, State};
-use super::update::log;
 use crate::config::keymap::Command;
 use crate::logs::JsonStyle;
 use crate::protocol::docker::{LifecycleOp, WorkerCommand};

@@ -3,8 +3,8 @@
 
 use super::action::Effect;
 use super::activity::ActivityKind;
+use super::activity::log;
 use super::state::State;
-use super::update::log;
 use crate::protocol::reload::{ReloadEvent, SessionEvent, SessionRequest, describe_untimed};
 use crate::reload::{ChangeKind, Step};
 use chrono::{DateTime, Utc};
@@ -32,7 +32,16 @@ impl RunningReload {
     }
 }
 
-pub fn handle(state: &mut State, event: SessionEvent) {
+pub(super) fn handle(state: &mut State, event: SessionEvent, effects: &mut Vec<Effect>) {
+    // What a stack or proxy reload applied may have changed the audit's answer.
+    let rerun = applied_config(&event);
+    show(state, event);
+    if rerun {
+        super::audit::start(state, effects);
+    }
+}
+
+fn show(state: &mut State, event: SessionEvent) {
     state.dirty = true;
     match event {
         SessionEvent::Watching { folders, profile } => {
@@ -67,7 +76,7 @@ pub fn handle(state: &mut State, event: SessionEvent) {
 }
 
 /// A reload that changed the stack's or the proxy's configuration, and succeeded.
-pub fn applied_config(event: &SessionEvent) -> bool {
+fn applied_config(event: &SessionEvent) -> bool {
     matches!(
         event,
         SessionEvent::Reload(ReloadEvent::Finished {

@@ -1,13 +1,12 @@
-//! `update(&mut State, Action) -> Vec<Effect>`: the only place state changes. No I/O here.
+//! `update(&mut State, Action) -> Vec<Effect>`: the only place state changes, and only a dispatch:
+//! each family of messages has its handler (keys and mouse in `input`, commands in `commands`,
+//! the Docker worker's updates in `docker`, reloads in `reload`, audits in `audit`, the compose
+//! model and finished tasks in `tasks`). No I/O here.
 
 use super::action::{Action, Effect};
-use super::activity::{ActivityEntry, ActivityKind};
-use super::input;
-use super::screen::{keep_selection_visible, visible_rows};
-use super::services::service_rows;
-use super::state::{Connection, Mode, Panel, State};
-use crate::protocol::docker::{DockerUpdate, WorkerCommand};
-use chrono::{DateTime, Utc};
+use super::screen::keep_selection_visible;
+use super::state::{Panel, State};
+use super::{docker, input, tasks};
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut effects = Vec::new();
@@ -25,238 +24,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             // otherwise a tick changes nothing.
             state.dirty |= state.panel == Panel::Services || state.reload.running.is_some();
         }
-        Action::Reload(event) => {
-            // What a stack or proxy reload applied may have changed the audit's answer.
-            let rerun = super::reload::applied_config(&event);
-            super::reload::handle(state, event);
-            if rerun {
-                super::audit::start(state, &mut effects);
-            }
-        }
+        Action::Reload(event) => super::reload::handle(state, event, &mut effects),
         Action::Audited {
             profile,
             elapsed,
             result,
         } => super::audit::finished(state, &profile, elapsed, result),
-        Action::Docker(update) => docker(state, update, &mut effects),
-        Action::Model { profile, result } => {
-            match result {
-                Ok(model) => {
-                    if let Some(entry) = state.profiles.iter_mut().find(|p| p.name == profile) {
-                        entry.ports = model
-                            .published_ports()
-                            .iter()
-                            .map(|(ip, port)| format!("{ip}:{port}"))
-                            .collect();
-                        entry.expected = Some(model.services.len());
-                    }
-                    if profile == state.profile {
-                        state.model = Some(model);
-                        state.model_error = None;
-                        super::audit::start(state, &mut effects);
-                    }
-                }
-                Err(error) => {
-                    if profile == state.profile {
-                        state.model_error = Some(error.clone());
-                    }
-                    log(
-                        state,
-                        ActivityKind::Error,
-                        format!("compose config for {profile}: {error}"),
-                        None,
-                    );
-                }
-            }
-            state.dirty = true;
-        }
+        Action::Docker(update) => docker::handle(state, update, &mut effects),
+        Action::Model { profile, result } => tasks::model(state, profile, result, &mut effects),
         Action::TaskDone {
             label,
             elapsed,
             result,
-        } => {
-            match result {
-                Ok(detail) => {
-                    state.message = Some(if detail.is_empty() {
-                        format!("{label}: done")
-                    } else {
-                        detail
-                    });
-                    log(
-                        state,
-                        ActivityKind::Action,
-                        format!("{label}: done"),
-                        Some(elapsed),
-                    );
-                }
-                Err(error) => {
-                    state.message = Some(format!("{label} failed: {error}"));
-                    log(
-                        state,
-                        ActivityKind::Error,
-                        format!("{label} failed: {error}"),
-                        Some(elapsed),
-                    );
-                }
-            }
-            let projects = state.profiles.iter().map(|p| p.project.clone()).collect();
-            effects.push(Effect::Worker(WorkerCommand::ProfileStates(projects)));
-            // Containers came or went: the runtime half of the audit changed.
-            super::audit::start(state, &mut effects);
-            state.dirty = true;
-        }
+        } => tasks::done(state, label, elapsed, result, &mut effects),
     }
     keep_selection_visible(state);
-    sync_visible(state, &mut effects);
+    docker::sync_visible(state, &mut effects);
     effects
-}
-
-pub(super) fn log(
-    state: &mut State,
-    kind: ActivityKind,
-    text: String,
-    duration: Option<std::time::Duration>,
-) {
-    let time = state.now;
-    state.activity.push(ActivityEntry {
-        time,
-        kind,
-        text,
-        duration,
-    });
-}
-
-fn docker(state: &mut State, update: DockerUpdate, effects: &mut Vec<Effect>) {
-    state.dirty = true;
-    match update {
-        DockerUpdate::Connected { api_version } => {
-            if matches!(state.connection, Connection::Lost { .. }) {
-                log(state, ActivityKind::Docker, "daemon is back".into(), None);
-            }
-            state.connection = Connection::Connected { api_version };
-            let projects = state.profiles.iter().map(|p| p.project.clone()).collect();
-            effects.push(Effect::Worker(WorkerCommand::ProfileStates(projects)));
-        }
-        DockerUpdate::Disconnected { reason, retry_in } => {
-            if !matches!(state.connection, Connection::Lost { .. }) {
-                log(
-                    state,
-                    ActivityKind::Error,
-                    format!("daemon unreachable: {reason}"),
-                    None,
-                );
-            }
-            state.connection = Connection::Lost { reason, retry_in };
-            // Stats streams died with the connection; the worker restarts them on reconnect.
-            state.stats.clear();
-        }
-        DockerUpdate::Containers {
-            project,
-            containers,
-        } => {
-            if project == state.project {
-                state.containers = containers.into_iter().map(|c| (c.id.clone(), c)).collect();
-                state
-                    .stats
-                    .retain(|id, _| state.containers.contains_key(id));
-            }
-        }
-        DockerUpdate::Container(snapshot) => {
-            if snapshot.project == state.project {
-                if !snapshot.is_running() {
-                    state.stats.remove(&snapshot.id);
-                }
-                state.containers.insert(snapshot.id.clone(), snapshot);
-            }
-        }
-        DockerUpdate::Removed { id } => {
-            state.containers.remove(&id);
-            state.stats.remove(&id);
-        }
-        DockerUpdate::Networks { project, networks } => {
-            if project == state.project {
-                state.networks = networks;
-            }
-        }
-        DockerUpdate::Stats { id, sample } => {
-            // Stats change only numbers on the services/health panels.
-            state.dirty |= matches!(state.panel, Panel::Services | Panel::Health);
-            if state.containers.contains_key(&id) {
-                state.stats.insert(id, sample);
-            }
-        }
-        DockerUpdate::Logs(lines) => {
-            state.dirty |= state.panel == Panel::Logs || state.log_view.fullscreen;
-            state.logs.extend(lines);
-        }
-        DockerUpdate::Event(event) => {
-            let time = DateTime::<Utc>::from_timestamp(event.time, 0).unwrap_or(state.now);
-            let text = format!("{} {} {}", event.kind, event.action, event.subject);
-            state.activity.push(ActivityEntry {
-                time,
-                kind: ActivityKind::Docker,
-                text,
-                duration: None,
-            });
-        }
-        DockerUpdate::LifecycleDone {
-            label,
-            elapsed,
-            result,
-        } => match result {
-            Ok(()) => {
-                state.message = Some(format!("{label}: done in {:.1}s", elapsed.as_secs_f64()));
-                log(state, ActivityKind::Action, label, Some(elapsed));
-            }
-            Err(error) => {
-                state.message = Some(format!("{label} failed: {error}"));
-                log(
-                    state,
-                    ActivityKind::Error,
-                    format!("{label} failed: {error}"),
-                    Some(elapsed),
-                );
-            }
-        },
-        DockerUpdate::ProfileStates(states) => {
-            for (project, running, total) in states {
-                if let Some(entry) = state.profiles.iter_mut().find(|p| p.project == project) {
-                    entry.running = running;
-                    entry.total = total;
-                    entry.counted = true;
-                }
-            }
-        }
-    }
-    if state.mode == Mode::Normal {
-        let rows = service_rows(state).len();
-        state.selected = state.selected.min(rows.saturating_sub(1));
-    }
-}
-
-/// Stats stream only for containers on screen: the services table rows shown, or the selected
-/// service in the health panel.
-fn sync_visible(state: &mut State, effects: &mut Vec<Effect>) {
-    let mut wanted: Vec<String> = match state.panel {
-        Panel::Services if !state.log_view.fullscreen => {
-            let visible = visible_rows(state);
-            service_rows(state)
-                .into_iter()
-                .skip(state.services_offset)
-                .take(visible)
-                .flat_map(|row| row.container_ids)
-                .collect()
-        }
-        Panel::Health => super::services::selected_containers(state)
-            .iter()
-            .map(|c| c.id.clone())
-            .collect(),
-        _ => Vec::new(),
-    };
-    wanted.retain(|id| state.containers.get(id).is_some_and(|c| c.is_running()));
-    wanted.sort();
-    if wanted != state.stats_for {
-        state.stats_for = wanted.clone();
-        effects.push(Effect::Worker(WorkerCommand::Visible(wanted)));
-    }
 }

@@ -3,10 +3,12 @@
 pub mod compose;
 pub mod container;
 pub mod error;
+pub mod policy;
 pub mod profile;
 
 pub use compose::{
     BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, NetworkModel, ServiceModel,
 };
 pub use error::ComposeError;
-pub use profile::{Layout, Profile, is_protected};
+pub use policy::{DEFAULT_PROFILE, ProfilePolicy, is_protected};
+pub use profile::{Layout, Profile};

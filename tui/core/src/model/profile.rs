@@ -9,14 +9,6 @@ pub const BASE_FILE: &str = "compose/compose.yaml";
 pub const OVERLAY_FILE: &str = "compose.yaml";
 /// Well-known profiles first, in this order; any other overlay directory follows alphabetically.
 const KNOWN_ORDER: [&str; 3] = ["local", "dev", "prod"];
-/// The profile whose data and uptime matter: hot reload needs --allow-prod, and deleting its
-/// volumes or taking it down asks first.
-const PROTECTED: &str = "prod";
-
-/// Whether `profile` is protected (see [`PROTECTED`]); the one place that decides it.
-pub fn is_protected(profile: &str) -> bool {
-    profile == PROTECTED
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {

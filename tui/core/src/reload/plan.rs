@@ -1,6 +1,7 @@
 //! What to do for a change: a reload plan per kind of change and profile, decided without I/O.
 
 use super::classify::ChangeKind;
+use crate::model::ProfilePolicy;
 
 /// One step of a reload, in the order it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,11 +62,12 @@ pub enum NoPlan {
 
 /// The steps for `kind` in `profile`; `allow_prod` is the user's explicit opt-in for prod.
 pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec<Step>, NoPlan> {
-    if crate::model::is_protected(profile) && !allow_prod {
+    let policy = ProfilePolicy::of(profile);
+    if policy.protected && !allow_prod {
         return Err(NoPlan::ProdNotAllowed);
     }
     Ok(match kind {
-        ChangeKind::App if profile == "local" => vec![
+        ChangeKind::App if policy.hot_swap => vec![
             Step::BuildComponent,
             Step::PrecompileComponent,
             Step::InstallComponent,
