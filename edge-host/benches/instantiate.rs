@@ -52,18 +52,6 @@ fn options() -> anyhow::Result<Options> {
     Ok(opts)
 }
 
-/// The serve command's default limits (pool of 256 instances, 128 MiB per instance).
-fn limits() -> Limits {
-    Limits {
-        max_instances: 256,
-        memory_limit: 128 * 1024 * 1024,
-        request_timeout: Duration::from_secs(30),
-        max_body_bytes: 1024 * 1024,
-        outbound_timeout: Duration::from_millis(500),
-        query_timeout: Duration::from_secs(5),
-    }
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
@@ -83,7 +71,9 @@ fn report(what: &str, mut samples: Vec<Duration>) {
 
 fn main() -> anyhow::Result<()> {
     let opts = options()?;
-    let limits = limits();
+    // `serve`'s defaults, nothing overridden: the pool size and memory cap shape what
+    // instantiation costs, so the figures hold for a default deployment.
+    let limits = Limits::default();
     let engine = build_engine(&limits).map_err(anyhow::Error::from)?;
     let ctx = LoadContext {
         manifest: opts.manifest.clone(),

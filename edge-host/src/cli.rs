@@ -2,8 +2,19 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::runtime::engine::Limits;
+
+/// Bytes in one `--memory-limit-mb` unit.
+pub const MIB: usize = 1024 * 1024;
+
+/// A default duration in the milliseconds its flag takes.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,26 +70,46 @@ pub struct ServeArgs {
     #[arg(long, env = "EDGE_HOST_ADMIN")]
     pub admin: Option<SocketAddr>,
     /// Per-request deadline; the guest is interrupted when it passes.
-    #[arg(long, env = "EDGE_HOST_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    #[arg(
+        long,
+        env = "EDGE_HOST_REQUEST_TIMEOUT_MS",
+        default_value_t = millis(Limits::default().request_timeout),
+    )]
     pub request_timeout_ms: u64,
     /// Linear-memory cap per component instance.
-    #[arg(long, env = "EDGE_HOST_MEMORY_LIMIT_MB", default_value_t = 128)]
+    #[arg(
+        long,
+        env = "EDGE_HOST_MEMORY_LIMIT_MB",
+        default_value_t = Limits::default().memory_limit / MIB,
+    )]
     pub memory_limit_mb: usize,
     /// Largest request body accepted (413 above it).
-    #[arg(long, env = "EDGE_HOST_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    #[arg(
+        long,
+        env = "EDGE_HOST_MAX_BODY_BYTES",
+        default_value_t = Limits::default().max_body_bytes,
+    )]
     pub max_body_bytes: u64,
     /// Component instances alive at once (pooling allocator size).
-    #[arg(long, env = "EDGE_HOST_MAX_INSTANCES", default_value_t = 256)]
+    #[arg(long, env = "EDGE_HOST_MAX_INSTANCES", default_value_t = Limits::default().max_instances)]
     pub max_instances: u32,
     /// Connect and round-trip timeout for Redis, Postgres and MQTT (an MQTT publish waits this
     /// long for the broker's acknowledgement). Half a second keeps a hung dependency's 503
     /// within one second.
-    #[arg(long, env = "EDGE_HOST_OUTBOUND_TIMEOUT_MS", default_value_t = 500)]
+    #[arg(
+        long,
+        env = "EDGE_HOST_OUTBOUND_TIMEOUT_MS",
+        default_value_t = millis(Limits::default().outbound_timeout),
+    )]
     pub outbound_timeout_ms: u64,
     /// Longest one Postgres statement may run; past it the guest gets an error and the server is
     /// asked to cancel the statement (a locked table or a paused server then costs a request at
     /// most this).
-    #[arg(long, env = "EDGE_HOST_QUERY_TIMEOUT_MS", default_value_t = 5_000)]
+    #[arg(
+        long,
+        env = "EDGE_HOST_QUERY_TIMEOUT_MS",
+        default_value_t = millis(Limits::default().query_timeout),
+    )]
     pub query_timeout_ms: u64,
     /// How long SIGTERM waits for in-flight requests.
     #[arg(long, env = "EDGE_HOST_DRAIN_SECONDS", default_value_t = 10)]

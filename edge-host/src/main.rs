@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use edge_host::cli::{Cli, Command, ServeArgs};
+use edge_host::cli::{Cli, Command, MIB, ServeArgs};
 use edge_host::runtime::engine::Limits;
 use edge_host::runtime_config::RuntimeConfig;
 use edge_host::{check, healthcheck, logging, serve};
@@ -19,22 +19,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn limits(args: &ServeArgs) -> Limits {
     Limits {
         max_instances: args.max_instances.max(1),
-        memory_limit: args.memory_limit_mb.saturating_mul(1024 * 1024),
+        memory_limit: args.memory_limit_mb.saturating_mul(MIB),
         request_timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
         max_body_bytes: args.max_body_bytes,
         outbound_timeout: Duration::from_millis(args.outbound_timeout_ms.max(1)),
         query_timeout: Duration::from_millis(args.query_timeout_ms.max(1)),
-    }
-}
-
-fn default_limits() -> Limits {
-    Limits {
-        max_instances: 16,
-        memory_limit: 128 * 1024 * 1024,
-        request_timeout: Duration::from_secs(30),
-        max_body_bytes: 1024 * 1024,
-        outbound_timeout: Duration::from_millis(500),
-        query_timeout: Duration::from_secs(5),
     }
 }
 
@@ -46,8 +35,8 @@ fn main() -> ExitCode {
             manifest,
             runtime_config_file,
         } => runtime_config(runtime_config_file.as_deref())
-            .and_then(|config| check::run(&manifest, &config, &default_limits())),
-        Command::Precompile { components } => check::precompile(&components, &default_limits()),
+            .and_then(|config| check::run(&manifest, &config, &Limits::default())),
+        Command::Precompile { components } => check::precompile(&components, &Limits::default()),
         Command::Healthcheck {
             url,
             timeout_ms,

@@ -70,6 +70,14 @@ fn precompile_fills_the_cache_that_loading_then_uses() {
         err.contains("cache=\"hit\"") || err.contains("cache=hit"),
         "{err}"
     );
+    // `serve` with its default flags builds the engine precompile compiled for.
+    let host = EdgeHost::start(Launch::new(&manifest).env(cache_env[0].0, cache_env[0].1));
+    let served = host.stderr();
+    assert!(
+        served.contains("cache=\"hit\"") || served.contains("cache=hit"),
+        "{served}"
+    );
+    drop(host);
     let (ok, _, err) = run_cli(&["precompile", "/nonexistent/app.wasm"], &cache_env);
     assert!(
         !ok && err.contains("cannot read /nonexistent/app.wasm"),

@@ -2,6 +2,8 @@
 
 mod support;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -126,6 +128,45 @@ fn oversized_declared_body_is_refused_with_413() {
         Some("application/problem+json")
     );
     assert_eq!(host.request("POST", "/", &[], &[b'x'; 100]).status, 200);
+}
+
+#[test]
+fn request_beyond_the_instance_pool_is_answered_503() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let host = EdgeHost::start(
+        Launch::new(&dir.path().join("spin.toml"))
+            .arg("--max-instances")
+            .arg("1"),
+    );
+    // The guest reads the whole body before answering, so a body still owed holds the only slot.
+    let mut held = TcpStream::connect(("127.0.0.1", host.port)).expect("connect");
+    held.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("read timeout");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: 1\r\n\r\n",
+        host.port
+    );
+    held.write_all(head.as_bytes()).expect("send head");
+    let occupied = wait_until(Duration::from_secs(10), || {
+        host.admin("GET", "/metrics")
+            .text()
+            .contains("edge_host_live_instances 1")
+    });
+    assert!(occupied, "the held request never got an instance");
+
+    let refused = host.get("/");
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(refused.json()["detail"], "too many requests in flight");
+
+    held.write_all(b"x").expect("send body");
+    let mut answer = String::new();
+    held.read_to_string(&mut answer).expect("held answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let freed = wait_until(Duration::from_secs(10), || host.get("/").status == 200);
+    assert!(freed, "the slot was not returned to the pool");
 }
 
 #[test]

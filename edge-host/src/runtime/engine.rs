@@ -27,6 +27,22 @@ pub struct Limits {
     pub query_timeout: Duration,
 }
 
+/// The `serve` defaults; `check` and `precompile` use them as they are, so the engine they compile
+/// with is the one `serve` builds unless its flags say otherwise.
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_instances: 256,
+            memory_limit: 128 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            // Half a second keeps a hung dependency's 503 within one second.
+            outbound_timeout: Duration::from_millis(500),
+            query_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 pub fn build_engine(limits: &Limits) -> wasmtime::Result<Engine> {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(limits.max_instances)

@@ -12,6 +12,33 @@ use arc_swap::ArcSwap;
 use super::loader::{LoadContext, LoadError, ServedApp, load_app};
 use crate::metrics::Metrics;
 
+/// What asked for a reload; its label is the `trigger` field of the reload's log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReloadTrigger {
+    /// `POST /admin/reload` on the admin listener.
+    Admin,
+    /// A change to the manifest or a component file.
+    FileWatch,
+    /// SIGHUP sent to the process.
+    Sighup,
+}
+
+impl ReloadTrigger {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReloadTrigger::Admin => "admin",
+            ReloadTrigger::FileWatch => "file-watch",
+            ReloadTrigger::Sighup => "sighup",
+        }
+    }
+}
+
+impl std::fmt::Display for ReloadTrigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 pub struct Served {
     current: ArcSwap<ServedApp>,
     ctx: Arc<LoadContext>,
@@ -55,7 +82,8 @@ impl Served {
     }
 
     /// Re-reads the manifest, recompiles and swaps; on failure the old application keeps serving.
-    pub async fn reload(&self, trigger: &str) -> Result<u64, String> {
+    pub async fn reload(&self, trigger: ReloadTrigger) -> Result<u64, String> {
+        let trigger = trigger.label();
         let _guard = self.reload_lock.lock().await;
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
         let ctx = self.ctx.clone();
@@ -90,5 +118,21 @@ impl Served {
                 Err(format!("reload task failed: {e}"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReloadTrigger;
+
+    #[test]
+    fn trigger_labels_are_the_logged_words() {
+        let labels = [
+            ReloadTrigger::Admin,
+            ReloadTrigger::FileWatch,
+            ReloadTrigger::Sighup,
+        ]
+        .map(|t| t.to_string());
+        assert_eq!(labels, ["admin", "file-watch", "sighup"]);
     }
 }

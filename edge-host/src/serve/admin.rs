@@ -7,7 +7,7 @@ use hyper::body::Incoming;
 
 use super::body::{Body, full};
 use crate::metrics::Metrics;
-use crate::runtime::swap::Served;
+use crate::runtime::swap::{ReloadTrigger, Served};
 
 fn respond(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
     let mut resp = Response::new(full(body));
@@ -30,7 +30,7 @@ pub async fn handle(
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             metrics.render(),
         ),
-        (&Method::POST, "/admin/reload") => match served.reload("admin").await {
+        (&Method::POST, "/admin/reload") => match served.reload(ReloadTrigger::Admin).await {
             Ok(generation) => respond(
                 StatusCode::OK,
                 "application/json",

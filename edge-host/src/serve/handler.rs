@@ -49,6 +49,12 @@ fn text(status: StatusCode, body: &'static str) -> Response<Body> {
     resp
 }
 
+/// Whether a guest failed only because the instance pool (`--max-instances`) had no free slot;
+/// `is` looks through every context the error picked up on the way.
+fn is_pool_exhausted(error: &wasmtime::Error) -> bool {
+    error.is::<wasmtime::PoolConcurrencyLimitError>()
+}
+
 /// Counts an instance as live until dropped, also when its task is aborted.
 struct LiveInstance(Arc<Metrics>);
 
@@ -239,13 +245,13 @@ impl Handler {
                 problem(StatusCode::INTERNAL_SERVER_ERROR, "component failed")
             }
             Ok(Err(_)) => {
-                let detail = match task.await {
-                    Ok(Ok(())) => "component returned without a response".to_string(),
-                    Ok(Err(e)) => format!("{e:#}"),
-                    Err(e) => e.to_string(),
+                let (detail, pool_full) = match task.await {
+                    Ok(Ok(())) => ("component returned without a response".to_string(), false),
+                    Ok(Err(e)) => (format!("{e:#}"), is_pool_exhausted(&e)),
+                    Err(e) => (e.to_string(), false),
                 };
                 tracing::warn!("guest error: {detail}");
-                if detail.contains("concurrent") || detail.contains("pooling") {
+                if pool_full {
                     return problem(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "too many requests in flight",

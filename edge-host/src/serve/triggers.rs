@@ -14,7 +14,7 @@ use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tokio::sync::{mpsc, watch};
 
-use crate::runtime::swap::Served;
+use crate::runtime::swap::{ReloadTrigger, Served};
 
 /// Quiet period after the last change before reloading. Components arrive by rename (one event),
 /// so this only has to gather the manifest and component of one deployment.
@@ -25,7 +25,7 @@ pub type FileWatcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
 /// Watches `files`; each burst of changes to any of them queues one reload.
 pub fn watch_files(
     files: &[PathBuf],
-    tx: mpsc::Sender<&'static str>,
+    tx: mpsc::Sender<ReloadTrigger>,
 ) -> notify::Result<FileWatcher> {
     let names: BTreeSet<OsString> = files
         .iter()
@@ -55,7 +55,7 @@ pub fn watch_files(
         });
         if relevant {
             // A full queue means a reload is already pending, which will see this change too.
-            let _ = tx.try_send("file-watch");
+            let _ = tx.try_send(ReloadTrigger::FileWatch);
         }
     })?;
     for dir in &dirs {
@@ -66,11 +66,11 @@ pub fn watch_files(
 }
 
 /// Forwards SIGHUP as a reload request.
-pub fn watch_sighup(tx: mpsc::Sender<&'static str>) -> std::io::Result<()> {
+pub fn watch_sighup(tx: mpsc::Sender<ReloadTrigger>) -> std::io::Result<()> {
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     tokio::spawn(async move {
         while hup.recv().await.is_some() {
-            let _ = tx.try_send("sighup");
+            let _ = tx.try_send(ReloadTrigger::Sighup);
         }
     });
     Ok(())
@@ -79,7 +79,7 @@ pub fn watch_sighup(tx: mpsc::Sender<&'static str>) -> std::io::Result<()> {
 /// Runs queued reloads one after another until shutdown.
 pub async fn run_reloads(
     served: Arc<Served>,
-    mut rx: mpsc::Receiver<&'static str>,
+    mut rx: mpsc::Receiver<ReloadTrigger>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -129,6 +129,6 @@ mod tests {
         std::fs::write(&temp, b"two").expect("write temp");
         std::fs::rename(&temp, &file).expect("rename");
         let changed = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
-        assert_eq!(changed.ok().flatten(), Some("file-watch"));
+        assert_eq!(changed.ok().flatten(), Some(ReloadTrigger::FileWatch));
     }
 }
