@@ -44,9 +44,13 @@ pub fn run(phases: &[Phase], short_messages: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The repository: this crate lives in `.ci/xtask`.
+/// The repository: this crate lives in `.ci/xtask`. `cargo run` names the package's folder at
+/// run time, which is what counts: a copy of the repository elsewhere may run a binary cargo
+/// built for another copy (the build is the same, the path baked in is not).
 pub fn project_root() -> anyhow::Result<PathBuf> {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     here.join("../..")
         .canonicalize()
         .with_context(|| format!("cannot resolve the project root from {}", here.display()))

@@ -68,8 +68,12 @@ impl Watch {
         self.wait_for_at(needle, within).0
     }
 
-    /// Like `wait_for`, also returning when the matching line arrived.
+    /// Like `wait_for`, also returning when the matching line arrived. Waiting for a reload to
+    /// be applied stops at once when that reload fails instead.
     pub fn wait_for_at(&mut self, needle: &str, within: Duration) -> (Vec<String>, Instant) {
+        let failed = needle
+            .strip_suffix(" applied")
+            .map(|reload| format!("{reload} failed"));
         let deadline = Instant::now() + within;
         let mut read = Vec::new();
         loop {
@@ -81,6 +85,12 @@ impl Watch {
                     read.push(line.clone());
                     if line.contains(needle) {
                         return (read, Instant::now());
+                    }
+                    if failed.as_deref().is_some_and(|failed| line.contains(failed)) {
+                        panic!(
+                            "waiting for {needle:?}, the reload failed; watch printed:\n{}",
+                            self.seen.join("\n")
+                        );
                     }
                 }
                 Err(_) => panic!(
