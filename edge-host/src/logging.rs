@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 const NEVER_VERBOSE: &str = "tokio_postgres=info";
 
 /// Installs the global subscriber: `EDGE_HOST_LOG` filter (default `info`), stderr, colour only
-/// when stderr is a terminal and `NO_COLOR` is unset or empty (https://no-color.org). Container
+/// when stderr is a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>). Container
 /// logs and files therefore never get escape codes.
 pub fn init() {
     let filter =

@@ -1,4 +1,10 @@
 //! Command-line interface. Global flags apply to every subcommand.
+// The doc comments below are clap's `--help` text, written for a terminal, not for rustdoc.
+#![allow(
+    rustdoc::invalid_html_tags,
+    rustdoc::broken_intra_doc_links,
+    reason = "doc comments here are --help text (`<profile>`, `[::1]`), shown verbatim by clap"
+)]
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -104,7 +104,7 @@ pub async fn status_report(layout: &Layout, profile: &str) -> anyhow::Result<Sta
     })
 }
 
-/// Prints the report; returns the exit status (see [`EXIT_DEGRADED`], [`EXIT_UNREACHABLE`]).
+/// Prints the report; returns the exit status (see `EXIT_DEGRADED`, `EXIT_UNREACHABLE`).
 pub async fn status(layout: &Layout, profile: &str, format: ListFormat) -> anyhow::Result<u8> {
     // A profile or Docker context that does not exist is the caller's mistake (exit 1), not
     // the daemon's.

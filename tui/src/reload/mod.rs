@@ -1,11 +1,13 @@
-//! Hot reload: watch the project's files, decide what a change means, and carry it out.
+//! Hot reload: watch the project's files and carry out what a change means. The decisions
+//! (which part a path belongs to, which steps, when a path is paused) are stack-core's
+//! `reload`; this is the I/O around them.
 //!
-//! `classify` maps a changed path to the part of the stack it belongs to, `watcher` turns
-//! debounced filesystem events into one [`Trigger`] per part (`burst` merges a burst that the
-//! debouncer split), `guard` pauses paths that keep re-triggering, `plan` picks the steps for a
-//! kind of change and profile, `steps` carries them out, `runner` ties it together, reporting a
-//! timeline of [`ReloadEvent`]s, and `session` is the loop that `stack-tui watch` and the
-//! dashboard both run; `trigger` lets `stack-tui reload` reach it from another shell.
+//! `watcher` turns debounced filesystem events into one
+//! [`Trigger`](stack_core::protocol::reload::Trigger) per part (`burst` merges a burst that the
+//! debouncer split), `steps` carries the steps out, `runner` ties it together, reporting a
+//! timeline of [`ReloadEvent`](stack_core::protocol::reload::ReloadEvent)s, and `session` is the
+//! loop that `stack-tui watch` and the dashboard both run; `trigger` lets `stack-tui reload`
+//! reach it from another shell.
 
 mod burst;
 mod runner;

@@ -83,6 +83,8 @@ impl Host for CrosstermHost {
 pub struct HeadlessHost {
     pub terminal: Terminal<TestBackend>,
     pub frames: usize,
+    /// The text of the last frame drawn, for whoever drives the loop to wait on.
+    screen: tokio::sync::watch::Sender<String>,
 }
 
 impl HeadlessHost {
@@ -91,7 +93,13 @@ impl HeadlessHost {
             terminal: Terminal::new(TestBackend::new(width, height))
                 .unwrap_or_else(|never| match never {}),
             frames: 0,
+            screen: tokio::sync::watch::Sender::new(String::new()),
         }
+    }
+
+    /// Follows the frames as they are drawn (their text, row after row).
+    pub fn screens(&self) -> tokio::sync::watch::Receiver<String> {
+        self.screen.subscribe()
     }
 }
 
@@ -100,8 +108,17 @@ impl Host for HeadlessHost {
         self.frames += 1;
         self.terminal
             .draw(|frame| ui::draw(frame, state))
-            .map(drop)
-            .map_err(|err| io::Error::other(err.to_string()))
+            .map_err(|err| io::Error::other(err.to_string()))?;
+        let text: String = self
+            .terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|cell| cell.symbol())
+            .collect();
+        self.screen.send_replace(text);
+        Ok(())
     }
 
     fn size(&self) -> io::Result<(u16, u16)> {

@@ -18,6 +18,7 @@ fn press(c: char) -> Event {
 async fn loop_draws_updates_and_quits_on_q() {
     let mut state = base_state();
     let mut host = HeadlessHost::new(100, 30);
+    let mut screens = host.screens();
     let (keys_tx, keys) = mpsc::channel(8);
     let mut input = ChannelInput::new(keys);
     let (docker_tx, docker) = mpsc::channel(8);
@@ -40,9 +41,21 @@ async fn loop_draws_updates_and_quits_on_q() {
             })
             .await
             .expect("loop reads docker updates");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The loop has taken the update in once it asks for the stats of what it now shows,
+        // and drawn it once a frame shows it.
+        let mut asked_stats = false;
+        while let Some(command) = worker_rx.recv().await {
+            if matches!(command, WorkerCommand::Visible(ids) if ids == ["redis0000000000000000"]) {
+                asked_stats = true;
+                break;
+            }
+        }
+        screens
+            .wait_for(|screen| screen.contains("redis") && screen.contains("unhealthy"))
+            .await
+            .expect("the loop draws");
         keys_tx.send(press('q')).await.expect("loop reads keys");
-        (docker_tx, keys_tx)
+        (docker_tx, keys_tx, asked_stats)
     });
     tokio::time::timeout(
         Duration::from_secs(10),
@@ -51,7 +64,7 @@ async fn loop_draws_updates_and_quits_on_q() {
     .await
     .expect("loop ends on q")
     .expect("loop runs without I/O errors");
-    let _ = driver.await;
+    let (_docker_tx, _keys_tx, asked_stats) = driver.await.expect("driver task");
 
     assert!(state.quit);
     assert!(host.frames >= 1, "at least one frame drawn");
@@ -67,11 +80,6 @@ async fn loop_draws_updates_and_quits_on_q() {
         screen.contains("redis") && screen.contains("unhealthy"),
         "redis shown unhealthy"
     );
-    let mut asked_stats = false;
-    while let Ok(command) = worker_rx.try_recv() {
-        asked_stats |=
-            matches!(command, WorkerCommand::Visible(ids) if ids == ["redis0000000000000000"]);
-    }
     assert!(
         asked_stats,
         "stats requested for the visible running container"

@@ -86,7 +86,10 @@ impl Watch {
                     if line.contains(needle) {
                         return (read, Instant::now());
                     }
-                    if failed.as_deref().is_some_and(|failed| line.contains(failed)) {
+                    if failed
+                        .as_deref()
+                        .is_some_and(|failed| line.contains(failed))
+                    {
                         panic!(
                             "waiting for {needle:?}, the reload failed; watch printed:\n{}",
                             self.seen.join("\n")

@@ -91,7 +91,7 @@ impl Config {
     }
 }
 
-/// `NO_COLOR` set to anything non-empty turns colour off (https://no-color.org).
+/// `NO_COLOR` set to anything non-empty turns colour off (<https://no-color.org>).
 pub fn no_color_requested() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
