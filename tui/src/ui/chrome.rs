@@ -7,8 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use stack_core::app::screen;
-use stack_core::app::{Connection, Mode, State};
+use stack_core::app::{Connection, Mode, Panel, State};
 use stack_core::audit::Severity;
+use stack_core::config::hints::{fit, footer_hints};
 
 pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
@@ -138,57 +139,19 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State) {
         ]),
         _ => match &state.message {
             Some(message) => Line::from(Span::raw(message.clone())),
-            None => Line::from(Span::styled(
-                fit_hints(hints(state), area.width as usize),
-                style::muted(theme),
-            )),
+            None => Line::from(Span::styled(hints(state, area.width), style::muted(theme))),
         },
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// As many hints as fit in `width`, in order, with `? help` kept last: at 80 columns the
-/// Services hints would otherwise be cut in the middle of a word.
-fn fit_hints(hints: &str, width: usize) -> String {
-    const HELP: &str = "? help";
-    if hints.chars().count() <= width {
-        return hints.to_string();
-    }
-    let mut fitted = String::new();
-    for hint in hints.split("  ").filter(|hint| *hint != HELP) {
-        let next = fitted.chars().count() + hint.chars().count() + 2;
-        if next + HELP.chars().count() > width {
-            break;
-        }
-        fitted.push_str(hint);
-        fitted.push_str("  ");
-    }
-    fitted.push_str(HELP);
-    fitted
-}
-
-fn hints(state: &State) -> &'static str {
-    if state.log_view.fullscreen {
-        return "esc back  f follow  / regex  J json  t time  w save  ? help";
-    }
-    // Under --readonly, only the keys that look.
-    match state.panel {
-        stack_core::app::Panel::Services if state.readonly => {
-            "enter health  l logs  / filter  o sort  ? help  q quit"
-        }
-        stack_core::app::Panel::Health if state.readonly => "l logs  esc back  ? help",
-        stack_core::app::Panel::Profiles if state.readonly => "enter switch  ? help",
-        stack_core::app::Panel::Services => {
-            "enter health  l logs  r restart  x stop  S start  R recreate  s shell  / filter  o sort  ? help  q quit"
-        }
-        stack_core::app::Panel::Health => "r restart  s shell  l logs  esc back  ? help",
-        stack_core::app::Panel::Logs => {
-            "f follow  / regex  J json  t time  w save  c clear  esc back  ? help"
-        }
-        stack_core::app::Panel::Profiles => "enter switch  u up  D down  ? help",
-        stack_core::app::Panel::Audit => "enter why & fix  r audit again  esc back  ? help",
-        _ => "tab next panel  ? help  q quit",
-    }
+/// The footer's hints for the panel on screen, from the keymap (`stack_core::config::hints`).
+fn hints(state: &State, width: u16) -> String {
+    // Full-screen logs take the Logs panel's keys, whichever panel opened them (as input does).
+    let fullscreen = state.log_view.fullscreen;
+    let panel = if fullscreen { Panel::Logs } else { state.panel };
+    let hints = footer_hints(&state.keymap, panel.context(), fullscreen, state.readonly);
+    fit(&hints, usize::from(width))
 }
 
 pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, state: &State) {
@@ -217,17 +180,4 @@ pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, state: &State) {
             .wrap(Wrap { trim: true }),
         dialog,
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fit_hints;
-
-    #[test]
-    fn hints_that_do_not_fit_are_dropped_whole_and_help_stays() {
-        let hints = "enter health  l logs  r restart  ? help  q quit";
-        assert_eq!(fit_hints(hints, 80), hints);
-        assert_eq!(fit_hints(hints, 30), "enter health  l logs  ? help");
-        assert_eq!(fit_hints(hints, 4), "? help");
-    }
 }

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use stack_core::app::State;
+use stack_core::app::{Panel, State};
 use stack_core::config::keymap::{Command, Context};
 
 /// (title, context, [(command, what it does)])
@@ -91,12 +91,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         lines.push(Line::from(format!("  {}", entries.join(" · "))));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(
-        "Panels: 1 services · 2 health · 3 logs · 4 topology · 5 profiles · 6 activity",
-    ));
+    let panels: Vec<String> = Panel::ALL
+        .iter()
+        .enumerate()
+        .map(|(index, panel)| format!("{} {}", index + 1, panel.title().to_lowercase()))
+        .collect();
+    lines.push(Line::from(format!("Panels: {}", panels.join(" · "))));
     lines.push(Line::from(
         "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep REGEX  :save [PATH]  \
-         :reload app|proxy|stack  :resume  :q",
+         :reload app|proxy|stack  :resume  :audit  :q",
     ));
     lines.push(Line::from(format!(
         "Config: {}",
@@ -108,10 +111,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(logging off)".into());
     lines.push(Line::from(format!("Log file: {log_file}")));
-    lines.push(Line::from(Span::styled(
-        "any key closes this help",
-        style::muted(theme),
-    )));
     let margin = 2.min(area.width / 4);
     let popup = Rect::new(
         area.x + margin,
@@ -119,11 +118,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         area.width.saturating_sub(margin * 2),
         area.height.saturating_sub(2),
     );
+    let inner = (
+        popup.width.saturating_sub(2),
+        popup.height.saturating_sub(2),
+    );
+    let mut closing = "any key closes this help";
+    let mut paragraph = Paragraph::new(lines.clone()).wrap(Wrap { trim: false });
+    let total = paragraph.line_count(inner.0) + 1;
+    if total > usize::from(inner.1) {
+        closing = "j/k, pgup/pgdn scroll · any other key closes this help";
+    }
+    lines.push(Line::from(Span::styled(closing, style::muted(theme))));
+    paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = paragraph.line_count(inner.0);
+    // Scrolled no further than the last line at the bottom of the box.
+    let last_start = u16::try_from(total.saturating_sub(usize::from(inner.1))).unwrap_or(u16::MAX);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
+        paragraph
             .block(Block::default().borders(Borders::ALL).title(" Help "))
-            .wrap(Wrap { trim: false }),
+            .scroll((state.help_scroll.min(last_start), 0)),
         popup,
     );
 }

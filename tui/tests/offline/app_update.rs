@@ -283,6 +283,28 @@ fn quit_and_help() {
 }
 
 #[test]
+fn movement_keys_scroll_the_help_and_other_keys_close_it() {
+    let mut state = healthy_state();
+    update(&mut state, key('?'));
+    for (action, scroll) in [
+        (key('j'), 1),
+        (key('j'), 2),
+        (code(KeyCode::PageDown), 12),
+        (key('k'), 11),
+        (code(KeyCode::PageUp), 1),
+        (code(KeyCode::PageUp), 0),
+    ] {
+        update(&mut state, action.clone());
+        assert_eq!(state.mode, Mode::Help, "after {action:?}");
+        assert_eq!(state.help_scroll, scroll, "after {action:?}");
+    }
+    update(&mut state, key('j'));
+    update(&mut state, key('x'));
+    assert_eq!(state.mode, Mode::Normal, "another key closes the help");
+    assert_eq!(state.help_scroll, 0, "the next help opens at the top");
+}
+
+#[test]
 fn stats_follow_what_is_visible() {
     let mut state = healthy_state();
     let effects = update(

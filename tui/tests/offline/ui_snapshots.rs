@@ -240,6 +240,11 @@ fn states() -> Vec<(&'static str, State)> {
     };
     vec![
         ("help_overlay", pressed(healthy_state(), "?")),
+        // Scrolled past its end: stops at the last lines (config and log file, how to close).
+        (
+            "help_scrolled_to_the_end",
+            pressed(healthy_state(), "?jjjjjjjjjjjjjjjjjjjjjjjjjjjjjj"),
+        ),
         ("confirm_stop_remote", confirm),
         ("logs_fullscreen", logs_fullscreen),
         ("activity_reload_failed", reload_failed),

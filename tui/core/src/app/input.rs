@@ -5,7 +5,7 @@ use super::commands;
 use super::screen;
 use super::services::service_rows;
 use super::state::{Mode, Panel, State};
-use crate::config::keymap::Command;
+use crate::config::keymap::{Command, Context};
 use crate::logs::LogFilter;
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -29,7 +29,21 @@ pub fn key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
         }
         Mode::Help => {
-            // Any key closes help; `q` should not quit from inside it.
+            // The movement keys scroll a help longer than the screen; any other key closes it
+            // (and `q` does not quit from inside it).
+            let step = match state.keymap.lookup(Context::Global, &key) {
+                Some(Command::Down) => 1,
+                Some(Command::Up) => -1,
+                Some(Command::PageDown) => 10,
+                Some(Command::PageUp) => -10,
+                _ => 0,
+            };
+            if step != 0 {
+                state.help_scroll = state.help_scroll.saturating_add_signed(step);
+                state.mode = Mode::Help;
+            } else {
+                state.help_scroll = 0;
+            }
         }
         Mode::Confirm(confirm) => {
             if matches!(key.code, KeyCode::Char('y' | 'Y')) {

@@ -190,6 +190,8 @@ pub struct State {
     pub profile_selected: usize,
     /// Scroll offset for the panels that are plain text (health, topology, activity).
     pub scroll: u16,
+    /// Scroll offset of the help overlay (the screen clamps it to the help's length).
+    pub help_scroll: u16,
     pub mode: Mode,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -240,6 +242,7 @@ impl State {
             panel: Panel::Services,
             selected: 0,
             services_offset: 0,
+            help_scroll: 0,
             sort: SortKey::Name,
             service_filter: String::new(),
             profile_selected,

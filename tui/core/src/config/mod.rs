@@ -1,6 +1,7 @@
 //! User configuration: embedded defaults, overridden by a TOML file in the XDG config dir.
 //! A broken file never stops the dashboard: it is reported and the defaults are used.
 
+pub mod hints;
 pub mod keymap;
 pub mod theme;
 
