@@ -83,13 +83,22 @@ fn lifecycle_keys_ask_the_worker_and_prod_asks_first() {
             _ => None,
         });
         assert_eq!(op, expected, "{profile} {pressed}");
+        if op.is_some() {
+            assert!(
+                state.message.as_deref().is_some_and(|m| m.ends_with('…')),
+                "{profile} {pressed}: {:?}",
+                state.message
+            );
+        }
         assert_eq!(
             matches!(state.mode, Mode::Confirm(_)),
             confirms,
             "{profile} {pressed}"
         );
         if confirms {
+            assert_eq!(state.message, None, "nothing is said to run before the answer");
             let effects = update(&mut state, key('y'));
+            assert_eq!(state.message.as_deref(), Some("restart redis…"));
             assert!(effects.iter().any(|e| matches!(
                 e,
                 Effect::Worker(WorkerCommand::Lifecycle {

@@ -198,15 +198,20 @@ fn back(state: &mut State) {
 }
 
 /// Destructive effects on prod or on a remote daemon wait for a `y`; elsewhere they run at once.
+/// The footer says "label…" once they run.
 fn guarded(state: &mut State, label: &str, new: Vec<Effect>, effects: &mut Vec<Effect>) {
     match guard_place(state, state.is_prod()) {
         Some(place) => {
             state.mode = Mode::Confirm(Confirm {
                 prompt: format!("{label} {place}?"),
                 effects: new,
+                running: format!("{label}…"),
             });
         }
-        None => effects.extend(new),
+        None => {
+            state.message = Some(format!("{label}…"));
+            effects.extend(new);
+        }
     }
 }
 
@@ -238,8 +243,8 @@ fn lifecycle(state: &mut State, op: LifecycleOp, effects: &mut Vec<Effect>) {
         containers: row.container_ids.clone(),
         label: label.clone(),
     });
-    state.message = Some(format!("{label}…"));
     if op == LifecycleOp::Start {
+        state.message = Some(format!("{label}…"));
         effects.push(effect);
     } else {
         guarded(state, &label, vec![effect], effects);
@@ -262,7 +267,6 @@ fn profile_op(state: &mut State, up: bool, effects: &mut Vec<Effect>) {
         service: None,
         label: label.clone(),
     };
-    state.message = Some(format!("{label}…"));
     if !up && (crate::model::is_protected(&entry.name) || state.daemon.remote) {
         // The label names the profile already; a remote daemon is added to the prompt.
         let prompt = match guard_place(state, false) {
@@ -272,8 +276,10 @@ fn profile_op(state: &mut State, up: bool, effects: &mut Vec<Effect>) {
         state.mode = Mode::Confirm(Confirm {
             prompt,
             effects: vec![effect],
+            running: format!("{label}…"),
         });
     } else {
+        state.message = Some(format!("{label}…"));
         effects.push(effect);
     }
 }

@@ -47,6 +47,7 @@ pub fn key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
         }
         Mode::Confirm(confirm) => {
             if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                state.message = Some(confirm.running);
                 effects.extend(confirm.effects);
             } else {
                 state.message = Some("cancelled".into());

@@ -126,6 +126,8 @@ impl SortKey {
 pub struct Confirm {
     pub prompt: String,
     pub effects: Vec<Effect>,
+    /// The footer's message once confirmed ("stop redis…"); nothing runs before the `y`.
+    pub running: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
