@@ -36,7 +36,15 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     if state.readonly {
         line.push_span(Span::styled(" [read-only]", style::accent(theme)));
     }
-    // The audit comes before the engine details so that 80 columns still show it.
+    // A reload in progress and the audit come before the engine details so that 80 columns
+    // still show them.
+    if let Some(running) = &state.reload.running {
+        line.push_span(Span::raw(" │ "));
+        line.push_span(Span::styled(
+            format!("⟳ {}", running.progress(state.now)),
+            style::accent(theme),
+        ));
+    }
     if let Some(span) = audit_summary(state) {
         line.push_span(Span::raw(" │ "));
         line.push_span(span);
@@ -47,13 +55,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State) {
         docker,
         Span::raw(format!(" │ {} containers", state.containers.len())),
     ]);
-    if let Some(running) = &state.reload.running {
-        line.push_span(Span::raw(" │ "));
-        line.push_span(Span::styled(
-            format!("⟳ {}", running.progress(state.now)),
-            style::accent(theme),
-        ));
-    } else if state.reload.watching.is_some() {
+    if state.reload.running.is_none() && state.reload.watching.is_some() {
         line.push_span(Span::styled(" │ watching", style::muted(theme)));
     }
     // Too wide (a long context name at 80 columns): the project name goes first, since it is
