@@ -68,14 +68,7 @@ async fn loop_draws_updates_and_quits_on_q() {
 
     assert!(state.quit);
     assert!(host.frames >= 1, "at least one frame drawn");
-    let screen: String = host
-        .terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|cell| cell.symbol())
-        .collect();
+    let screen = host.screens().borrow().clone();
     assert!(
         screen.contains("redis") && screen.contains("unhealthy"),
         "redis shown unhealthy"
