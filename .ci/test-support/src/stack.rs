@@ -62,7 +62,8 @@ pub fn prepare() {
             .current_dir(repo_root())
             .output()
             .map_err(|err| format!("cannot run compose/prepare: {err}"))?;
-        print!("{}", String::from_utf8_lossy(&output.stdout));
+        // On stderr: a bench's stdout is its report.
+        eprint!("{}", String::from_utf8_lossy(&output.stdout));
         if output.status.success() {
             Ok(())
         } else {
@@ -137,8 +138,19 @@ impl Stack {
     /// stack-tui's `--project-prefix`). Names outside `TEST_PROJECT_PREFIX` are never taken for
     /// another test's leftovers.
     pub fn start_named(profile: Profile, project: String) -> (Self, Duration) {
+        Self::start_with(profile, project, true)
+    }
+
+    /// Like `start_named` without running compose/prepare, for a caller that knows it has run.
+    pub fn start_prepared(profile: Profile, project: String) -> (Self, Duration) {
+        Self::start_with(profile, project, false)
+    }
+
+    fn start_with(profile: Profile, project: String, run_prepare: bool) -> (Self, Duration) {
         let turn = exclusive();
-        prepare();
+        if run_prepare {
+            prepare();
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -71,6 +71,17 @@ impl Tmux {
 
     /// Polls the pane until `done` holds; the screen seen last is in the panic message.
     pub fn wait_for(&self, what: &str, timeout: Duration, done: impl Fn(&str) -> bool) -> String {
+        self.wait_for_every(what, timeout, Duration::from_millis(20), done)
+    }
+
+    /// Like `wait_for`, polling every `every` (a latency measurement wants a finer grain).
+    pub fn wait_for_every(
+        &self,
+        what: &str,
+        timeout: Duration,
+        every: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + timeout;
         loop {
             let screen = self.screen();
@@ -81,7 +92,7 @@ impl Tmux {
                 Instant::now() < deadline,
                 "timed out after {timeout:?} waiting for {what}; screen:\n{screen}"
             );
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(every);
         }
     }
 }
