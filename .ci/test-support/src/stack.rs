@@ -1,6 +1,7 @@
 //! One profile of the stack, brought up for a test under its own compose project name on free
 //! loopback ports, and taken down with its volumes when dropped (also when the test panics).
 
+use std::cell::Cell;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -46,12 +47,34 @@ impl Profile {
 }
 
 /// One test at a time runs containers in a test process: the stack tests share one binary, and
-/// two stacks starting at once on a small machine would time each other out. Held by every
-/// `Stack` for its lifetime; tests that start containers otherwise take it themselves.
-pub fn exclusive() -> MutexGuard<'static, ()> {
+/// two tests starting stacks at once on a small machine would time each other out. Held by every
+/// `Stack` for its lifetime; tests that start containers otherwise take it themselves. A test
+/// that holds it may take it again (three `Stack`s side by side): the turn is per thread.
+pub fn exclusive() -> Turn {
     static TURN: Mutex<()> = Mutex::new(());
+    let nested = HELD.with(|held| {
+        held.set(held.get() + 1);
+        held.get() > 1
+    });
     // A test that failed while holding it leaves nothing running (guards clean up on unwind).
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    let guard = (!nested).then(|| TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+    Turn { _guard: guard }
+}
+
+thread_local! {
+    /// How many turns this thread holds (a test runs on one thread).
+    static HELD: Cell<usize> = const { Cell::new(0) };
+}
+
+/// This thread's turn to run containers; given back when the last one is dropped.
+pub struct Turn {
+    _guard: Option<MutexGuard<'static, ()>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        HELD.with(|held| held.set(held.get().saturating_sub(1)));
+    }
 }
 
 /// Runs compose/prepare once per test process (secrets, certificate, app artifacts, image choice).
@@ -119,7 +142,7 @@ pub struct Stack {
     pub https_port: Option<u16>,
     pub docker: Docker,
     runtime: Runtime,
-    _turn: MutexGuard<'static, ()>,
+    _turn: Turn,
 }
 
 impl Stack {
@@ -352,5 +375,33 @@ pub fn remove_dangling_test_images() {
         .collect();
     if !ours.is_empty() {
         let _ = Command::new("docker").arg("rmi").args(&ours).output();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn the_turn_is_reentrant_on_one_thread_and_exclusive_across_threads() {
+        let outer = exclusive();
+        let inner = exclusive();
+        let (sender, taken) = mpsc::channel();
+        let other = std::thread::spawn(move || {
+            let _turn = exclusive();
+            sender.send(()).expect("the test waits");
+        });
+        drop(inner);
+        assert!(
+            taken.recv_timeout(Duration::from_millis(200)).is_err(),
+            "another thread waits while this one still holds a turn"
+        );
+        drop(outer);
+        taken
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the turn passes on once the last one is dropped");
+        other.join().expect("the other thread ends");
     }
 }

@@ -96,7 +96,10 @@ fn lifecycle_keys_ask_the_worker_and_prod_asks_first() {
             "{profile} {pressed}"
         );
         if confirms {
-            assert_eq!(state.message, None, "nothing is said to run before the answer");
+            assert_eq!(
+                state.message, None,
+                "nothing is said to run before the answer"
+            );
             let effects = update(&mut state, key('y'));
             assert_eq!(state.message.as_deref(), Some("restart redis…"));
             assert!(effects.iter().any(|e| matches!(

@@ -3,10 +3,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::MutexGuard;
 use std::time::Duration;
 
-use test_support::stack::{exclusive, prepare, remove_dangling_test_images};
+use test_support::stack::{Turn, exclusive, prepare, remove_dangling_test_images};
 use test_support::{free_port, repo_root};
 
 pub struct Scratch {
@@ -17,7 +16,7 @@ pub struct Scratch {
     pub http_port: u16,
     pub app_image: String,
     /// One stack at a time in this process (see `test_support::stack::exclusive`).
-    _turn: MutexGuard<'static, ()>,
+    _turn: Turn,
 }
 
 impl Scratch {

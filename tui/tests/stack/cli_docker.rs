@@ -197,10 +197,6 @@ async fn engine_view(docker: &Docker, project: &str) -> HashMap<String, (String,
 }
 
 #[tokio::test]
-#[expect(
-    clippy::await_holding_lock,
-    reason = "the turn is held for the whole test on its own single-threaded runtime"
-)]
 async fn status_json_agrees_with_the_engine() {
     // Starts containers: one such test at a time in this binary.
     let _turn = test_support::stack::exclusive();

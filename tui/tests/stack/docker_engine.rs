@@ -41,10 +41,6 @@ impl Drop for Cleanup {
 }
 
 #[tokio::test]
-#[expect(
-    clippy::await_holding_lock,
-    reason = "the turn is held for the whole test on its own single-threaded runtime"
-)]
 async fn engine_runs_a_container_on_a_user_network() {
     // Starts containers: one such test at a time in this binary.
     let _turn = test_support::stack::exclusive();

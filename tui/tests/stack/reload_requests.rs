@@ -68,10 +68,6 @@ fn minimal_project() -> tempfile::TempDir {
 }
 
 #[tokio::test]
-#[expect(
-    clippy::await_holding_lock,
-    reason = "the turn is held for the whole test on its own single-threaded runtime"
-)]
 async fn a_paused_path_is_resumed_on_request_and_reloads_can_be_requested() {
     // Starts containers: one such test at a time in this binary.
     let _turn = test_support::stack::exclusive();
