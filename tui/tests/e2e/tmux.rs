@@ -196,9 +196,17 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
     tmux.keys(&["/"]);
     tmux.text(r#""path":"/api/items/[0-9]*5""#);
     tmux.keys(&["Enter"]);
+    // Waits for the whole filtered frame: a capture taken while the terminal is being redrawn
+    // can still hold rows of the frame before.
+    let only_matching = |screen: &str| {
+        let mut numbers = item_numbers(&log_lines(screen));
+        numbers.sort();
+        numbers == ["15", "5"]
+    };
     let filtered = tmux.wait_for("filtered logs", long, |screen| {
         screen.contains(r#"/"path":"/api/items/[0-9]*5"/"#)
             && !screen.contains("\"path\":\"/health\"")
+            && only_matching(screen)
     });
     let body: Vec<String> = log_lines(&filtered)
         .into_iter()
