@@ -2,7 +2,6 @@
 //! also registered here: on a signal, a thread runs what is still registered, newest first, and
 //! exits.
 
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -29,17 +28,6 @@ pub fn on_interrupt(job: impl Fn() + Send + 'static) -> OnInterrupt {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     jobs().push((id, Box::new(job)));
     OnInterrupt(id)
-}
-
-/// `docker compose down` of a project by name (compose finds it by its label, no files needed).
-pub fn compose_down(project: &str) {
-    let _ = Command::new("docker")
-        .args(["compose", "--project-name", project, "down", "--volumes"])
-        .args(["--remove-orphans", "--timeout", "1"])
-        .current_dir("/")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// Starts the thread that waits for Ctrl-C or SIGTERM.

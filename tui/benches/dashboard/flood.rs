@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 
 use test_support::repo_root;
 
-use crate::interrupt::{OnInterrupt, compose_down, on_interrupt};
+use crate::docker::{compose_down, docker};
+use crate::interrupt::{OnInterrupt, on_interrupt};
 
 pub struct Flood {
     root: PathBuf,
@@ -72,7 +73,7 @@ impl Flood {
 
     /// Starts the producer.
     pub fn trigger(&self) {
-        crate::docker(&["exec", &self.container(), "touch", "/tmp/go"]);
+        docker(&["exec", &self.container(), "touch", "/tmp/go"]);
     }
 
     /// How many lines the producer printed: the number of its last `flood line N`.

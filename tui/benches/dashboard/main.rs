@@ -15,6 +15,8 @@
 //! STACK_TUI_BIN=path to skip the release build, SKIP_PREPARE=1 when compose/prepare has run).
 //! Progress goes to stderr, figures to stdout.
 
+#[path = "../common/docker.rs"]
+mod docker;
 #[path = "../common/interrupt.rs"]
 mod interrupt;
 
@@ -32,8 +34,9 @@ use test_support::repo_root;
 use test_support::stack::{Profile, Stack, prepare};
 use test_support::tmux::Tmux;
 
+use docker::{compose_down, docker};
 use flood::{Flood, LineCount};
-use interrupt::{OnInterrupt, compose_down, on_interrupt};
+use interrupt::{OnInterrupt, on_interrupt};
 use process::{cpu_ticks, hwm_kib, rss_kib, ticks_per_second};
 
 const WIDTH: u16 = 160;
@@ -64,20 +67,6 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 fn say(line: &str) {
     eprintln!("{line}");
-}
-
-/// Runs docker, panicking with its stderr when it fails; returns stdout.
-fn docker(args: &[&str]) -> String {
-    let output = Command::new("docker")
-        .args(args)
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run docker {args:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "docker {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn main() {

@@ -8,6 +8,8 @@
 #[path = "../../tests/reload_support/mod.rs"]
 mod reload_support;
 
+#[path = "../common/interrupt.rs"]
+mod interrupt;
 mod load;
 mod report;
 
@@ -27,7 +29,9 @@ const ROOT_HANDLER: &str = "edge-app/src/app/root.rs";
 const PROXY_SPACING: Duration = Duration::from_millis(6500);
 
 fn main() {
-    clean_up_on_signal();
+    // Ctrl-C or SIGTERM would end the process before the scratch stacks' drops run.
+    interrupt::install("reload bench");
+    let _scratches = interrupt::on_interrupt(remove_leftovers_of_this_process);
     let count = std::env::args()
         .skip(1)
         .find_map(|arg| arg.parse::<usize>().ok())
@@ -46,34 +50,6 @@ fn main() {
     for phase in &phases {
         println!("{}", phase.line());
     }
-}
-
-/// Ctrl-C or SIGTERM would end the process before the scratch stacks' drops run; remove them here.
-fn clean_up_on_signal() {
-    std::thread::spawn(|| {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        let interrupted = runtime.block_on(async {
-            use tokio::signal::unix::{SignalKind, signal};
-            let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-                return false;
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => true,
-                _ = terminate.recv() => true,
-            }
-        });
-        if !interrupted {
-            return;
-        }
-        eprintln!("interrupted: removing the scratch stacks");
-        remove_leftovers_of_this_process();
-        std::process::exit(130);
-    });
 }
 
 fn scratch_for_load(profile: &'static str) -> Scratch {

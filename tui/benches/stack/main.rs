@@ -6,6 +6,8 @@
 //! of `stack-bench-`) on free loopback ports, taken down with its volumes afterwards, also when
 //! interrupted.
 
+#[path = "../common/docker.rs"]
+mod docker;
 #[path = "../common/interrupt.rs"]
 mod interrupt;
 
@@ -17,7 +19,8 @@ use std::time::{Duration, Instant};
 use test_support::stack::{Profile, compose_command, prepare};
 use test_support::{free_port, repo_root};
 
-use interrupt::{OnInterrupt, compose_down, on_interrupt};
+use docker::{compose_down, docker};
+use interrupt::{OnInterrupt, on_interrupt};
 
 const USAGE: &str =
     "usage: compose/bench-stack [--cold] [--idle SECONDS] [PROFILE...] (profiles: local dev prod)";
@@ -203,20 +206,6 @@ fn remove_images(images: &[String]) {
             .args(images)
             .output();
     }
-}
-
-/// Runs docker, panicking with its stderr when it fails; returns stdout.
-fn docker(args: &[&str]) -> String {
-    let output = Command::new("docker")
-        .args(args)
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run docker {args:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "docker {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// KEY=value lines of an env file (quotes around a value removed).
