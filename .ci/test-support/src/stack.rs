@@ -102,6 +102,19 @@ pub fn prepare() {
     }
 }
 
+/// The stdout of a `docker compose` run with `args`; panics with compose's own output when it
+/// failed.
+pub fn compose_stdout(args: &[&str], output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "docker compose {args:?} failed ({}):\n{}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// `docker compose` for a profile exactly as the README writes it, with the published ports
 /// moved by environment variables (the shell environment beats the env files).
 pub fn compose_command(
@@ -218,15 +231,7 @@ impl Stack {
 
     /// Like `compose`, but panics with compose's own output when it fails.
     pub fn compose_ok(&self, args: &[&str]) -> String {
-        let output = self.compose(args);
-        assert!(
-            output.status.success(),
-            "docker compose {args:?} failed ({}):\n{}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        compose_stdout(args, &self.compose(args))
     }
 
     /// Every container of the project, inspected.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use test_support::stack::{Turn, exclusive, prepare, remove_dangling_test_images};
+use test_support::stack::{Turn, compose_stdout, exclusive, prepare, remove_dangling_test_images};
 use test_support::{free_port, repo_root};
 
 pub struct Scratch {
@@ -105,15 +105,7 @@ impl Scratch {
     }
 
     pub fn compose_ok(&self, args: &[&str]) -> String {
-        let output = self.compose(args);
-        assert!(
-            output.status.success(),
-            "docker compose {args:?} failed ({}):\n{}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        compose_stdout(args, &self.compose(args))
     }
 
     /// Ids of the project's running containers, sorted (from the engine's compose labels, so it

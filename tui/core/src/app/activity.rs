@@ -67,3 +67,10 @@ pub(super) fn log(state: &mut State, kind: ActivityKind, text: String, duration:
         duration,
     });
 }
+
+/// A task or lifecycle action that failed: said in the footer and kept in Activity.
+pub(super) fn failed(state: &mut State, label: &str, elapsed: Duration, error: &str) {
+    let text = format!("{label} failed: {error}");
+    state.message = Some(text.clone());
+    log(state, ActivityKind::Error, text, Some(elapsed));
+}

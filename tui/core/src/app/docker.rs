@@ -2,7 +2,7 @@
 //! which containers' stats the worker should stream (those on screen).
 
 use super::action::Effect;
-use super::activity::{ActivityEntry, ActivityKind, log};
+use super::activity::{ActivityEntry, ActivityKind, failed, log};
 use super::screen::visible_rows;
 use super::services::service_rows;
 use super::state::{Connection, Mode, Panel, State};
@@ -91,15 +91,7 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
                 state.message = Some(format!("{label}: done in {:.1}s", elapsed.as_secs_f64()));
                 log(state, ActivityKind::Action, label, Some(elapsed));
             }
-            Err(error) => {
-                state.message = Some(format!("{label} failed: {error}"));
-                log(
-                    state,
-                    ActivityKind::Error,
-                    format!("{label} failed: {error}"),
-                    Some(elapsed),
-                );
-            }
+            Err(error) => failed(state, &label, elapsed, &error),
         },
         DockerUpdate::ProfileStates(states) => {
             for (project, running, total) in states {

@@ -2,7 +2,7 @@
 //! builds): what the dashboard shows and re-checks afterwards.
 
 use super::action::Effect;
-use super::activity::{ActivityKind, log};
+use super::activity::{ActivityKind, failed, log};
 use super::state::State;
 use crate::model::ComposeModel;
 use crate::protocol::docker::WorkerCommand;
@@ -66,15 +66,7 @@ pub(super) fn done(
                 Some(elapsed),
             );
         }
-        Err(error) => {
-            state.message = Some(format!("{label} failed: {error}"));
-            log(
-                state,
-                ActivityKind::Error,
-                format!("{label} failed: {error}"),
-                Some(elapsed),
-            );
-        }
+        Err(error) => failed(state, &label, elapsed, &error),
     }
     let projects = state.profiles.iter().map(|p| p.project.clone()).collect();
     effects.push(Effect::Worker(WorkerCommand::ProfileStates(projects)));
