@@ -1,6 +1,6 @@
 //! The tests that need no Docker daemon, in one binary: the pure update and the screen drawn from
-//! it, the config file, the event loop driven headless, the host setup script, and the crates'
-//! layering.
+//! it, the config file, the event loop driven headless, the host setup script, the proxy's start
+//! script, and the crates' layering.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -11,4 +11,5 @@ mod architecture;
 mod config_files;
 mod headless_loop;
 mod setup_host;
+mod start_nginx;
 mod ui_snapshots;
