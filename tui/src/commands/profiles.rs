@@ -35,13 +35,15 @@ pub async fn profiles(layout: &Layout, current: &str, format: ListFormat) -> any
     for profile in found {
         let mut entry = ProfileEntry::from_profile(&profile);
         let containers = project_snapshots(&docker, &profile.project).await?;
-        entry.total = containers.len();
-        entry.running = containers.iter().filter(|c| c.is_running()).count();
+        // One-shots (migrations) exit by design: they count neither way.
+        let long_running = containers.iter().filter(|c| !c.one_shot);
+        entry.total = long_running.clone().count();
+        entry.running = long_running.filter(|c| c.is_running()).count();
         entry.counted = true;
         // A broken overlay should not hide the other profiles.
         let (ports, error) = match Compose::new(profile.clone()).model().await {
             Ok(model) => {
-                entry.expected = Some(model.services.len());
+                entry.expected = Some(model.long_running_services());
                 let ports = model
                     .published_ports()
                     .iter()

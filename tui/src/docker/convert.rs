@@ -6,8 +6,8 @@ use bollard::models::{
 };
 use chrono::{DateTime, Utc};
 use stack_core::model::container::{
-    Attachment, ContainerSnapshot, Health, NetworkSnapshot, Probe, PublishedPort, RunState,
-    StatsSample,
+    Attachment, ContainerSnapshot, Health, NetworkSnapshot, ONE_SHOT_LABEL, Probe, PublishedPort,
+    RunState, StatsSample, is_one_shot_label,
 };
 
 pub const PROJECT_LABEL: &str = "com.docker.compose.project";
@@ -58,6 +58,7 @@ pub fn container(inspect: ContainerInspectResponse) -> ContainerSnapshot {
             .config
             .and_then(|config| config.image)
             .unwrap_or_default(),
+        one_shot: is_one_shot_label(labels.get(ONE_SHOT_LABEL).map(String::as_str)),
         state: run_state,
         health: health_state(health.status),
         exit_code: (run_state != RunState::Running)

@@ -4,6 +4,7 @@
 use super::convert::PROJECT_LABEL;
 use bollard::Docker;
 use bollard::query_parameters::ListContainersOptionsBuilder;
+use stack_core::model::container::{ONE_SHOT_LABEL, is_one_shot_label};
 use stack_core::protocol::docker::{DockerUpdate, LifecycleOp};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -71,11 +72,23 @@ pub(super) async fn profile_states(
         let Ok(list) = docker.list_containers(Some(options)).await else {
             continue;
         };
-        let running = list
+        // One-shots (migrations) exit by design: they count neither way.
+        let long_running: Vec<_> = list
+            .iter()
+            .filter(|c| {
+                let labels = c.labels.as_ref();
+                !is_one_shot_label(
+                    labels
+                        .and_then(|labels| labels.get(ONE_SHOT_LABEL))
+                        .map(String::as_str),
+                )
+            })
+            .collect();
+        let running = long_running
             .iter()
             .filter(|c| c.state == Some(bollard::models::ContainerSummaryStateEnum::RUNNING))
             .count();
-        states.push((project, running, list.len()));
+        states.push((project, running, long_running.len()));
     }
     let _ = updates.send(DockerUpdate::ProfileStates(states)).await;
 }

@@ -47,7 +47,11 @@ fn container_lines(state: &State, container: &ContainerSnapshot) -> Vec<Line<'st
         Span::raw("  "),
         Span::styled(
             container.state.as_str(),
-            style::run_state(theme, Some(container.state)),
+            if container.completed() {
+                style::completed(theme)
+            } else {
+                style::run_state(theme, Some(container.state))
+            },
         ),
         Span::raw("  "),
         Span::styled(
@@ -64,10 +68,15 @@ fn container_lines(state: &State, container: &ContainerSnapshot) -> Vec<Line<'st
         ),
     ])];
     if let Some(code) = container.exit_code {
-        lines.push(Line::from(Span::styled(
-            format!("  exit code {code}"),
-            style::error(theme),
-        )));
+        let (text, style) = if container.completed() {
+            (
+                format!("  exit code {code}: completed (a one-shot job)"),
+                style::completed(theme),
+            )
+        } else {
+            (format!("  exit code {code}"), style::error(theme))
+        };
+        lines.push(Line::from(Span::styled(text, style)));
     }
     if container.health == Health::None {
         lines.push(Line::from(Span::styled(

@@ -98,7 +98,11 @@ fn service_row<'a>(state: &State, row: &ServiceRow) -> Row<'a> {
         Cell::from(format!("{}/{}", row.running, row.total)),
         Cell::from(Span::styled(
             row.state_label(),
-            style::run_state(theme, row.state),
+            if row.completed() {
+                style::completed(theme)
+            } else {
+                style::run_state(theme, row.state)
+            },
         )),
         Cell::from(Line::from(Span::styled(
             row.health.as_str(),

@@ -36,6 +36,11 @@ pub fn run_state(theme: &Theme, state: Option<RunState>) -> Style {
     }
 }
 
+/// A one-shot (migration job) that exited 0: done, as good as a healthy service.
+pub fn completed(theme: &Theme) -> Style {
+    fg(theme, theme.healthy)
+}
+
 pub fn level(theme: &Theme, level: Option<Level>) -> Style {
     match level {
         Some(Level::Error) => fg(theme, theme.unhealthy).add_modifier(Modifier::BOLD),

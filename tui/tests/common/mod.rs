@@ -26,6 +26,7 @@ pub fn container(service: &str, state: RunState, health: Health) -> ContainerSna
         service: service.to_string(),
         project: "stack-local".into(),
         image: format!("stack/{service}:test"),
+        one_shot: false,
         state,
         health,
         exit_code: (state == RunState::Exited).then_some(137),

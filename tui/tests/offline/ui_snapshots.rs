@@ -363,6 +363,26 @@ fn run_states_have_their_colours_in_services_and_health() {
 }
 
 #[test]
+fn a_completed_one_shot_is_green_and_a_failed_one_red() {
+    let cases = [(0, "completed", Color::Green), (1, "failed(1)", Color::Red)];
+    for (code, label, colour) in cases {
+        let mut state = healthy_state();
+        let mut job = container("migrate", RunState::Exited, Health::None);
+        job.one_shot = true;
+        job.exit_code = Some(code);
+        state.containers.insert(job.id.clone(), job);
+        let buffer = render(&state, 120, 20);
+        assert_eq!(colour_of(&buffer, label), Some(colour), "{label}");
+        // Rows are in name order: app, migrate, …
+        state.selected = 1;
+        let health = render(&on(state, Panel::Health), 120, 20);
+        let exit = format!("exit code {code}");
+        let expected = if code == 0 { Color::Green } else { Color::Red };
+        assert_eq!(colour_of(&health, &exit), Some(expected), "{exit}");
+    }
+}
+
+#[test]
 fn a_high_finding_is_red_in_the_header_and_reversed_on_prod() {
     for profile in ["prod", "local"] {
         let mut state = healthy_state();

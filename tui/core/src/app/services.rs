@@ -21,6 +21,8 @@ pub struct ServiceRow {
     pub ports: Vec<String>,
     pub exit_code: Option<i64>,
     pub container_ids: Vec<String>,
+    /// Runs to completion (a migration job): exited 0 is its success, not a service down.
+    pub one_shot: bool,
 }
 
 impl ServiceRow {
@@ -38,11 +40,13 @@ impl ServiceRow {
             ports: Vec::new(),
             exit_code: None,
             container_ids: Vec::new(),
+            one_shot: false,
         }
     }
 
     fn add(&mut self, container: &ContainerSnapshot, state: &State) {
         self.total += 1;
+        self.one_shot |= container.one_shot;
         self.container_ids.push(container.id.clone());
         self.restarts += container.restart_count;
         self.state = Some(
@@ -75,9 +79,22 @@ impl ServiceRow {
         }
     }
 
+    /// A one-shot whose every container exited 0.
+    pub fn completed(&self) -> bool {
+        self.one_shot
+            && self.running == 0
+            && self.state == Some(RunState::Exited)
+            && self.exit_code == Some(0)
+    }
+
     pub fn state_label(&self) -> String {
         match self.state {
             None => "absent".into(),
+            Some(RunState::Exited) if self.completed() => "completed".into(),
+            Some(RunState::Exited) if self.one_shot => match self.exit_code {
+                Some(code) => format!("failed({code})"),
+                None => "failed".into(),
+            },
             Some(RunState::Exited) => match self.exit_code {
                 Some(code) => format!("exited({code})"),
                 None => "exited".into(),
@@ -91,8 +108,10 @@ impl ServiceRow {
 pub fn service_rows(state: &State) -> Vec<ServiceRow> {
     let mut rows: BTreeMap<String, ServiceRow> = BTreeMap::new();
     if let Some(model) = &state.model {
-        for name in model.services.keys() {
-            rows.insert(name.clone(), ServiceRow::empty(name));
+        for (name, service) in &model.services {
+            let mut row = ServiceRow::empty(name);
+            row.one_shot = service.is_one_shot();
+            rows.insert(name.clone(), row);
         }
     }
     for container in state.containers.values() {

@@ -22,7 +22,7 @@ pub(super) fn model(
                     .iter()
                     .map(|(ip, port)| format!("{ip}:{port}"))
                     .collect();
-                entry.expected = Some(model.services.len());
+                entry.expected = Some(model.long_running_services());
             }
             if profile == state.profile {
                 state.model = Some(model);

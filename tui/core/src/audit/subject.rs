@@ -44,6 +44,18 @@ pub struct Subject {
     pub files: Vec<FileFact>,
 }
 
+impl Subject {
+    /// A service that runs to completion (a migration job): it exits by design, so restart
+    /// policies and healthchecks do not apply to it.
+    pub fn is_one_shot(&self) -> bool {
+        crate::model::container::is_one_shot_label(
+            self.labels
+                .get(crate::model::container::ONE_SHOT_LABEL)
+                .map(String::as_str),
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MountKind {
     Bind,

@@ -18,6 +18,12 @@ pub const DATA_STORE_NAMES: [&str; 8] = [
     "rabbitmq",
 ];
 
+/// The label that says what a service is (`entry`, `app`, `cache`, `database`, `migrations`).
+pub const ROLE_LABEL: &str = "stack-tui.role";
+
+/// The role of the one-shot service that applies the schema migrations.
+pub const MIGRATIONS_ROLE: &str = "migrations";
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComposeModel {
     pub services: BTreeMap<String, ServiceModel>,
@@ -37,6 +43,35 @@ pub struct ServiceModel {
     pub has_healthcheck: bool,
     /// Host folders and files bind-mounted into the service (absolute, as compose resolves them).
     pub binds: Vec<BindMount>,
+}
+
+impl ServiceModel {
+    /// Runs to completion (a migration job), labelled `stack-tui.one-shot: "true"`.
+    pub fn is_one_shot(&self) -> bool {
+        super::container::is_one_shot_label(
+            self.labels
+                .get(super::container::ONE_SHOT_LABEL)
+                .map(String::as_str),
+        )
+    }
+}
+
+impl ComposeModel {
+    /// Services that keep running (every one but the one-shots): what "the profile is up" counts.
+    pub fn long_running_services(&self) -> usize {
+        self.services
+            .values()
+            .filter(|service| !service.is_one_shot())
+            .count()
+    }
+
+    /// The first service (in name order) labelled with `role`.
+    pub fn service_with_role(&self, role: &str) -> Option<&str> {
+        self.services
+            .iter()
+            .find(|(_, service)| service.labels.get(ROLE_LABEL).map(String::as_str) == Some(role))
+            .map(|(name, _)| name.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,15 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+/// The label that marks a service which runs to completion (a migration job) instead of
+/// running on: its container exiting 0 is success, not a service down.
+pub const ONE_SHOT_LABEL: &str = "stack-tui.one-shot";
+
+/// Whether a label value marks a one-shot (`stack-tui.one-shot: "true"`).
+pub fn is_one_shot_label(value: Option<&str>) -> bool {
+    value.is_some_and(|value| value.eq_ignore_ascii_case("true"))
+}
+
 /// A container's lifecycle state as the Engine API reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
@@ -96,6 +105,8 @@ pub struct ContainerSnapshot {
     pub service: String,
     pub project: String,
     pub image: String,
+    /// Runs to completion (see [`ONE_SHOT_LABEL`]).
+    pub one_shot: bool,
     pub state: RunState,
     pub health: Health,
     pub exit_code: Option<i64>,
@@ -113,6 +124,11 @@ impl ContainerSnapshot {
 
     pub fn is_running(&self) -> bool {
         matches!(self.state, RunState::Running | RunState::Restarting)
+    }
+
+    /// A one-shot that did its work: exited with status 0.
+    pub fn completed(&self) -> bool {
+        self.one_shot && self.state == RunState::Exited && self.exit_code == Some(0)
     }
 
     /// This container as the engine reports it once its process has ended: exited, and a
@@ -160,6 +176,7 @@ mod tests {
             service: "redis".into(),
             project: "stack-local".into(),
             image: "redis".into(),
+            one_shot: false,
             state: RunState::Running,
             health,
             exit_code: None,
@@ -180,5 +197,22 @@ mod tests {
         assert_eq!(died.name, "stack-local-redis-1");
         assert!(!died.is_running());
         assert_eq!(running(Health::None).exited(None).health, Health::None);
+    }
+
+    #[test]
+    fn only_a_one_shot_that_exited_zero_completed() {
+        let job = ContainerSnapshot {
+            one_shot: true,
+            ..running(Health::None)
+        };
+        assert!(!job.completed(), "still running");
+        assert!(job.exited(Some(0)).completed());
+        assert!(!job.exited(Some(1)).completed(), "a failed job");
+        assert!(
+            !running(Health::None).exited(Some(0)).completed(),
+            "not a one-shot"
+        );
+        assert!(is_one_shot_label(Some("true")) && is_one_shot_label(Some("True")));
+        assert!(!is_one_shot_label(Some("false")) && !is_one_shot_label(None));
     }
 }

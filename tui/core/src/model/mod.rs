@@ -7,7 +7,8 @@ pub mod policy;
 pub mod profile;
 
 pub use compose::{
-    BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, NetworkModel, ServiceModel,
+    BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, MIGRATIONS_ROLE, NetworkModel,
+    ROLE_LABEL, ServiceModel,
 };
 pub use error::ComposeError;
 pub use policy::{DEFAULT_PROFILE, ProfilePolicy, is_protected};

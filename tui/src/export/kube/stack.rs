@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// The label that says what a service is; the compose files set it on every service.
-pub const ROLE_LABEL: &str = "stack-tui.role";
+pub use stack_core::model::ROLE_LABEL;
 const UPSTREAMS_LABEL: &str = "stack-tui.upstreams";
 
 /// What a service is; the discriminants index `Stack::roles` (`Role::ALL` order).

@@ -60,6 +60,7 @@ pub const RULES: &[Rule] = &[
         rationale: "A crashed service stays down until someone notices.",
         fix: "Set `restart: unless-stopped` (or `on-failure:5`).",
         check: |subject, _| match subject.restart.as_deref() {
+            _ if subject.is_one_shot() => None,
             None | Some("" | "no") => Some("restart: no".to_string()),
             Some(_) => None,
         },
@@ -74,6 +75,7 @@ pub const RULES: &[Rule] = &[
         fix: "Add a `healthcheck:` that tests the real thing (an HTTP request, `pg_isready`, \
               `redis-cli ping`).",
         check: |subject, _| match subject.healthcheck {
+            _ if subject.is_one_shot() => None,
             Healthcheck::Present => None,
             Healthcheck::Missing => Some("no healthcheck".to_string()),
             Healthcheck::Disabled => Some("healthcheck disabled".to_string()),

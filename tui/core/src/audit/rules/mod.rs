@@ -108,4 +108,24 @@ mod tests {
         }
         assert!(ids.len() >= 25, "only {} rules", ids.len());
     }
+
+    #[test]
+    fn a_one_shot_needs_no_restart_policy_or_healthcheck() {
+        use crate::audit::subject::{Context, Healthcheck};
+        let check = |subject: &Subject, id: &str| {
+            find(id).and_then(|rule| (rule.check)(subject, &Context::default()))
+        };
+        let mut job = Subject {
+            service: "migrate".into(),
+            restart: Some("no".into()),
+            healthcheck: Healthcheck::Disabled,
+            ..Subject::default()
+        };
+        assert!(check(&job, "restart-policy").is_some());
+        assert!(check(&job, "healthcheck-missing").is_some());
+        job.labels
+            .insert("stack-tui.one-shot".into(), "true".into());
+        assert_eq!(check(&job, "restart-policy"), None);
+        assert_eq!(check(&job, "healthcheck-missing"), None);
+    }
 }
