@@ -1,14 +1,18 @@
 #!/bin/sh
-# First-start init script (run by the postgres image's entrypoint before the versioned schema files
-# 001_*.sql, as the superuser, on the app database).
+# First-start init script: the postgres image's entrypoint runs it as the superuser, on the app
+# database, only when the data volume is empty. It holds only what needs the superuser; the
+# schema comes from the numbered migrations in migrations/, which `edge-host migrate` applies as
+# the app role (the stack's one-shot `migrate` service, before the app starts). The entrypoint
+# ignores the migrations/ folder itself.
 #
-# Creates the least-privilege role the app connects as: it can log in to this one database and
-# read and write rows, and nothing else (no DDL, no other databases, no role or database creation).
+# Creates the role the app connects as: it can log in to this one database only, use and create
+# objects in schema public (so the migrations it runs own the tables they make), and nothing
+# else (no other databases, no role or database creation, no superuser).
 # Its password comes from /run/secrets/db_password, read by psql itself (`\set ... `cat ...``),
 # so it never appears in an environment value or a process argument.
 #
-# Tables created later by the superuser (the 001_*.sql files, future migrations) are covered by
-# the default privileges below; the final GRANT covers anything created before this script.
+# Tables the superuser creates by hand are covered by the default privileges below; the final
+# GRANT covers anything created before this script.
 #
 # This file may be executed or sourced (the entrypoint sources non-executable *.sh files), so it
 # does not `exit` and does not change shell options.
@@ -30,9 +34,9 @@ CREATE ROLE app WITH LOGIN PASSWORD :'app_password'
 REVOKE ALL ON DATABASE :"DBNAME" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"DBNAME" TO app;
 
--- Use the public schema, but create nothing in it.
+-- Nobody else creates in the public schema; the app role does, through its migrations.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO app;
+GRANT USAGE, CREATE ON SCHEMA public TO app;
 
 -- Rows and sequences only, for whatever the superuser creates.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public

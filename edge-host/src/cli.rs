@@ -56,6 +56,42 @@ pub enum Command {
         #[arg(required = true)]
         components: Vec<PathBuf>,
     },
+    /// Apply the numbered SQL migrations of a folder (V<n>__<name>.sql) in order, each in a
+    /// transaction, recorded with its checksum in `schema_migrations`.
+    Migrate(MigrateArgs),
+}
+
+/// `edge-host migrate`: where the migrations are and how to reach Postgres. The password comes
+/// from a file only (a Docker secret), never from an argument or an environment value.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Folder holding V<n>__<name>.sql files.
+    #[arg(long, env = "EDGE_HOST_MIGRATIONS_DIR", default_value = "/migrations")]
+    pub dir: PathBuf,
+    #[arg(long, env = "EDGE_HOST_PG_HOST", default_value = "postgres")]
+    pub host: String,
+    #[arg(long, env = "EDGE_HOST_PG_PORT", default_value_t = 5432)]
+    pub port: u16,
+    #[arg(long, env = "EDGE_HOST_PG_USER", default_value = "app")]
+    pub user: String,
+    #[arg(long, env = "EDGE_HOST_PG_DATABASE", default_value = "app")]
+    pub database: String,
+    /// File holding the role's password (one trailing newline is ignored).
+    #[arg(long, env = "EDGE_HOST_PG_PASSWORD_FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Give up connecting after this long (refused connections are retried until then).
+    #[arg(
+        long,
+        env = "EDGE_HOST_MIGRATE_CONNECT_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub connect_timeout_ms: u64,
+    /// How long to wait for another migration run to finish (they never interleave).
+    #[arg(long, env = "EDGE_HOST_MIGRATE_LOCK_WAIT_MS", default_value_t = 60_000)]
+    pub lock_wait_ms: u64,
+    /// List applied and pending migrations and check the history; apply nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod host;
 pub mod logging;
 pub mod manifest;
 pub mod metrics;
+pub mod migrate;
 pub mod runtime;
 pub mod runtime_config;
 pub mod serve;

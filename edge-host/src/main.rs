@@ -8,7 +8,7 @@ use clap::Parser;
 use edge_host::cli::{Cli, Command, MIB, ServeArgs};
 use edge_host::runtime::engine::Limits;
 use edge_host::runtime_config::RuntimeConfig;
-use edge_host::{check, healthcheck, logging, serve};
+use edge_host::{check, healthcheck, logging, migrate, serve};
 
 /// The static build runs in the app image; with musl's own allocator it serves a fraction of the
 /// glibc build's requests (BENCHMARKS.md, "Edge host").
@@ -50,6 +50,7 @@ fn main() -> ExitCode {
             }
             Ok(())
         }),
+        Command::Migrate(args) => runtime_block(migrate::run(args)),
         Command::Serve(args) => match runtime_config(args.runtime_config_file.as_deref()) {
             Ok(runtime_config) => runtime_block(serve::run(serve::ServeOptions {
                 limits: limits(&args),

@@ -48,8 +48,19 @@ fn run(cmd: &mut Command, what: &str) -> String {
 
 impl PgServer {
     /// Creates the cluster, starts it, creates database `app` with the schema from
-    /// `compose/db/*.sql` (name order) and the `app` role.
+    /// `compose/db/migrations/V*__*.sql` (version order) and the `app` role.
     pub fn start() -> PgServer {
+        let server = PgServer::start_without_schema();
+        for file in schema_files() {
+            server.apply_file("app", &file);
+        }
+        server.grant_rows_to_app();
+        server
+    }
+
+    /// Like [`PgServer::start`] but with an empty database `app`, where the `app` role may
+    /// create tables, as the stack's init script sets it up for `edge-host migrate`.
+    pub fn start_without_schema() -> PgServer {
         let dir = tempfile::tempdir().expect("temp dir for postgres");
         let pw = dir.path().join("pw");
         std::fs::write(&pw, SUPERUSER_PASSWORD).expect("write password file");
@@ -186,16 +197,20 @@ impl PgServer {
             &format!("CREATE ROLE app LOGIN PASSWORD '{APP_PASSWORD}'"),
         );
         self.psql("postgres", "CREATE DATABASE app");
-        for file in schema_files() {
-            self.apply_file("app", &file);
-        }
         self.psql(
             "app",
             "REVOKE ALL ON DATABASE app FROM PUBLIC; \
              GRANT CONNECT ON DATABASE app TO app; \
              REVOKE CREATE ON SCHEMA public FROM PUBLIC; \
-             GRANT USAGE ON SCHEMA public TO app; \
-             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app; \
+             GRANT USAGE, CREATE ON SCHEMA public TO app;",
+        );
+    }
+
+    /// Rows of whatever the superuser created (the schema applied by [`PgServer::start`]).
+    fn grant_rows_to_app(&self) {
+        self.psql(
+            "app",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app; \
              GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO app;",
         );
     }
@@ -209,19 +224,30 @@ impl PgServer {
     }
 }
 
-/// `compose/db/*.sql` in name order (none yet is fine: the cluster then has an empty schema).
+/// The stack's migrations, `compose/db/migrations/V<n>__<name>.sql`, in version order (none is
+/// fine: the cluster then has an empty schema).
 pub fn schema_files() -> Vec<PathBuf> {
-    let dir = repo_root().join("compose").join("db");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let dir = repo_root().join("compose").join("db").join("migrations");
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .filter_map(|path| Some((migration_version(&path)?, path)))
                 .collect()
         })
         .unwrap_or_default();
     files.sort();
-    files
+    files.into_iter().map(|(_, path)| path).collect()
+}
+
+/// `7` for `V7__name.sql`.
+fn migration_version(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let (version, _) = name
+        .strip_prefix('V')?
+        .strip_suffix(".sql")?
+        .split_once("__")?;
+    version.parse().ok()
 }
 
 impl Drop for PgServer {

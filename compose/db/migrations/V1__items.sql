@@ -1,6 +1,8 @@
--- 001: the items table used by edge-app's /api/items.
--- Applied by the superuser into the app database, in file-name order; safe to
--- re-run. Roles and grants are made by the stack's init script, not here.
+-- V1: the items table used by edge-app's /api/items.
+-- Applied by `edge-host migrate` as the app role, in version order, once: the
+-- file is recorded with its checksum in schema_migrations and must not change
+-- after that (put changes in a new V<n>__<name>.sql). Roles and grants are
+-- made by the init script compose/db/000_app_role.sh, not here.
 
 CREATE TABLE IF NOT EXISTS items (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

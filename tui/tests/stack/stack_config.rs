@@ -142,6 +142,66 @@ fn only_the_local_profile_mounts_the_component() {
     }
 }
 
+/// The one-shot migration runner: the app's image and role, hardened like the rest, on the
+/// backend only, after Postgres and before the app; local and dev apply the migrations on disk,
+/// prod the copy baked into the image.
+#[test]
+fn the_migrate_one_shot_runs_between_postgres_and_the_app() {
+    for profile in [Profile::Local, Profile::Dev, Profile::Prod] {
+        let model = rendered(profile);
+        let what = profile.name();
+        let migrate = &model["services"]["migrate"];
+        let app = &model["services"]["app"];
+        assert_eq!(migrate["image"], app["image"], "{what}: the app's image");
+        assert_eq!(migrate["user"], app["user"], "{what}: the app's user");
+        assert_eq!(migrate["read_only"], true, "{what}: read_only");
+        assert_eq!(migrate["cap_drop"], serde_json::json!(["ALL"]), "{what}");
+        assert!(
+            migrate["security_opt"]
+                .to_string()
+                .contains("no-new-privileges:true"),
+            "{what}: no-new-privileges"
+        );
+        assert_eq!(
+            migrate["networks"].as_object().map(|n| n.keys().collect::<Vec<_>>()),
+            Some(vec![&"backend".to_string()]),
+            "{what}: backend only"
+        );
+        assert_eq!(migrate["labels"]["stack-tui.one-shot"], "true", "{what}");
+        assert_eq!(migrate["labels"]["stack-tui.role"], "migrations", "{what}");
+        assert_eq!(migrate["restart"], "no", "{what}: a one-shot is not restarted");
+        assert_eq!(
+            migrate["depends_on"]["postgres"]["condition"], "service_healthy",
+            "{what}"
+        );
+        assert_eq!(
+            app["depends_on"]["migrate"]["condition"], "service_completed_successfully",
+            "{what}: the app starts after the migrations"
+        );
+        let command = migrate["command"].to_string();
+        assert!(
+            command.contains("\"migrate\"") && command.contains("/run/secrets/db_password"),
+            "{what}: {command}"
+        );
+        assert_eq!(migrate["secrets"][0]["source"], "app_db_password", "{what}");
+        let mounted = migrate["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["target"] == "/migrations")
+            .cloned();
+        match profile {
+            Profile::Prod => assert!(mounted.is_none(), "prod uses the baked migrations"),
+            _ => {
+                let mounted = mounted.expect("local and dev mount the migrations");
+                assert_eq!(mounted["read_only"], true, "{what}");
+                let source = mounted["source"].as_str().unwrap_or_default();
+                assert!(source.ends_with("compose/db/migrations"), "{what}: {source}");
+            }
+        }
+    }
+}
+
 /// Run by hand without `-p`, each profile's files name their own project, so the profiles never
 /// share one.
 #[test]

@@ -1,4 +1,5 @@
-//! The app reaches Postgres as the least-privilege role `app`, never as the superuser.
+//! The app reaches Postgres as the least-privilege role `app`, never as the superuser. The role
+//! owns the tables its migrations create, and nothing beyond its one database's public schema.
 
 use test_support::http::Http;
 use test_support::stack::Stack;
@@ -56,11 +57,21 @@ pub fn app_role_is_least_privilege(stack: &Stack, http: &Http) {
 
     let (ok, count) = psql(stack, true, "SELECT count(*) >= 0 FROM items");
     assert!(ok && count == "t", "app reads items: {count}");
+    // The schema is the app's own: its migrations ran as this role (the migrate service).
+    let (ok, owner) = psql(
+        stack,
+        false,
+        "SELECT tableowner FROM pg_tables WHERE tablename = 'items'",
+    );
+    assert!(
+        ok && owner == "app",
+        "items belongs to the app role: {owner}"
+    );
     for forbidden in [
-        "CREATE TABLE stack_test_forbidden (i int)",
-        "DROP TABLE items",
+        "CREATE SCHEMA stack_test_forbidden",
         "CREATE ROLE stack_test_forbidden",
         "CREATE DATABASE stack_test_forbidden",
+        "ALTER SYSTEM SET work_mem = '8MB'",
     ] {
         let (ok, message) = psql(stack, true, forbidden);
         assert!(!ok, "the app role may not run {forbidden:?}: {message}");
