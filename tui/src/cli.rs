@@ -176,6 +176,9 @@ pub enum ReloadPart {
     Proxy,
     /// Apply the compose files and env files (`docker compose up -d`).
     Stack,
+    /// Run the schema migrations (compose/db/migrations) against the running database: the
+    /// one-shot migrate service (`docker compose run --rm --no-deps -T migrate`).
+    Db,
 }
 
 #[derive(Debug, Subcommand)]

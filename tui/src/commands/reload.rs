@@ -18,6 +18,7 @@ pub async fn reload(
         ReloadPart::App => "app",
         ReloadPart::Proxy => "proxy",
         ReloadPart::Stack => "stack",
+        ReloadPart::Db => "db",
     };
     let request = TriggerRequest {
         part: part.into(),

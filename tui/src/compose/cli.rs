@@ -47,6 +47,14 @@ pub async fn detect_version() -> Result<String, ComposeError> {
 }
 
 /// A compose driver bound to one profile.
+/// What a one-shot service printed, and whether it exited 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneShotRun {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Compose {
     profile: Profile,
@@ -221,6 +229,24 @@ impl Compose {
         self.run(&["restart", service], Output::Captured)
             .await
             .map(drop)
+    }
+
+    /// `run --rm --no-deps -T SERVICE`: one run of a one-shot service (the migrations) against
+    /// the running stack, with its own output whatever its exit status.
+    pub async fn run_one_shot(&self, service: &str) -> Result<OneShotRun, ComposeError> {
+        let (mut command, printable) = self.command(&["run", "--rm", "--no-deps", "-T", service]);
+        let finished = command
+            .output()
+            .await
+            .map_err(|source| ComposeError::Spawn {
+                command: printable,
+                source,
+            })?;
+        Ok(OneShotRun {
+            success: finished.status.success(),
+            stdout: String::from_utf8_lossy(&finished.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&finished.stderr).into_owned(),
+        })
     }
 
     pub async fn recreate(&self, service: &str) -> Result<(), ComposeError> {

@@ -18,7 +18,7 @@ const MAX_REQUEST_BYTES: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TriggerRequest {
-    /// `app`, `proxy` or `stack`.
+    /// `app`, `proxy`, `db` or `stack`.
     pub part: String,
     /// Reload only if the loop is on this profile; `None`: whichever it shows.
     pub profile: Option<String>,
@@ -56,9 +56,7 @@ pub fn socket_path(root: &Path, prefix: &str) -> PathBuf {
 }
 
 pub fn parse_part(part: &str) -> Option<ChangeKind> {
-    [ChangeKind::App, ChangeKind::Proxy, ChangeKind::Stack]
-        .into_iter()
-        .find(|kind| kind.label() == part)
+    ChangeKind::from_label(part)
 }
 
 /// The replies a session event gives; `None` for events a remote caller does not need.
@@ -139,8 +137,9 @@ async fn answer(
         .and_then(|request| match parse_part(&request.part) {
             Some(kind) => Ok((kind, request.profile)),
             None => Err(format!(
-                "unknown part {:?}: app, proxy or stack",
-                request.part
+                "unknown part {:?}: {}",
+                request.part,
+                ChangeKind::labels_listed()
             )),
         });
     let (kind, profile) = match parsed {
@@ -281,7 +280,7 @@ mod tests {
         let refused = request(
             &path,
             &TriggerRequest {
-                part: "db".into(),
+                part: "database".into(),
                 profile: None,
             },
             |_| {},

@@ -99,7 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     lines.push(Line::from(format!("Panels: {}", panels.join(" · "))));
     lines.push(Line::from(
         "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep REGEX  :save [PATH]  \
-         :reload app|proxy|stack  :resume  :audit  :q",
+         :reload app|proxy|db|stack  :resume  :audit  :q",
     ));
     lines.push(Line::from(format!(
         "Config: {}",

@@ -188,8 +188,18 @@ fn reload_requests_explain_why_nothing_happens() {
     assert!(!effects.iter().any(is_reload_request), "{effects:?}");
     let message = state.message.clone().unwrap_or_default();
     assert!(
-        message.contains("unknown part \"nginx\"") && message.contains("app, proxy or stack"),
+        message.contains("unknown part \"nginx\"") && message.contains("app, proxy, db or stack"),
         "{message}"
+    );
+
+    // The database is a part of its own: its request reaches the loop.
+    let mut state = watching(healthy_state());
+    let effects = command_line(&mut state, "reload db");
+    assert_eq!(
+        effects,
+        vec![Effect::ReloadRequest(SessionRequest::Reload(
+            ChangeKind::Db
+        ))]
     );
 
     // Started with --no-watch: no loop to ask.

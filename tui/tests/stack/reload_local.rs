@@ -199,6 +199,10 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     std::fs::remove_file(&script).expect("remove the init script");
     watch.wait_for("stack reload applied", Duration::from_secs(120));
 
+    // Migrations: a new one reaches the existing volume through the migrate one-shot; an applied
+    // one that was edited is refused by name, and the app keeps serving.
+    migrations_reach_the_running_database(&scratch, &mut watch, &http);
+
     // Overlay, broken YAML: reported, nothing touched.
     let before = scratch.container_ids();
     scratch.edit("local/compose.yaml", |text| text + "services: [unclosed\n");
@@ -210,4 +214,70 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     assert_eq!(scratch.container_ids(), before, "nothing was recreated");
     let body = index(&http, &scratch).expect("GET / still answers");
     assert_eq!(body["message"], "changed by env");
+}
+
+/// Runs SQL as the superuser in the scratch stack's postgres container.
+fn psql(scratch: &Scratch, sql: &str) -> String {
+    scratch
+        .compose_ok(&[
+            "exec", "-T", "postgres", "psql", "-U", "postgres", "-d", "app", "-tAc", sql,
+        ])
+        .trim()
+        .to_string()
+}
+
+fn migrations_reach_the_running_database(scratch: &Scratch, watch: &mut Watch, http: &Http) {
+    const MIGRATIONS: Duration = Duration::from_secs(120);
+    let applied = "SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations";
+    assert_eq!(
+        psql(scratch, applied),
+        "1",
+        "`up` applied V1 before the app"
+    );
+
+    std::fs::write(
+        scratch.path("compose/db/migrations/V2__stack_test_tag.sql"),
+        "ALTER TABLE items ADD COLUMN stack_test_tag TEXT;\n",
+    )
+    .expect("write a migration");
+    let lines = watch.wait_for("db reload applied", MIGRATIONS);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("applied V2__stack_test_tag.sql")),
+        "the runner's lines are on the timeline: {lines:#?}"
+    );
+    assert_eq!(psql(scratch, applied), "1,2");
+    assert_eq!(
+        psql(
+            scratch,
+            "SELECT count(*) FROM information_schema.columns \
+             WHERE table_name = 'items' AND column_name = 'stack_test_tag'"
+        ),
+        "1",
+        "the new column is in the running database"
+    );
+
+    let before = scratch.container_ids();
+    scratch.edit("compose/db/migrations/V1__items.sql", |text| {
+        text + "\n-- edited after it was applied\n"
+    });
+    let lines = watch.wait_for("db reload failed", MIGRATIONS);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("V1__items.sql") && l.contains("edited")),
+        "the refusal names the file: {lines:#?}"
+    );
+    let listed = http
+        .get(&scratch.url("/api/items"))
+        .expect("GET /api/items");
+    assert_eq!(listed.status, 200, "the app keeps serving: {listed:?}");
+    assert_eq!(scratch.container_ids(), before, "nothing was restarted");
+    assert_eq!(psql(scratch, applied), "1,2", "nothing more was applied");
+
+    scratch.edit("compose/db/migrations/V1__items.sql", |text| {
+        text.replace("\n-- edited after it was applied\n", "")
+    });
+    watch.wait_for("db reload applied", MIGRATIONS);
 }

@@ -391,7 +391,7 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         },
         _ => {
             state.message = Some(format!(
-                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :save [PATH], :reload app|proxy|stack, :resume, :audit, :q)"
+                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :save [PATH], :reload app|proxy|db|stack, :resume, :audit, :q)"
             ))
         }
     }

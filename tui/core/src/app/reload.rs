@@ -105,10 +105,12 @@ pub fn request(state: &mut State, request: SessionRequest, effects: &mut Vec<Eff
 
 /// The part named on the `:reload` line.
 pub fn part(name: &str) -> Result<ChangeKind, String> {
-    [ChangeKind::App, ChangeKind::Proxy, ChangeKind::Stack]
-        .into_iter()
-        .find(|kind| kind.label() == name)
-        .ok_or_else(|| format!("unknown part {name:?}; :reload takes app, proxy or stack"))
+    ChangeKind::from_label(name).ok_or_else(|| {
+        format!(
+            "unknown part {name:?}; :reload takes {}",
+            ChangeKind::labels_listed()
+        )
+    })
 }
 
 fn timeline(state: &mut State, event: ReloadEvent) {

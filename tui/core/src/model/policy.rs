@@ -11,6 +11,10 @@ pub struct ProfilePolicy {
     /// The app is served from the host's build (edge-app/ is mounted): an app change is swapped
     /// in by edge-host instead of rebuilding the image and rolling the replicas.
     pub hot_swap: bool,
+    /// The profile mounts compose/db/migrations into its migrate service, so a saved migration
+    /// is applied by running that service again; otherwise (prod) the image's baked copy runs,
+    /// at the next `up`.
+    pub live_migrations: bool,
 }
 
 impl ProfilePolicy {
@@ -18,6 +22,7 @@ impl ProfilePolicy {
         Self {
             protected: profile == "prod",
             hot_swap: profile == "local",
+            live_migrations: profile != "prod",
         }
     }
 }
@@ -34,17 +39,18 @@ mod tests {
     #[test]
     fn only_prod_is_protected_and_only_local_swaps_the_app() {
         let cases = [
-            ("local", false, true),
-            ("dev", false, false),
-            ("prod", true, false),
-            ("staging", false, false),
+            ("local", false, true, true),
+            ("dev", false, false, true),
+            ("prod", true, false, false),
+            ("staging", false, false, true),
         ];
-        for (name, protected, hot_swap) in cases {
+        for (name, protected, hot_swap, live_migrations) in cases {
             assert_eq!(
                 ProfilePolicy::of(name),
                 ProfilePolicy {
                     protected,
-                    hot_swap
+                    hot_swap,
+                    live_migrations,
                 },
                 "{name}"
             );

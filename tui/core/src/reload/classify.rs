@@ -14,14 +14,39 @@ pub enum ChangeKind {
     Proxy,
     /// env files, compose files, profile overlays: validate and `compose up -d`.
     Stack,
+    /// Schema migrations (`compose/db/migrations/*.sql`): run the one-shot migrate service.
+    Db,
 }
 
 impl ChangeKind {
+    /// Every kind, in the order commands and help list them.
+    pub const ALL: [ChangeKind; 4] = [
+        ChangeKind::App,
+        ChangeKind::Proxy,
+        ChangeKind::Db,
+        ChangeKind::Stack,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             ChangeKind::App => "app",
             ChangeKind::Proxy => "proxy",
             ChangeKind::Stack => "stack",
+            ChangeKind::Db => "db",
+        }
+    }
+
+    /// The kind a `:reload` / `stack-tui reload` part names.
+    pub fn from_label(label: &str) -> Option<ChangeKind> {
+        Self::ALL.into_iter().find(|kind| kind.label() == label)
+    }
+
+    /// "app, proxy, db or stack", for messages.
+    pub fn labels_listed() -> String {
+        let labels: Vec<&str> = Self::ALL.iter().map(|kind| kind.label()).collect();
+        match labels.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => labels.join(""),
         }
     }
 }
@@ -47,6 +72,10 @@ const WATCHED: [(&str, ChangeKind); 7] = [
     ("dev", ChangeKind::Stack),
     ("prod", ChangeKind::Stack),
 ];
+
+/// Where the numbered migrations live; inside compose/, but a change there is a `Db` change.
+/// Only `.sql` files count (a README there triggers nothing).
+const MIGRATIONS_DIR: &str = "compose/db/migrations";
 
 /// Folders that hold generated output; changes there are effects of a reload, never causes.
 const GENERATED_DIRS: [&str; 4] = ["target", ".git", "node_modules", "dist"];
@@ -111,6 +140,9 @@ impl ProjectLayout {
         if kind == ChangeKind::App && !self.app_inputs.is_input(Path::new(&rest.join("/"))) {
             return None;
         }
+        if relative.starts_with(MIGRATIONS_DIR) {
+            return file_name.ends_with(".sql").then_some(ChangeKind::Db);
+        }
         Some(kind)
     }
 }
@@ -156,6 +188,14 @@ mod tests {
             ("/p/compose/images/app/stage/dist/edge_app.wasm", None),
             ("/p/compose/images/app/stage/spin.toml", None),
             ("/p/compose/images/app/Dockerfile", Some(ChangeKind::Stack)),
+            // migrations are their own part; the init script stays a stack file
+            (
+                "/p/compose/db/migrations/V2__add_tags.sql",
+                Some(ChangeKind::Db),
+            ),
+            ("/p/compose/db/migrations/README.md", None),
+            ("/p/compose/db/migrations/.V2__add_tags.sql.swp", None),
+            ("/p/compose/db/000_app_role.sh", Some(ChangeKind::Stack)),
             // editor and atomic-save noise
             ("/p/edge-app/src/.lib.rs.swp", None),
             ("/p/edge-app/src/lib.rs~", None),
@@ -184,6 +224,15 @@ mod tests {
         assert_eq!(app("Cargo.toml"), Some(ChangeKind::App));
         assert_eq!(app("spin.toml"), Some(ChangeKind::App));
         assert_eq!(app("README.md"), None, "docs do not rebuild the app");
+    }
+
+    #[test]
+    fn kinds_are_named_by_their_labels() {
+        for kind in ChangeKind::ALL {
+            assert_eq!(ChangeKind::from_label(kind.label()), Some(kind));
+        }
+        assert_eq!(ChangeKind::from_label("database"), None);
+        assert_eq!(ChangeKind::labels_listed(), "app, proxy, db or stack");
     }
 
     #[test]

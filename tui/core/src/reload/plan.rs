@@ -31,6 +31,9 @@ pub enum Step {
     ValidateCompose,
     /// `docker compose up -d` for this profile; compose recreates only what changed.
     ApplyCompose,
+    /// `docker compose run --rm --no-deps -T migrate`: the one-shot migration runner against the
+    /// running database; a refused or failing migration fails the step with its message.
+    RunMigrations,
 }
 
 impl Step {
@@ -47,6 +50,7 @@ impl Step {
             Step::ReloadProxy => "nginx -s reload",
             Step::ValidateCompose => "docker compose config",
             Step::ApplyCompose => "docker compose up -d",
+            Step::RunMigrations => "docker compose run migrate",
         }
     }
 }
@@ -58,11 +62,23 @@ pub enum NoPlan {
         "hot reload is off for the prod profile; start the watcher with --allow-prod to reload prod"
     )]
     ProdNotAllowed,
+    #[error(
+        "restart needed: this profile runs the migrations baked into its app image, so a saved \
+         migration is not applied now; `stack-tui --profile {profile} up` rebuilds the image and \
+         runs them before the app starts"
+    )]
+    MigrationsBaked { profile: String },
 }
 
 /// The steps for `kind` in `profile`; `allow_prod` is the user's explicit opt-in for prod.
 pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec<Step>, NoPlan> {
     let policy = ProfilePolicy::of(profile);
+    // Said first: even with --allow-prod, nothing would apply a migration here.
+    if kind == ChangeKind::Db && !policy.live_migrations {
+        return Err(NoPlan::MigrationsBaked {
+            profile: profile.to_string(),
+        });
+    }
     if policy.protected && !allow_prod {
         return Err(NoPlan::ProdNotAllowed);
     }
@@ -82,6 +98,7 @@ pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec
         ],
         ChangeKind::Proxy => vec![Step::TestProxyConfig, Step::ReloadProxy],
         ChangeKind::Stack => vec![Step::ValidateCompose, Step::ApplyCompose],
+        ChangeKind::Db => vec![Step::RunMigrations],
     })
 }
 
@@ -97,6 +114,28 @@ mod tests {
         Step::BuildAppImage,
         Step::RollReplicas,
     ];
+
+    fn baked(profile: &str) -> NoPlan {
+        NoPlan::MigrationsBaked {
+            profile: profile.into(),
+        }
+    }
+
+    #[test]
+    fn a_saved_migration_runs_the_migrations_in_local_and_dev_and_needs_a_restart_in_prod() {
+        let layout = super::super::ProjectLayout::new("/p");
+        let path = std::path::Path::new("/p/compose/db/migrations/V2__add_tags.sql");
+        let kind = layout.classify(path).expect("a migration is watched");
+        assert_eq!(kind, ChangeKind::Db);
+        for profile in ["local", "dev"] {
+            assert_eq!(
+                plan_for(kind, profile, false),
+                Ok(vec![Step::RunMigrations])
+            );
+        }
+        let prod = plan_for(kind, "prod", true).expect_err("prod is not migrated live");
+        assert!(prod.to_string().starts_with("restart needed"), "{prod}");
+    }
 
     #[test]
     fn plans_by_kind_and_profile() {
@@ -142,6 +181,10 @@ mod tests {
             (App, "dev", false, Ok(ROLLING.to_vec())),
             (App, "prod", false, Err(NoPlan::ProdNotAllowed)),
             (App, "prod", true, Ok(ROLLING.to_vec())),
+            (Db, "local", false, Ok(vec![Step::RunMigrations])),
+            (Db, "dev", false, Ok(vec![Step::RunMigrations])),
+            (Db, "prod", false, Err(baked("prod"))),
+            (Db, "prod", true, Err(baked("prod"))),
         ];
         for (kind, profile, allow_prod, expected) in cases {
             assert_eq!(

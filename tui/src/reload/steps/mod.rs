@@ -1,9 +1,11 @@
 //! Carries out reload steps against the real project: cargo for the component, an exec in the
-//! nginx container for the proxy, `docker compose` for stack files and the app image.
+//! nginx container for the proxy, `docker compose` for stack files, the app image and the
+//! migrations.
 
 mod component;
 mod confirm;
 mod exec;
+mod migrations;
 mod proxy;
 mod rolling;
 mod stack;
@@ -47,6 +49,7 @@ impl StepContext {
             Step::ReloadProxy => self.nginx(&["nginx", "-s", "reload"]).await,
             Step::ValidateCompose => self.validate_compose().await,
             Step::ApplyCompose => self.apply_compose(changed).await,
+            Step::RunMigrations => self.run_migrations().await,
         };
         result.map_err(|message| StepFailed {
             step: step.label(),
