@@ -195,6 +195,10 @@ pub enum ExportTarget {
         /// Put the real secret values from env/secrets/ into secrets.yaml (a warning says so).
         #[arg(long)]
         include_secrets: bool,
+        /// The container image with edge-host that runs the migrations Job: the stack's app
+        /// image (`stack-tui/app:<profile>`) pushed to a registry.
+        #[arg(long)]
+        migrate_image: Option<String>,
     },
     /// Write the Spin app (component + locked manifest) as an OCI archive for platform
     /// wasi/wasm, the artifact containerd-shim-spin runs; optionally push it to a registry.

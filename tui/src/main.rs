@@ -119,10 +119,12 @@ async fn main() -> ExitCode {
                 out,
                 image,
                 include_secrets,
+                migrate_image,
             } => {
                 let options = commands::KubeOptions {
                     image,
                     include_secrets,
+                    migrate_image,
                 };
                 commands::export_kube(&layout, profile, out, &options).await
             }

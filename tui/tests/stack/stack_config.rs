@@ -163,13 +163,18 @@ fn the_migrate_one_shot_runs_between_postgres_and_the_app() {
             "{what}: no-new-privileges"
         );
         assert_eq!(
-            migrate["networks"].as_object().map(|n| n.keys().collect::<Vec<_>>()),
+            migrate["networks"]
+                .as_object()
+                .map(|n| n.keys().collect::<Vec<_>>()),
             Some(vec![&"backend".to_string()]),
             "{what}: backend only"
         );
         assert_eq!(migrate["labels"]["stack-tui.one-shot"], "true", "{what}");
         assert_eq!(migrate["labels"]["stack-tui.role"], "migrations", "{what}");
-        assert_eq!(migrate["restart"], "no", "{what}: a one-shot is not restarted");
+        assert_eq!(
+            migrate["restart"], "no",
+            "{what}: a one-shot is not restarted"
+        );
         assert_eq!(
             migrate["depends_on"]["postgres"]["condition"], "service_healthy",
             "{what}"
@@ -178,11 +183,12 @@ fn the_migrate_one_shot_runs_between_postgres_and_the_app() {
             app["depends_on"]["migrate"]["condition"], "service_completed_successfully",
             "{what}: the app starts after the migrations"
         );
-        let command = migrate["command"].to_string();
-        assert!(
-            command.contains("\"migrate\"") && command.contains("/run/secrets/db_password"),
-            "{what}: {command}"
+        assert_eq!(migrate["command"], serde_json::json!(["migrate"]), "{what}");
+        assert_eq!(
+            migrate["environment"]["EDGE_HOST_PG_PASSWORD_FILE"], "/run/secrets/db_password",
+            "{what}: the password from the app's secret file"
         );
+        assert_eq!(migrate["environment"]["EDGE_HOST_PG_USER"], "app", "{what}");
         assert_eq!(migrate["secrets"][0]["source"], "app_db_password", "{what}");
         let mounted = migrate["volumes"]
             .as_array()
@@ -196,7 +202,10 @@ fn the_migrate_one_shot_runs_between_postgres_and_the_app() {
                 let mounted = mounted.expect("local and dev mount the migrations");
                 assert_eq!(mounted["read_only"], true, "{what}");
                 let source = mounted["source"].as_str().unwrap_or_default();
-                assert!(source.ends_with("compose/db/migrations"), "{what}: {source}");
+                assert!(
+                    source.ends_with("compose/db/migrations"),
+                    "{what}: {source}"
+                );
             }
         }
     }

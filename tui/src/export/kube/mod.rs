@@ -6,6 +6,7 @@
 mod app;
 mod config_files;
 mod data;
+mod migrations;
 mod policy;
 mod proxy;
 mod readme;
@@ -38,6 +39,9 @@ pub struct KubeOptions {
     pub image: Option<String>,
     /// Secret values from env/secrets/ instead of placeholders.
     pub include_secrets: bool,
+    /// The container image with edge-host that runs the migrations Job (the stack's app image,
+    /// pushed to a registry).
+    pub migrate_image: Option<String>,
 }
 
 /// The files of an export (relative path → bytes) and what the user should be told.
@@ -140,6 +144,21 @@ pub fn render(stack: &Stack, options: &KubeOptions) -> Result<KubeExport, Export
             unset
         }
     };
+    let migrate_image = match (&options.migrate_image, migrations::service(stack)) {
+        (Some(image), _) => image.clone(),
+        (None, Some((service, _))) => {
+            let unset = format!("{UNSET_IMAGE_REGISTRY}/{}-app:{version}", stack.namespace);
+            warnings.push(format!(
+                "no --migrate-image given: the {service} Job that creates the schema points at \
+                 {unset}. Push the stack's app image (it holds edge-host), e.g. `docker tag \
+                 stack-tui/app:{} REF && docker push REF`, and export again with \
+                 --migrate-image REF",
+                stack.profile
+            ));
+            unset
+        }
+        (None, None) => String::new(),
+    };
     if options.include_secrets {
         warnings.push(format!(
             "--include-secrets: secrets.yaml holds the real secret values from env/secrets/; \
@@ -169,7 +188,14 @@ pub fn render(stack: &Stack, options: &KubeOptions) -> Result<KubeExport, Export
         files.add(&file, &data.stateful_set)?;
         files.add(&file, &data.service)?;
     }
-    for network_policy in policy::network_policies(stack) {
+    let migrations = migrations::migrations(stack, &migrate_image)?;
+    if let Some(migrations) = &migrations {
+        let file = format!("{}.yaml", migrations.name);
+        files.add(&file, &migrations.config_map)?;
+        files.add(&file, &migrations.job)?;
+    }
+    let jobs: Vec<&str> = migrations.iter().map(|m| m.name.as_str()).collect();
+    for network_policy in policy::network_policies(stack, &jobs) {
         files.add("network-policies.yaml", &network_policy)?;
     }
     for secret in secrets::secrets(stack, options.include_secrets)? {
@@ -201,7 +227,7 @@ pub fn render(stack: &Stack, options: &KubeOptions) -> Result<KubeExport, Export
     out.insert("kustomization.yaml".into(), kustomization.text.into_bytes());
     out.insert(
         "README.md".into(),
-        readme::readme(stack, &image, proxy.uses_tls).into_bytes(),
+        readme::readme(stack, &image, &migrate_image, proxy.uses_tls).into_bytes(),
     );
     Ok(KubeExport {
         files: out,

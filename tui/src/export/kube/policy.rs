@@ -143,15 +143,68 @@ fn workload_policy(stack: &Stack, role: Role) -> NetworkPolicy {
     }
 }
 
-pub fn network_policies(stack: &Stack) -> Vec<NetworkPolicy> {
+/// The policies of the four roles, plus `jobs`: one-shot pods (the migrations Job, by name
+/// label) that talk to the database only, as on compose's backend network.
+pub fn network_policies(stack: &Stack, jobs: &[&str]) -> Vec<NetworkPolicy> {
     let mut callers: Vec<String> = stack
         .edges()
         .iter()
         .map(|(caller, _)| stack.kube_name(*caller))
+        .chain(jobs.iter().map(|job| job.to_string()))
         .collect();
     callers.sort();
     callers.dedup();
     let mut policies = vec![default_deny(stack), dns_egress(stack, callers)];
-    policies.extend(Role::ALL.iter().map(|role| workload_policy(stack, *role)));
+    policies.extend(Role::ALL.iter().map(|role| {
+        let mut policy = workload_policy(stack, *role);
+        if *role == Role::Database {
+            admit_jobs(stack, &mut policy, jobs);
+        }
+        policy
+    }));
+    policies.extend(jobs.iter().map(|job| job_policy(stack, job)));
     policies
+}
+
+fn job_peer(job: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(BTreeMap::from([(
+                workload::NAME_LABEL.to_string(),
+                job.to_string(),
+            )])),
+            ..LabelSelector::default()
+        }),
+        ..NetworkPolicyPeer::default()
+    }
+}
+
+/// The database also accepts the jobs, on its own ports.
+fn admit_jobs(stack: &Stack, policy: &mut NetworkPolicy, jobs: &[&str]) {
+    if jobs.is_empty() {
+        return;
+    }
+    let rule = NetworkPolicyIngressRule {
+        from: Some(jobs.iter().map(|job| job_peer(job)).collect()),
+        ports: Some(ports(&stack.ports(Role::Database), "TCP")),
+    };
+    if let Some(spec) = policy.spec.as_mut() {
+        spec.ingress.get_or_insert_with(Vec::new).push(rule);
+    }
+}
+
+/// A job receives nothing and sends only to the database.
+fn job_policy(stack: &Stack, job: &str) -> NetworkPolicy {
+    NetworkPolicy {
+        metadata: metadata(stack, job),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: job_peer(job).pod_selector,
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ingress: None,
+            egress: Some(vec![NetworkPolicyEgressRule {
+                to: Some(vec![peer(stack, Role::Database)]),
+                ports: Some(ports(&stack.ports(Role::Database), "TCP")),
+            }]),
+        }),
+    }
 }

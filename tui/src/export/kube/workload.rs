@@ -26,9 +26,15 @@ const SECRET_FILE_MODE: i32 = 0o440;
 
 /// The labels of a role's objects and pods.
 pub fn labels(stack: &Stack, role: Role) -> BTreeMap<String, String> {
+    labels_named(stack, &stack.kube_name(role), role.label())
+}
+
+/// The labels of a workload named `name` playing `component` (also one outside the four roles,
+/// such as the migrations Job).
+pub fn labels_named(stack: &Stack, name: &str, component: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        (NAME_LABEL.to_string(), stack.kube_name(role)),
-        (COMPONENT_LABEL.to_string(), role.label().to_string()),
+        (NAME_LABEL.to_string(), name.to_string()),
+        (COMPONENT_LABEL.to_string(), component.to_string()),
         (PART_OF_LABEL.to_string(), stack.namespace.clone()),
         (MANAGED_BY_LABEL.to_string(), "stack-tui".to_string()),
     ])

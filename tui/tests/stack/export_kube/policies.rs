@@ -1,6 +1,7 @@
 //! The NetworkPolicies, evaluated against the pods' labels: every selector selects a pod, and
-//! the traffic they allow is exactly compose's isolation (nginx → app → Redis, Postgres; only
-//! nginx reachable from outside; DNS only for the pods that call others).
+//! the traffic they allow is exactly compose's isolation (nginx → app → Redis, Postgres; the
+//! migrations Job → Postgres; only nginx reachable from outside; DNS only for the pods that call
+//! others).
 
 use super::support::{self, documents, kind, name};
 use serde_json::Value;
@@ -11,7 +12,9 @@ fn pods(docs: &[(String, Value)]) -> BTreeMap<String, BTreeMap<String, String>> 
     let mut pods = BTreeMap::new();
     for (_, doc) in docs {
         let labels = match kind(doc) {
-            "Deployment" | "StatefulSet" => doc["spec"]["template"]["metadata"]["labels"].clone(),
+            "Deployment" | "StatefulSet" | "Job" => {
+                doc["spec"]["template"]["metadata"]["labels"].clone()
+            }
             "SpinApp" => {
                 // spin-operator labels the pods with the app's name, besides spec.podLabels.
                 let mut labels = doc["spec"]["podLabels"].clone();
@@ -20,8 +23,14 @@ fn pods(docs: &[(String, Value)]) -> BTreeMap<String, BTreeMap<String, String>> 
             }
             _ => continue,
         };
-        let labels = serde_json::from_value(labels).expect("labels are a string map");
-        pods.insert(name(doc).to_string(), labels);
+        let labels: BTreeMap<String, String> =
+            serde_json::from_value(labels).expect("labels are a string map");
+        // A Job's pods go by its name label (the Job's own name carries a digest).
+        let pod = labels
+            .get("app.kubernetes.io/name")
+            .cloned()
+            .unwrap_or_else(|| name(doc).to_string());
+        pods.insert(pod, labels);
     }
     pods
 }
@@ -40,6 +49,10 @@ fn pod_ports(docs: &[(String, Value)]) -> BTreeMap<String, Vec<i64>> {
                 Some((name(doc).to_string(), ports))
             }
             "SpinApp" => Some((name(doc).to_string(), vec![80])),
+            // The migrations Job serves nothing; its pods go by their name label.
+            "Job" => doc["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+                .as_str()
+                .map(|pod| (pod.to_string(), Vec::new())),
             _ => None,
         })
         .collect()
@@ -174,7 +187,7 @@ fn network_policies_select_the_pods_they_mean_and_mirror_compose_isolation() {
     let pods = pods(&docs);
     assert_eq!(
         pods.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["edge-app", "nginx", "postgres", "redis"]
+        ["edge-app", "migrate", "nginx", "postgres", "redis"]
     );
     let policies: Vec<&Value> = docs
         .iter()
@@ -235,12 +248,14 @@ fn network_policies_select_the_pods_they_mean_and_mirror_compose_isolation() {
         (pod("nginx"), "edge-app".to_string(), 80),
         (pod("edge-app"), "redis".to_string(), 6379),
         (pod("edge-app"), "postgres".to_string(), 5432),
+        (pod("migrate"), "postgres".to_string(), 5432),
     ]);
     assert_eq!(allowed, expected, "traffic the policies allow");
     // DNS only for the pods that call others.
     for (pod_name, dns) in [
         ("nginx", true),
         ("edge-app", true),
+        ("migrate", true),
         ("redis", false),
         ("postgres", false),
     ] {

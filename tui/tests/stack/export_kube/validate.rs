@@ -4,6 +4,7 @@
 
 use super::support::{self, PROFILES, documents, kind, name};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
@@ -77,6 +78,7 @@ fn check_core(document: &Value) -> Result<(), String> {
         "Service" => round_trip::<Service>(document),
         "Deployment" => round_trip::<Deployment>(document),
         "StatefulSet" => round_trip::<StatefulSet>(document),
+        "Job" => round_trip::<Job>(document),
         "NetworkPolicy" => round_trip::<NetworkPolicy>(document),
         other => Err(format!("unexpected kind {other:?}")),
     }
@@ -157,6 +159,7 @@ fn every_profile_exports_objects_that_validate_offline() {
             ("SpinApp", 1),
             ("Deployment", 1),
             ("StatefulSet", 2),
+            ("Job", 1),
             ("Service", 3),
             ("Namespace", 1),
         ] {
@@ -169,6 +172,36 @@ fn every_profile_exports_objects_that_validate_offline() {
         assert!(
             kinds.get("NetworkPolicy") >= Some(&6),
             "{profile}: {kinds:?}"
+        );
+        // The migrations Job carries the project's migration files and runs `edge-host migrate`
+        // against the database Service.
+        let job = docs
+            .iter()
+            .find(|(_, doc)| kind(doc) == "Job")
+            .map(|(_, doc)| doc)
+            .expect("a migrations Job");
+        assert!(
+            name(job).starts_with("migrate-"),
+            "{profile}: {}",
+            name(job)
+        );
+        let container = &job["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(container["args"], json!(["migrate"]), "{profile}");
+        let env = container["env"].to_string();
+        assert!(
+            env.contains("\"EDGE_HOST_PG_HOST\",\"value\":\"postgres\""),
+            "{profile}: the database Service by its compose name: {env}"
+        );
+        let files = docs
+            .iter()
+            .find(|(_, doc)| kind(doc) == "ConfigMap" && name(doc) == "migrate-files")
+            .map(|(_, doc)| doc)
+            .expect("the migrations ConfigMap");
+        assert!(
+            files["data"]["V1__items.sql"]
+                .as_str()
+                .is_some_and(|sql| sql.contains("CREATE TABLE IF NOT EXISTS items")),
+            "{profile}: V1 ships"
         );
         // Data services run the pinned upstream images, never the offline stand-ins.
         for (service, image_key) in [("redis", "REDIS_IMAGE"), ("postgres", "POSTGRES_IMAGE")] {
