@@ -73,6 +73,25 @@ pub fn service_of(container: &ContainerInspectResponse) -> Option<&str> {
         .map(String::as_str)
 }
 
+/// Whether the container belongs to a one-shot service (label `stack-tui.one-shot: "true"`, the
+/// stack's migrate): it runs to completion instead of running on.
+pub fn is_one_shot(container: &ContainerInspectResponse) -> bool {
+    container
+        .config
+        .as_ref()
+        .and_then(|config| config.labels.as_ref())
+        .and_then(|labels| labels.get("stack-tui.one-shot"))
+        .is_some_and(|value| value == "true")
+}
+
+/// The exit code of a container that has stopped; `None` while it runs.
+pub fn exit_code(container: &ContainerInspectResponse) -> Option<i64> {
+    let state = container.state.as_ref()?;
+    (state.running != Some(true))
+        .then_some(state.exit_code)
+        .flatten()
+}
+
 /// The health status word ("healthy", "starting", "unhealthy") or "no healthcheck"/"not running".
 pub fn health(container: &ContainerInspectResponse) -> String {
     let Some(state) = container.state.as_ref() else {

@@ -234,9 +234,21 @@ impl Stack {
         compose_stdout(args, &self.compose(args))
     }
 
-    /// Every container of the project, inspected.
+    /// Every long-running container of the project, inspected (one-shots such as migrate are
+    /// apart: [`Stack::one_shots`]).
     pub fn containers(&self) -> Vec<ContainerInspectResponse> {
         self.block_on(engine::project_containers(&self.docker, &self.project))
+            .into_iter()
+            .filter(|c| !engine::is_one_shot(c))
+            .collect()
+    }
+
+    /// The containers of the one-shot services (the migrations), inspected.
+    pub fn one_shots(&self) -> Vec<ContainerInspectResponse> {
+        self.block_on(engine::project_containers(&self.docker, &self.project))
+            .into_iter()
+            .filter(engine::is_one_shot)
+            .collect()
     }
 
     /// The running containers of one service, inspected.
@@ -252,16 +264,36 @@ impl Stack {
     }
 
     /// Waits until the project has all its containers and every one is healthy (read through
-    /// the Engine API); panics naming the laggards when `within` has passed since `since`.
+    /// the Engine API), and its one-shots (the migrations) exited 0; panics naming the laggards
+    /// when `within` has passed since `since`, and at once when a one-shot failed.
     pub fn wait_all_healthy(&self, since: Instant, within: Duration) {
         loop {
+            let one_shots = self.one_shots();
+            if let Some(failed) = one_shots
+                .iter()
+                .find(|c| engine::exit_code(c).is_some_and(|code| code != 0))
+            {
+                let logs = self.compose(&["logs", "--no-color", "--tail", "30"]);
+                panic!(
+                    "{}: {} exited {:?}\n{}",
+                    self.project,
+                    engine::name(failed),
+                    engine::exit_code(failed),
+                    String::from_utf8_lossy(&logs.stdout)
+                );
+            }
             let containers = self.containers();
             let unhealthy: Vec<String> = containers
                 .iter()
                 .filter(|c| engine::health(c) != "healthy")
                 .map(|c| format!("{} ({})", engine::name(c), engine::health(c)))
                 .collect();
-            if containers.len() == self.expected_containers() && unhealthy.is_empty() {
+            let one_shots_done =
+                !one_shots.is_empty() && one_shots.iter().all(|c| engine::exit_code(c) == Some(0));
+            if containers.len() == self.expected_containers()
+                && unhealthy.is_empty()
+                && one_shots_done
+            {
                 return;
             }
             if since.elapsed() > within {
