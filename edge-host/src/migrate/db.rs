@@ -232,14 +232,19 @@ fn db_message(db: &DbError, sql: Option<&str>) -> String {
 }
 
 /// Data volumes initialised before the stack had migrations did not let the app role create
-/// tables; say how to fix that rather than leave a bare "permission denied".
+/// tables, and their tables belong to the superuser; say how to fix that rather than leave a
+/// bare "permission denied".
 fn permission_hint(db: &DbError) -> &'static str {
-    if db.code() == &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE
-        && db.message().contains("schema public")
-    {
+    if db.code() != &tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE {
+        ""
+    } else if db.message().contains("schema public") {
         ". The role may not create tables: a data volume made before migrations existed needs \
-         `GRANT CREATE ON SCHEMA public TO app` as the superuser (or start over with `down -v`, \
-         which deletes the data)"
+         `GRANT CREATE ON SCHEMA public TO app` and `ALTER TABLE items OWNER TO app` as the \
+         superuser (or start over with `down -v`, which deletes the data)"
+    } else if db.message().starts_with("must be owner of") {
+        ". The object belongs to another role (a data volume made before migrations existed): \
+         give it to the role migrations run as, e.g. `ALTER TABLE items OWNER TO app`, as the \
+         superuser"
     } else {
         ""
     }

@@ -50,6 +50,28 @@ impl ServiceStatus {
     }
 }
 
+impl ServiceStatus {
+    /// The state column: a one-shot service (the migrations) that finished reads `completed`
+    /// (exit 0) or `failed(N)`, not `exited`.
+    pub fn state_label(&self) -> String {
+        let finished: Vec<&ContainerSnapshot> = self
+            .containers
+            .iter()
+            .filter(|c| c.one_shot && c.state == RunState::Exited)
+            .collect();
+        if finished.is_empty() || finished.len() != self.containers.len() {
+            return self.state.as_str().to_string();
+        }
+        match finished.iter().find(|c| !c.completed()) {
+            None => "completed".to_string(),
+            Some(failed) => match failed.exit_code {
+                Some(code) => format!("failed({code})"),
+                None => "failed".to_string(),
+            },
+        }
+    }
+}
+
 impl StatusReport {
     /// The exit status `status` ends with.
     pub fn exit_code(&self) -> u8 {
@@ -147,7 +169,7 @@ pub async fn status(layout: &Layout, profile: &str, format: ListFormat) -> anyho
             "{:<14} {:<6} {:<11} {:<10} {:<9} {:<8} {}",
             service.service,
             format!("{}/{}", service.running, service.total),
-            service.state.as_str(),
+            service.state_label(),
             service.health.as_str(),
             uptime,
             service.restarts,
@@ -155,4 +177,60 @@ pub async fn status(layout: &Layout, profile: &str, format: ListFormat) -> anyho
         );
     }
     Ok(report.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(containers: Vec<ContainerSnapshot>) -> ServiceStatus {
+        ServiceStatus {
+            service: "migrate".into(),
+            state: containers
+                .iter()
+                .map(|c| c.state)
+                .min()
+                .unwrap_or(RunState::Unknown),
+            health: Health::None,
+            running: 0,
+            total: containers.len(),
+            restarts: 0,
+            ports: Vec::new(),
+            containers,
+        }
+    }
+
+    fn job(one_shot: bool, state: RunState, exit_code: Option<i64>) -> ContainerSnapshot {
+        ContainerSnapshot {
+            id: "0123456789ab".into(),
+            name: "stack-local-migrate-1".into(),
+            service: "migrate".into(),
+            project: "stack-local".into(),
+            image: "stack-tui/app:local".into(),
+            one_shot,
+            state,
+            health: Health::None,
+            exit_code,
+            started_at: None,
+            restart_count: 0,
+            ports: Vec::new(),
+            probes: Vec::new(),
+            networks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_finished_one_shot_reads_completed_or_failed() {
+        let cases = [
+            (job(true, RunState::Exited, Some(0)), "completed", true),
+            (job(true, RunState::Exited, Some(1)), "failed(1)", false),
+            (job(true, RunState::Running, None), "running", true),
+            (job(false, RunState::Exited, Some(1)), "exited", false),
+        ];
+        for (container, label, healthy) in cases {
+            let status = service(vec![container]);
+            assert_eq!(status.state_label(), label);
+            assert_eq!(status.is_healthy(), healthy, "{label}");
+        }
+    }
 }
