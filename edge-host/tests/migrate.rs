@@ -262,3 +262,32 @@ fn a_bad_folder_is_refused_before_any_connection() {
     let (ok, _, err) = run_cli(&["migrate", "--dir", "/nonexistent/migrations"], &[]);
     assert!(!ok && err.contains("/nonexistent/migrations"), "{err}");
 }
+
+#[test]
+fn a_volume_from_before_migrations_is_told_how_to_let_the_role_migrate() {
+    // The schema as the init scripts used to make it: tables of the superuser, rows for the app.
+    let pg = PgServer::start();
+    pg.psql("app", "REVOKE CREATE ON SCHEMA public FROM app");
+    let run = Run::new(&pg);
+    std::fs::copy(repo_v1(), run.file("V1__items.sql")).expect("copy V1");
+
+    let (ok, _, err) = run.migrate(&[]);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("permission denied for schema public")
+            && err.contains("GRANT CREATE ON SCHEMA public TO app"),
+        "{err}"
+    );
+    pg.psql("app", "GRANT CREATE ON SCHEMA public TO app");
+    let (ok, _, err) = run.migrate(&[]);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("must be owner of table items")
+            && err.contains("ALTER TABLE items OWNER TO app"),
+        "{err}"
+    );
+    // With both done, V1 finds its table and records itself.
+    pg.psql("app", "ALTER TABLE items OWNER TO app");
+    let (ok, out, err) = run.migrate(&[]);
+    assert!(ok && out.contains("applied V1__items.sql"), "{out}{err}");
+}
