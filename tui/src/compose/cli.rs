@@ -249,6 +249,13 @@ impl Compose {
         })
     }
 
+    /// `up --detach --no-build SERVICE`: brings one service to its current configuration and
+    /// image, its dependencies as they are. Not `--no-deps`, for the reason in `add_replicas`.
+    pub async fn update(&self, service: &str) -> Result<(), ComposeError> {
+        let args = ["up", "--detach", "--no-build", service];
+        self.run(&args, Output::Captured).await.map(drop)
+    }
+
     pub async fn recreate(&self, service: &str) -> Result<(), ComposeError> {
         let args = ["up", "--detach", "--force-recreate", "--no-deps", service];
         self.run(&args, Output::Captured).await.map(drop)

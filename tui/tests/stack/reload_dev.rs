@@ -1,7 +1,7 @@
 //! Hot reload of the app in the dev profile: the component is rebuilt into the app image and the
 //! two replicas are replaced one at a time, each new one healthy before an old one goes, while a
 //! client keeps calling through nginx without a single failed request. A change of the app's
-//! environment alone is rolled out the same way.
+//! environment alone is rolled out the same way, and a build that fails its API is rolled back.
 
 use crate::reload_support::{Scratch, Watch};
 use std::collections::BTreeSet;
@@ -109,6 +109,80 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
         outcome.ok + outcome.failures.len(),
         outcome.failures
     );
+
+    rolls_back_a_component_that_compiles_but_fails_its_api(&scratch, &mut watch, app_after);
+}
+
+/// A build whose `/health/ready` passes but whose API panics never replaces a replica: the new
+/// replica is removed, the image tag names the previous image again, and the old replicas serve
+/// every request meanwhile.
+fn rolls_back_a_component_that_compiles_but_fails_its_api(
+    scratch: &Scratch,
+    watch: &mut Watch,
+    app_before: BTreeSet<String>,
+) {
+    let client = Client::start(scratch.url("/"));
+    scratch.edit("edge-app/src/app/items.rs", |text| {
+        text.replace(
+            "    let pattern = query.search.as_deref().map(contains_pattern);",
+            "    if query.per_page > 0 {\n        panic!(\"this build fails its API\");\n    }\n    \
+             let pattern = query.search.as_deref().map(contains_pattern);",
+        )
+    });
+    let lines = watch.wait_for("app reload failed", Duration::from_secs(900));
+    let outcome = client.finish();
+    let failure = lines.join("\n");
+    assert!(
+        failure.contains("fails its API") && failure.contains("rolled back"),
+        "the failure names the API probe and the rollback: {lines:#?}"
+    );
+    assert_eq!(
+        app_names(scratch),
+        app_before,
+        "the replicas that served before still serve"
+    );
+    assert!(
+        outcome.failures.is_empty(),
+        "{} failed of {} requests during the rolled-back reload: {:?}",
+        outcome.failures.len(),
+        outcome.ok + outcome.failures.len(),
+        outcome.failures
+    );
+    assert!(
+        outcome
+            .seen
+            .iter()
+            .all(|(_, version)| version == "rolled-out"),
+        "only the previous build answered: {:?}",
+        outcome.seen
+    );
+    for name in &app_before {
+        let running = docker_format(name, "{{.Image}}");
+        let reference = docker_format(name, "{{.Config.Image}}");
+        let tagged = docker(&["image", "inspect", "--format", "{{.Id}}", &reference]);
+        assert_eq!(
+            tagged, running,
+            "{reference} names the image {name} runs again, so the next `up` starts it"
+        );
+    }
+}
+
+/// `docker inspect --format FORMAT CONTAINER`, trimmed.
+fn docker_format(container: &str, format: &str) -> String {
+    docker(&["inspect", "--format", format, container])
+}
+
+fn docker(args: &[&str]) -> String {
+    let output = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("run docker");
+    assert!(
+        output.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// Calls `/` through nginx every CLIENT_INTERVAL until finished, recording every answer.

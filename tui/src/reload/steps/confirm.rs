@@ -12,9 +12,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::StepContext;
+use super::exec::{APP_ORIGIN, EDGE_HOST};
 
-const EDGE_HOST: &str = "/usr/local/bin/edge-host";
-const INFO_URL: &str = "http://127.0.0.1:3000/.well-known/spin/info";
+const INFO_PATH: &str = "/.well-known/spin/info";
 /// edge-host's watch debounce plus a load from the compiled cache take well under a second.
 const CONFIRM_WITHIN: Duration = Duration::from_secs(15);
 /// A rejection seen this long is taken as the answer (a fresh one replaces an older message).
@@ -79,9 +79,13 @@ impl StepContext {
         };
         let started = Instant::now();
         let mut rejected_since: Option<Instant> = None;
+        let info_url = format!("{APP_ORIGIN}{INFO_PATH}");
         loop {
             let outcome = match self
-                .exec_in("app", &[EDGE_HOST, "healthcheck", "--print-body", INFO_URL])
+                .exec_in(
+                    "app",
+                    &[EDGE_HOST, "healthcheck", "--print-body", &info_url],
+                )
                 .await
             {
                 Ok(body) => match serde_json::from_str::<Info>(body.trim()) {
