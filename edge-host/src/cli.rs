@@ -1,4 +1,8 @@
 //! Command-line interface.
+#![allow(
+    rustdoc::invalid_html_tags,
+    reason = "doc comments here are clap's --help text, where `V<n>__<name>.sql` is read as written"
+)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
