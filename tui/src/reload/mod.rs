@@ -5,14 +5,16 @@
 //! `watcher` turns debounced filesystem events into one
 //! [`Trigger`](stack_core::protocol::reload::Trigger) per part (`burst` merges a burst that the
 //! debouncer split), `steps` carries the steps out, `runner` ties it together, reporting a
-//! timeline of [`ReloadEvent`](stack_core::protocol::reload::ReloadEvent)s, and `session` is the
-//! loop that `stack-tui watch` and the dashboard both run; `trigger` lets `stack-tui reload`
+//! timeline of [`ReloadEvent`](stack_core::protocol::reload::ReloadEvent)s, `supersede` lets a newer
+//! save cancel a build in progress, and `session` is the loop that `stack-tui watch` and the
+//! dashboard both run; `trigger` lets `stack-tui reload`
 //! reach it from another shell.
 
 mod burst;
 mod runner;
 mod session;
 mod steps;
+mod supersede;
 pub mod trigger;
 mod watcher;
 

@@ -4,6 +4,7 @@
 
 use super::runner::Reloader;
 use super::steps::StepContext;
+use super::supersede::run_file_reloads;
 use super::trigger::{self, RemoteRequest};
 use super::watcher::{DEFAULT_DEBOUNCE, ProjectWatcher, WatchError, WatchEvent};
 use crate::compose::Compose;
@@ -78,9 +79,10 @@ pub async fn watch_session(
             }
             event = events.recv() => match event {
                 Some(WatchEvent::Changed(trigger)) => {
-                    tracing::info!(kind = trigger.kind.label(), paths = ?trigger.paths, "reload triggered");
-                    if let Some(reloader) = reloader.as_mut() {
-                        reloader.handle(trigger, |event| report(SessionEvent::Reload(event))).await;
+                    if let Some(reloader) = reloader.as_mut()
+                        && !run_file_reloads(reloader, trigger, &mut events, &mut report).await
+                    {
+                        return Ok(());
                     }
                 }
                 Some(WatchEvent::Failed(message)) => report(SessionEvent::WatchFailed(message)),

@@ -68,7 +68,9 @@ pub fn reply_for(event: &SessionEvent) -> Vec<TriggerReply> {
             };
             match event {
                 ReloadEvent::Finished { ok, .. } => vec![line, TriggerReply::Done { ok: *ok }],
-                ReloadEvent::Skipped { .. } => vec![line, TriggerReply::Done { ok: false }],
+                ReloadEvent::Skipped { .. } | ReloadEvent::Superseded { .. } => {
+                    vec![line, TriggerReply::Done { ok: false }]
+                }
                 _ => vec![line],
             }
         }

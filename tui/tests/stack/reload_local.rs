@@ -92,6 +92,31 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
         "the app was swapped in place"
     );
 
+    // Two saves during one build: the second cancels the build the first started, and one
+    // reload with the second save's code completes.
+    scratch.edit(ROOT_HANDLER, |text| {
+        text.replace("\"hot-reloaded\"", "\"superseded-save\"")
+    });
+    watch.wait_for("… build component", QUICK);
+    scratch.edit(ROOT_HANDLER, |text| {
+        text.replace("\"superseded-save\"", "\"hot-reloaded\"")
+    });
+    let lines = watch.wait_for("app reload applied", BUILD);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("app reload cancelled, superseded by a newer save")),
+        "the first build was cancelled: {lines:#?}"
+    );
+    let builds = lines
+        .iter()
+        .filter(|l| l.contains("✓ build component"))
+        .count();
+    assert_eq!(builds, 1, "one build completed: {lines:#?}");
+    eventually(Duration::from_secs(10), "the second save serves", || {
+        index(&http, &scratch).filter(|body| body["version"] == "hot-reloaded")
+    });
+
     // The manifest: local serves the host's spin.toml, so a variable edit is what runs, and the
     // reload is done only once edge-host serves that manifest (its digest, checked by the step).
     const MANIFEST: &str = "edge-app/spin.toml";

@@ -142,6 +142,11 @@ fn timeline(state: &mut State, event: ReloadEvent) {
             state.message = Some(text.clone());
             log(state, ActivityKind::Reload, text, None);
         }
+        ReloadEvent::Superseded { total, .. } => {
+            state.reload.running = None;
+            state.message = Some(text.clone());
+            log(state, ActivityKind::Reload, text, Some(total));
+        }
         ReloadEvent::Finished { ok, total, .. } => {
             state.reload.running = None;
             state.message = Some(if ok {

@@ -64,6 +64,13 @@ pub enum ReloadEvent {
         ok: bool,
         total: Duration,
     },
+    /// A newer save of the same part arrived while `step` (a build) was running: the build was
+    /// stopped and a new reload with both saves follows, as `spin watch` does.
+    Superseded {
+        kind: ChangeKind,
+        step: Step,
+        total: Duration,
+    },
 }
 
 /// The event as text for `stack-tui watch` and the log file; a failed step carries the tool's
@@ -110,6 +117,16 @@ fn describe_with(event: &ReloadEvent, timed: bool) -> String {
                 indent(message)
             ),
         },
+        ReloadEvent::Superseded { kind, step, total } => format!(
+            "{} reload cancelled, superseded by a newer save during {}{}",
+            kind.label(),
+            step.label(),
+            if timed {
+                format!(" after {}", millis(*total))
+            } else {
+                String::new()
+            }
+        ),
         ReloadEvent::Finished { kind, ok, total } => {
             let outcome = if *ok {
                 "applied"
@@ -178,6 +195,18 @@ mod tests {
         assert_eq!(
             describe_untimed(&failed),
             "  ✗ nginx -t — failed:\n      unknown directive \"bogus\""
+        );
+        let superseded = ReloadEvent::Superseded {
+            kind: ChangeKind::App,
+            step: Step::BuildComponent,
+            total: Duration::from_millis(900),
+        };
+        assert_eq!(
+            describe(&superseded),
+            format!(
+                "app reload cancelled, superseded by a newer save during {} after 900 ms",
+                Step::BuildComponent.label()
+            )
         );
     }
 }

@@ -37,6 +37,12 @@ pub enum Step {
 }
 
 impl Step {
+    /// Whether a newer save of the same part may stop this step and start over: only the
+    /// component build, which writes nothing the running stack reads.
+    pub fn supersedable(self) -> bool {
+        self == Step::BuildComponent
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Step::BuildComponent => "build component (wasm32-wasip2)",

@@ -3,6 +3,8 @@
 //! project's build task's (`cargo xtask`); each step runs one of its phases.
 
 use super::{StepContext, tail};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
 use std::process::Stdio;
 use tokio::process::Command;
 
@@ -33,15 +35,25 @@ impl StepContext {
     /// One phase of the project's build task (`cargo xtask app PHASE`, in .ci/xtask), which is
     /// where the component's build and its destinations are written down. Its last line on
     /// stdout is the summary; a failure shows the compiler's or the tool's messages.
+    /// The phase runs in its own process group: a reload dropped mid-build (superseded by a newer
+    /// save) kills cargo's compiler processes too, not only cargo.
     async fn app_phase(&self, phase: &str) -> Result<String, String> {
-        let output = Command::new("cargo")
+        let child = Command::new("cargo")
             .args(["xtask", "app", phase, "--short-messages"])
             .current_dir(&self.root)
             .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
             .kill_on_drop(true)
-            .output()
+            .spawn()
+            .map_err(|err| format!("cannot run cargo xtask: {err}"))?;
+        let group = GroupKill::of(child.id());
+        let output = child
+            .wait_with_output()
             .await
             .map_err(|err| format!("cannot run cargo xtask: {err}"))?;
+        group.disarm();
         if output.status.success() {
             let said = String::from_utf8_lossy(&output.stdout);
             return Ok(super::last_line(&said).unwrap_or(phase).to_string());
@@ -55,6 +67,33 @@ impl StepContext {
             .await
             .map_err(|err| err.to_string())?;
         Ok("app image built".into())
+    }
+}
+
+/// Kills a process group when dropped, unless disarmed once its leader was waited for (after
+/// that the id may name another group).
+struct GroupKill(Option<Pid>);
+
+impl GroupKill {
+    fn of(leader: Option<u32>) -> Self {
+        Self(
+            leader
+                .and_then(|pid| i32::try_from(pid).ok())
+                .map(Pid::from_raw),
+        )
+    }
+
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for GroupKill {
+    fn drop(&mut self) {
+        if let Some(group) = self.0 {
+            // Already gone is fine: there is nothing left to stop.
+            let _ = killpg(group, Signal::SIGKILL);
+        }
     }
 }
 
