@@ -54,8 +54,9 @@ fn main() {
 
 fn scratch_for_load(profile: &'static str) -> Scratch {
     let scratch = Scratch::copy(profile);
-    scratch.edit("proxy-config/conf.d/30-limits.conf", |text| {
-        text.replace("rate=20r/s", "rate=100000r/s")
+    // STACK_RATE_LIMIT is read by compose from the env files (env/README.md).
+    scratch.edit("env/common.env", |text| {
+        format!("{text}\nSTACK_RATE_LIMIT=100000\n")
     });
     scratch.start();
     scratch
