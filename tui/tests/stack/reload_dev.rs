@@ -12,9 +12,9 @@ use test_support::http::Http;
 
 /// Requests per second of the background client: below nginx's per-client limit (20 r/s).
 const CLIENT_INTERVAL: Duration = Duration::from_millis(100);
-/// nginx re-resolves `app` at most every 10 s (`resolver … valid=10s`): a replica started just
+/// nginx re-resolves `app` at most every 2 s (`resolver … valid=2s`): a replica started just
 /// after a resolution is reached up to that much later.
-const NGINX_RESOLVE_INTERVAL: Duration = Duration::from_secs(10);
+const NGINX_RESOLVE_INTERVAL: Duration = Duration::from_secs(2);
 
 struct Outcome {
     ok: usize,
@@ -52,7 +52,7 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
         "the reload triggered another: {after:#?}"
     );
     // Both new replicas serve once nginx has resolved the app again; wait for that, bounded.
-    client.wait_for_instances("rolled-out", 2, NGINX_RESOLVE_INTERVAL * 2);
+    client.wait_for_instances("rolled-out", 2, NGINX_RESOLVE_INTERVAL * 5);
     let outcome = client.finish();
 
     let app_after = app_names(&scratch);
