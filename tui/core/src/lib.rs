@@ -9,11 +9,13 @@
 //! - `logs`, `config`: the bounded log store and filters, the settings file with its keymap;
 //! - `reload`: the decisions of hot reload (which part a path belongs to, which steps, when to
 //!   pause a path that keeps changing);
-//! - `audit`: the security rules and their reports.
+//! - `audit`: the security rules and their reports;
+//! - `drill`: the fault drills' catalogue, figures, pass/fail evaluation and reports.
 
 pub mod app;
 pub mod audit;
 pub mod config;
+pub mod drill;
 pub mod logs;
 pub mod model;
 pub mod protocol;

@@ -1,0 +1,261 @@
+//! The fault drills, as one table: what each breaks, how it heals, what load runs beside it and
+//! what a passing run looks like. `stack-tui drill list`, the runner, the reports and DRILLS.md
+//! all read this table.
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// How a drill breaks its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// SIGKILL to the container's main process, sent from the host (the PID the engine reports
+    /// as `State.Pid`). The container exits on its own, so its restart policy applies, unlike
+    /// `docker kill`, which the engine counts as a deliberate stop.
+    KillMainProcess,
+    /// `docker pause`: every process of the container frozen; connections stay open and hang.
+    Pause,
+}
+
+/// How a drill undoes its fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Heal {
+    /// Nothing to do but wait: the restart policy brings the container back (`docker start`
+    /// only if it has not within the drill's restart deadline).
+    RestartPolicy,
+    /// `docker unpause` after the hold time.
+    Unpause,
+}
+
+/// The client traffic a drill runs during the fault, through nginx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Workload {
+    /// `GET /`: 200 with the visit count; `"cache":"unavailable"` counts as degraded, not failed.
+    Home,
+    /// `GET /api/items?per_page=5`: a read that always reaches Postgres (reads by id may be
+    /// answered from the Redis cache).
+    ItemList,
+    /// `POST /api/items` with a unique name each; a 201 is an acknowledged write.
+    WriteItems,
+}
+
+impl Workload {
+    /// The request line the reports show.
+    pub fn request(self) -> &'static str {
+        match self {
+            Self::Home => "GET /",
+            Self::ItemList => "GET /api/items?per_page=5",
+            Self::WriteItems => "POST /api/items",
+        }
+    }
+}
+
+/// What a passing run must show. Checks that do not apply are `None`/`false`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Expectation {
+    /// Largest share of all requests that may fail (anything but the workload's success or
+    /// degraded answer), from 0.0 (none) to 1.0 (any).
+    pub max_failed_share: f64,
+    /// The only statuses a failed request may carry (e.g. 503, not 502/504/no answer).
+    pub failure_statuses: Option<&'static [u16]>,
+    /// The 99th percentile of latency while the fault lasts must stay under this.
+    pub max_fault_p99: Option<Duration>,
+    /// Requests succeed again within this much of the heal.
+    pub recover_within: Duration,
+    /// The target's restart policy brought it back (its start time changed).
+    pub restarted: bool,
+    /// GET / said the cache was unavailable while the fault lasted.
+    pub degraded_seen: bool,
+    /// Every acknowledged write can be read back afterwards.
+    pub durable: bool,
+}
+
+/// One drill of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Drill {
+    pub name: &'static str,
+    /// The compose service the fault hits.
+    pub service: &'static str,
+    /// Profiles the drill runs on (app-replica-kill needs a second replica to fail over to).
+    pub profiles: &'static [&'static str],
+    pub fault: Fault,
+    pub fault_text: &'static str,
+    pub heal: Heal,
+    pub heal_text: &'static str,
+    pub workload: Workload,
+    /// How long a paused target stays paused.
+    pub hold: Duration,
+    pub expected: &'static str,
+    pub check_text: &'static str,
+    pub expect: Expectation,
+}
+
+impl Drill {
+    pub fn applies_to(&self, profile: &str) -> bool {
+        self.profiles.contains(&profile)
+    }
+}
+
+const EVERY_PROFILE: &[&str] = &["local", "dev", "prod"];
+
+const NONE_EXPECTED: Expectation = Expectation {
+    max_failed_share: 0.0,
+    failure_statuses: None,
+    max_fault_p99: None,
+    recover_within: Duration::from_secs(15),
+    restarted: false,
+    degraded_seen: false,
+    durable: false,
+};
+
+/// Every drill, in the order `drill run --all` runs them (the ones that only slow the stack
+/// first, then those that kill).
+pub const DRILLS: &[Drill] = &[
+    Drill {
+        name: "redis-pause",
+        service: "redis",
+        profiles: EVERY_PROFILE,
+        fault: Fault::Pause,
+        fault_text: "docker pause redis for the hold time",
+        heal: Heal::Unpause,
+        heal_text: "docker unpause redis",
+        workload: Workload::Home,
+        hold: Duration::from_secs(5),
+        expected: "GET / keeps answering 200, each within about a second, with the cache shown \
+                   unavailable while Redis is frozen; the count is back within 15 s of the unpause",
+        check_text: "no failed request; p99 during the pause under 2.5 s; cache unavailable seen; \
+                     recovered within 15 s",
+        expect: Expectation {
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            degraded_seen: true,
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "postgres-pause",
+        service: "postgres",
+        profiles: EVERY_PROFILE,
+        fault: Fault::Pause,
+        fault_text: "docker pause postgres for the hold time, with the app's pool warm",
+        heal: Heal::Unpause,
+        heal_text: "docker unpause postgres",
+        workload: Workload::ItemList,
+        hold: Duration::from_secs(5),
+        expected: "item reads answer 503 within about a second each (the app's 1 s statement \
+                   timeout), never a 30 s hang or nginx's 504; they answer 200 again within 15 s \
+                   of the unpause",
+        check_text: "failures are 503 only; p99 during the pause under 2.5 s; recovered within 15 s",
+        expect: Expectation {
+            max_failed_share: 1.0,
+            failure_statuses: Some(&[503]),
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "redis-kill",
+        service: "redis",
+        profiles: EVERY_PROFILE,
+        fault: Fault::KillMainProcess,
+        fault_text: "kill -9 of redis-server from the host (State.Pid)",
+        heal: Heal::RestartPolicy,
+        heal_text: "restart policy (unless-stopped) restarts redis",
+        workload: Workload::Home,
+        hold: Duration::ZERO,
+        expected: "GET / keeps answering 200 (cache shown unavailable, then back); Redis is \
+                   restarted by its policy; the count is back within 15 s",
+        check_text: "no failed request; redis restarted; recovered within 15 s",
+        expect: Expectation {
+            restarted: true,
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "app-replica-kill",
+        service: "app",
+        profiles: &["dev", "prod"],
+        fault: Fault::KillMainProcess,
+        fault_text: "kill -9 of one app replica's edge-host from the host (State.Pid)",
+        heal: Heal::RestartPolicy,
+        heal_text: "restart policy (unless-stopped) restarts the replica",
+        workload: Workload::Home,
+        hold: Duration::ZERO,
+        expected: "nginx keeps serving from the other replica: no or very few failed requests \
+                   (at most 5 %); the killed replica is restarted by its policy",
+        check_text: "failed ≤ 5 % of requests; replica restarted; recovered within 30 s",
+        expect: Expectation {
+            max_failed_share: 0.05,
+            recover_within: Duration::from_secs(30),
+            restarted: true,
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "postgres-kill-durability",
+        service: "postgres",
+        profiles: EVERY_PROFILE,
+        fault: Fault::KillMainProcess,
+        fault_text: "kill -9 of the postmaster from the host (State.Pid) a third of the way \
+                     through the writes",
+        heal: Heal::RestartPolicy,
+        heal_text: "restart policy (unless-stopped) restarts postgres; WAL recovery",
+        workload: Workload::WriteItems,
+        hold: Duration::ZERO,
+        expected: "writes fail (503) while Postgres restarts and succeed again within 60 s; every \
+                   acknowledged write (201) is read back afterwards: 0 lost",
+        check_text: "acknowledged > 0; lost = 0; postgres restarted; recovered within 60 s",
+        expect: Expectation {
+            max_failed_share: 1.0,
+            recover_within: Duration::from_secs(60),
+            restarted: true,
+            durable: true,
+            ..NONE_EXPECTED
+        },
+    },
+];
+
+/// The drill with this name.
+pub fn find(name: &str) -> Option<&'static Drill> {
+    DRILLS.iter().find(|drill| drill.name == name)
+}
+
+/// Every drill's name, for error messages.
+pub fn names() -> Vec<&'static str> {
+    DRILLS.iter().map(|drill| drill.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for drill in DRILLS {
+            assert_eq!(find(drill.name).map(|d| d.name), Some(drill.name));
+        }
+        let mut names = names();
+        names.dedup();
+        assert_eq!(names.len(), DRILLS.len());
+        assert!(find("no-such-drill").is_none());
+    }
+
+    #[test]
+    fn pauses_hold_and_kills_do_not() {
+        for drill in DRILLS {
+            match drill.heal {
+                Heal::Unpause => assert!(drill.hold > Duration::ZERO, "{}", drill.name),
+                Heal::RestartPolicy => assert_eq!(drill.hold, Duration::ZERO, "{}", drill.name),
+            }
+            assert_eq!(drill.fault == Fault::Pause, drill.heal == Heal::Unpause);
+        }
+    }
+
+    #[test]
+    fn replica_kill_needs_a_second_replica() {
+        let drill = find("app-replica-kill").expect("in the table");
+        assert!(!drill.applies_to("local"));
+        assert!(drill.applies_to("dev"));
+    }
+}
