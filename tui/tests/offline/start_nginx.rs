@@ -1,19 +1,21 @@
 //! proxy-config/bin/start-nginx, run against a stand-in `nginx` that only reports a version:
 //! which way to the app it writes for each nginx (kept-alive upstream from 1.27.3, a per-request
-//! variable before), the per-client rate, and the refusal of a rate that is not a number.
+//! variable before), the per-client rate and requests in progress, and the refusal of values
+//! that are not numbers.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::{Command, Output};
 
 use test_support::repo_root;
 
-/// Runs start-nginx with `nginx -v` answering `version`; returns its output and the includes it
-/// wrote (app-pass.conf, app-upstream.conf, rate-limit.conf).
-fn start_nginx(version: &str, rate: Option<&str>) -> (Output, [String; 3]) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let bin = dir.path().join("bin");
-    fs::create_dir(&bin).expect("bin directory");
+/// Runs start-nginx with `nginx -v` answering `version` and the start settings `env` (nothing
+/// else of the caller's STACK_* settings), writing its includes into `runtime`. The stand-in
+/// exits at once, so the script returns instead of running nginx.
+pub fn render_includes(runtime: &Path, version: &str, env: &[(&str, &str)]) -> Output {
+    let bin = runtime.with_file_name("stand-in-bin");
+    fs::create_dir_all(&bin).expect("bin directory");
     let fake = bin.join("nginx");
     fs::write(
         &fake,
@@ -23,7 +25,6 @@ fn start_nginx(version: &str, rate: Option<&str>) -> (Output, [String; 3]) {
     )
     .expect("stand-in nginx");
     fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).expect("chmod");
-    let runtime = dir.path().join("runtime");
     let path = format!(
         "{}:{}",
         bin.display(),
@@ -33,17 +34,31 @@ fn start_nginx(version: &str, rate: Option<&str>) -> (Output, [String; 3]) {
     command
         .arg(repo_root().join("proxy-config/bin/start-nginx"))
         .env("PATH", path)
-        .env("NGINX_RUNTIME_DIR", &runtime)
-        .env_remove("STACK_RATE_LIMIT");
-    if let Some(rate) = rate {
-        command.env("STACK_RATE_LIMIT", rate);
+        .env("NGINX_RUNTIME_DIR", runtime);
+    for name in [
+        "STACK_RATE_LIMIT",
+        "STACK_CONN_LIMIT",
+        "STACK_PUBLIC_HOST",
+        "STACK_PUBLIC_HTTPS_PORT",
+    ] {
+        command.env_remove(name);
     }
-    let output = command.output().expect("run start-nginx");
+    command.envs(env.iter().copied());
+    command.output().expect("run start-nginx")
+}
+
+/// Runs start-nginx with `nginx -v` answering `version`; returns its output and the includes it
+/// wrote (app-pass.conf, app-upstream.conf, rate-limit.conf, conn-limit.conf).
+fn start_nginx(version: &str, env: &[(&str, &str)]) -> (Output, [String; 4]) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let runtime = dir.path().join("runtime");
+    let output = render_includes(&runtime, version, env);
     let read = |name: &str| fs::read_to_string(runtime.join(name)).unwrap_or_default();
     let files = [
         read("app-pass.conf"),
         read("app-upstream.conf"),
         read("rate-limit.conf"),
+        read("conn-limit.conf"),
     ];
     (output, files)
 }
@@ -59,7 +74,7 @@ fn assert_ran(output: &Output, version: &str) {
 #[test]
 fn nginx_from_1_27_3_keeps_connections_to_the_app_alive() {
     for version in ["1.27.3", "1.27.10", "1.28.0", "2.0.1"] {
-        let (output, [pass, upstream, _]) = start_nginx(version, None);
+        let (output, [pass, upstream, ..]) = start_nginx(version, &[]);
         assert_ran(&output, version);
         assert_eq!(
             pass.trim(),
@@ -82,7 +97,7 @@ fn nginx_from_1_27_3_keeps_connections_to_the_app_alive() {
 #[test]
 fn older_nginx_resolves_the_app_per_request() {
     for version in ["1.22.1", "1.27.2", "1.9.15"] {
-        let (output, [pass, upstream, _]) = start_nginx(version, None);
+        let (output, [pass, upstream, ..]) = start_nginx(version, &[]);
         assert_ran(&output, version);
         assert!(
             pass.contains("set $app_upstream http://app:3000;")
@@ -100,14 +115,14 @@ fn older_nginx_resolves_the_app_per_request() {
 
 #[test]
 fn the_rate_limit_is_20_per_second_unless_set_and_must_be_a_number() {
-    let (output, [.., rate]) = start_nginx("1.22.1", None);
+    let (output, [.., rate, _]) = start_nginx("1.22.1", &[]);
     assert_ran(&output, "1.22.1");
     assert!(rate.contains("rate=20r/s;"), "{rate}");
-    let (output, [.., rate]) = start_nginx("1.22.1", Some("5000"));
+    let (output, [.., rate, _]) = start_nginx("1.22.1", &[("STACK_RATE_LIMIT", "5000")]);
     assert_ran(&output, "1.22.1");
     assert!(rate.contains("rate=5000r/s;"), "{rate}");
     for bad in ["0", "20r/s", "-1", "1e3"] {
-        let (output, [.., rate]) = start_nginx("1.22.1", Some(bad));
+        let (output, [.., rate, _]) = start_nginx("1.22.1", &[("STACK_RATE_LIMIT", bad)]);
         assert!(
             !output.status.success(),
             "STACK_RATE_LIMIT={bad:?} was accepted"
@@ -115,5 +130,25 @@ fn the_rate_limit_is_20_per_second_unless_set_and_must_be_a_number() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("STACK_RATE_LIMIT"), "{stderr}");
         assert!(rate.is_empty(), "a refused rate still wrote {rate}");
+    }
+}
+
+#[test]
+fn requests_in_progress_per_client_are_32_unless_set_and_must_be_a_number() {
+    let (output, [.., conns]) = start_nginx("1.22.1", &[]);
+    assert_ran(&output, "1.22.1");
+    assert_eq!(conns.trim(), "limit_conn per_client_conn 32;");
+    let (output, [.., conns]) = start_nginx("1.22.1", &[("STACK_CONN_LIMIT", "500")]);
+    assert_ran(&output, "1.22.1");
+    assert_eq!(conns.trim(), "limit_conn per_client_conn 500;");
+    for bad in ["0", "32 ", "-1", "1e3"] {
+        let (output, [.., conns]) = start_nginx("1.22.1", &[("STACK_CONN_LIMIT", bad)]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success(),
+            "STACK_CONN_LIMIT={bad:?} was accepted"
+        );
+        assert!(stderr.contains("STACK_CONN_LIMIT"), "{stderr}");
+        assert!(conns.is_empty(), "a refused limit still wrote {conns}");
     }
 }
