@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 /// Where spin.toml, edge-host's watcher and the app image expect the component.
@@ -30,18 +31,42 @@ pub enum Phase {
     Stage,
 }
 
-pub fn run(phases: &[Phase], short_messages: bool) -> anyhow::Result<()> {
+/// Runs `phases` in order. With more than one, the last line says how long each took (the
+/// reload timeline shows that line, and the reload bench reads the build's share from it).
+pub fn run(phases: &[Phase]) -> anyhow::Result<()> {
     let root = project_root()?;
+    let mut timings = Vec::new();
+    let mut summary = String::new();
     for phase in phases {
-        let summary = match phase {
-            Phase::Build => build(&root, short_messages)?,
+        let started = Instant::now();
+        summary = match phase {
+            Phase::Build => build(&root)?,
             Phase::Precompile => precompile(&root)?,
             Phase::Install => install(&root)?,
             Phase::Stage => stage(&root)?,
         };
         println!("{summary}");
+        timings.push(format!(
+            "{} {:.2} s",
+            phase.name(),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    if phases.len() > 1 {
+        println!("{}: {summary}", timings.join(", "));
     }
     Ok(())
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Build => "build",
+            Phase::Precompile => "precompile",
+            Phase::Install => "install",
+            Phase::Stage => "stage",
+        }
+    }
 }
 
 /// The repository: this crate lives in `.ci/xtask`. `cargo run` names the package's folder at
@@ -56,20 +81,16 @@ pub fn project_root() -> anyhow::Result<PathBuf> {
         .with_context(|| format!("cannot resolve the project root from {}", here.display()))
 }
 
-fn build(root: &Path, short_messages: bool) -> anyhow::Result<String> {
-    let mut command = Command::new(cargo());
-    command.args([
-        "build",
-        "-p",
-        "edge-app",
-        "--target",
-        WASM_TARGET,
-        "--release",
-    ]);
-    if short_messages {
-        command.args(["--message-format", "short", "--color", "never"]);
-    }
-    let status = command
+fn build(root: &Path) -> anyhow::Result<String> {
+    let status = Command::new(cargo())
+        .args([
+            "build",
+            "-p",
+            "edge-app",
+            "--target",
+            WASM_TARGET,
+            "--release",
+        ])
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::inherit())

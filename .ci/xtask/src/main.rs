@@ -33,13 +33,10 @@ enum Task {
         #[arg(long)]
         skip_build: bool,
     },
-    /// Run one phase of build-app alone (the reload steps time each one).
+    /// Run one phase of build-app alone (the dev reload stages the app image's files this way).
     App {
         #[arg(value_enum)]
         phase: app::Phase,
-        /// Compiler messages one line each, without colour (for a caller that shows them).
-        #[arg(long)]
-        short_messages: bool,
     },
     /// What CI runs: formatting, lints, docs, then the test suite (.ci/test).
     Ci {
@@ -68,12 +65,9 @@ fn main() -> ExitCode {
             if stage {
                 phases.push(app::Phase::Stage);
             }
-            app::run(&phases, false)
+            app::run(&phases)
         }
-        Task::App {
-            phase,
-            short_messages,
-        } => app::run(&[phase], short_messages),
+        Task::App { phase } => app::run(&[phase]),
         Task::Ci { lint_only } => ci::run(lint_only),
     };
     match result {

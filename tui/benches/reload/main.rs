@@ -111,8 +111,13 @@ fn local(count: usize) -> Vec<Phase> {
     for i in 1..=count {
         let saved = Instant::now();
         set_version(&scratch, &format!("bench-{i}"));
-        let (_, built) = watch.wait_for_at("✓ build component", BUILD);
-        let (_, compiled) = watch.wait_for_at("✓ precompile", SERVED_WITHIN);
+        let (lines, done) = watch.wait_for_at("✓ build component", BUILD);
+        // The build command's last line times its phases: "build 4.81 s, precompile 0.65 s,
+        // install 0.01 s: …"; the step ended when the install did.
+        let summary = lines.last().map(String::as_str).unwrap_or_default();
+        let install = phase_time(summary, "install");
+        let compiled = done - install;
+        let built = compiled - phase_time(summary, "precompile");
         watch.wait_for("app reload applied", SERVED_WITHIN);
         let seen = load
             .wait_seen(&format!("v:bench-{i}"), SERVED_WITHIN)
@@ -206,16 +211,26 @@ fn build_and_stage(scratch: &Scratch) {
     assert!(status.success(), "the component builds and is staged");
 }
 
-/// Where the time after the build goes: the install step (watch timeline), edge-host's watch
-/// debounce, and its compile of the new component (edge-host's own log lines).
+/// How long the build command's `phase` took, from its summary line ("build 4.81 s, …").
+fn phase_time(summary: &str, phase: &str) -> Duration {
+    let seconds = summary
+        .split([',', ':'])
+        .find_map(|part| part.trim().strip_prefix(phase)?.trim().strip_suffix(" s"))
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no {phase} time in the build summary: {summary}"));
+    Duration::from_secs_f64(seconds)
+}
+
+/// Where the time after the build goes: the build command's phases (watch timeline), edge-host's
+/// watch debounce, and its load of the new component (edge-host's own log lines).
 fn print_swap_breakdown(scratch: &Scratch, watch: &Watch) {
-    let install: Vec<&str> = watch
+    let phases: Vec<&str> = watch
         .seen
         .iter()
-        .filter(|line| line.contains("✓ install component"))
-        .filter_map(|line| line.split('(').nth(1)?.split(')').next())
+        .filter(|line| line.contains("✓ build component"))
+        .filter_map(|line| line.split_once(" — ").map(|(_, said)| said))
         .collect();
-    println!("install step durations: {install:?}");
+    println!("build command phases: {phases:?}");
     let logs = scratch.compose_ok(&["logs", "--no-color", "--no-log-prefix", "app"]);
     for message in ["component ready", "component swapped in"] {
         let ms: Vec<u64> = logs

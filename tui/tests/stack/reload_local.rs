@@ -4,6 +4,8 @@
 
 use crate::reload_support::scratch::eventually;
 use crate::reload_support::{Scratch, Watch};
+use stack_core::reload::RELOAD_TABLE;
+use std::collections::BTreeSet;
 use std::time::Duration;
 use test_support::http::Http;
 
@@ -12,6 +14,35 @@ const ROOT_HANDLER: &str = "edge-app/src/app/root.rs";
 /// The first component build in the scratch target directory compiles the app's dependencies.
 const BUILD: Duration = Duration::from_secs(900);
 const QUICK: Duration = Duration::from_secs(60);
+
+/// The rows of the reload table (tui/core/src/reload/table.rs) this test edited and checked: each
+/// row's file is saved, and its effect on the running stack asserted, before the row counts.
+#[derive(Default)]
+struct Rows(BTreeSet<&'static str>);
+
+impl Rows {
+    /// The row's example file, which the section edits.
+    fn example(&mut self, id: &'static str) -> &'static str {
+        let row = RELOAD_TABLE
+            .iter()
+            .find(|row| row.id == id)
+            .unwrap_or_else(|| panic!("no reload table row {id}"));
+        self.0.insert(id);
+        row.example
+    }
+
+    fn all_exercised(&self) {
+        let missing: Vec<&str> = RELOAD_TABLE
+            .iter()
+            .map(|row| row.id)
+            .filter(|id| !self.0.contains(id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "reload table rows not tested: {missing:?}"
+        );
+    }
+}
 
 fn index(http: &Http, scratch: &Scratch) -> Option<serde_json::Value> {
     let reply = http.get(&scratch.url("/")).ok()?;
@@ -23,21 +54,27 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     let scratch = Scratch::up("local");
     let http = Http::plain(Duration::from_secs(5));
     let mut watch = Watch::start(&scratch, &[]);
+    let mut rows = Rows::default();
 
-    // Proxy: a new response header from nginx.
+    // Proxy: a new response header from nginx. The reload is applied once every worker is new,
+    // so the first request after it has the header.
+    assert_eq!(rows.example("proxy"), HEADERS);
     scratch.edit(HEADERS, |text| {
         text + "add_header X-Reload-Check \"one\" always;\n"
     });
-    watch.wait_for("proxy reload applied", QUICK);
-    // `nginx -s reload` returns once signalled; new workers take over a moment later.
-    eventually(Duration::from_secs(5), "nginx sends the new header", || {
-        let reply = http.get(&scratch.url("/health")).ok()?;
-        (reply.header("x-reload-check") == Some("one")).then_some(())
-    });
+    let lines = watch.wait_for("proxy reload applied", QUICK);
+    assert!(
+        lines.iter().any(|l| l.contains("new worker process")),
+        "the new workers are on the timeline: {lines:#?}"
+    );
+    // A new connection: only the new workers accept them.
+    let fresh = Http::plain(Duration::from_secs(5));
+    let reply = fresh.get(&scratch.url("/health")).expect("GET /health");
+    assert_eq!(reply.header("x-reload-check"), Some("one"));
 
     // Not a build input (spin.toml's `watch`): a README edit under edge-app/ starts nothing. The
     // proxy edit after it is the marker: its reload comes with no app reload before it.
-    scratch.edit("edge-app/README.md", |text| text + "\nA note.\n");
+    scratch.edit(rows.example("app-other"), |text| text + "\nA note.\n");
     scratch.edit(HEADERS, |text| text.replace("\"one\"", "\"two\""));
     let lines = watch.wait_for("proxy reload applied", QUICK);
     assert!(
@@ -70,7 +107,9 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     scratch.edit(HEADERS, |text| text.replace("bogus_directive on;\n", ""));
     watch.wait_for("proxy reload applied", QUICK);
 
-    // App code: a different body, swapped in by edge-host without a restart.
+    // App code: a different body, built by spin.toml's command and swapped in by edge-host
+    // without a restart.
+    assert_eq!(rows.example("app-code"), ROOT_HANDLER);
     scratch.edit(ROOT_HANDLER, |text| {
         text.replace(
             "version: env!(\"CARGO_PKG_VERSION\"),",
@@ -119,9 +158,9 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
 
     // The manifest: local serves the host's spin.toml, so a variable edit is what runs, and the
     // reload is done only once edge-host serves that manifest (its digest, checked by the step).
-    const MANIFEST: &str = "edge-app/spin.toml";
+    let manifest = rows.example("app-manifest");
     const MESSAGE: &str = "message = \"{{ message }}\"";
-    scratch.edit(MANIFEST, |text| {
+    scratch.edit(manifest, |text| {
         text.replace(MESSAGE, "message = \"from the edited manifest\"")
     });
     let lines = watch.wait_for("app reload applied", BUILD);
@@ -136,7 +175,7 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
 
     // A manifest edge-host refuses: the reload fails with edge-host's reason, the previous
     // manifest keeps serving.
-    scratch.edit(MANIFEST, |text| {
+    scratch.edit(manifest, |text| {
         text.replace(
             "key_value_stores = [\"default\"]",
             "key_value_stores = [\"nowhere\"]",
@@ -151,7 +190,7 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     );
     let body = index(&http, &scratch).expect("GET / still answers");
     assert_eq!(body["message"], "from the edited manifest");
-    scratch.edit(MANIFEST, |text| {
+    scratch.edit(manifest, |text| {
         text.replace(
             "key_value_stores = [\"nowhere\"]",
             "key_value_stores = [\"default\"]",
@@ -172,7 +211,7 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
 
     // Env value of the app alone: its replica is replaced by one with the new value (healthy
     // first), and compose finds nothing else to recreate.
-    scratch.edit("env/local.env", |text| {
+    scratch.edit(rows.example("env"), |text| {
         text + "APP_MESSAGE=\"changed by env\"\n"
     });
     let lines = watch.wait_for("stack reload applied", Duration::from_secs(180));
@@ -190,7 +229,7 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
 
     // Mounted configuration: compose alone does not see a redis.conf edit; Redis is restarted and
     // the running server has the new setting.
-    scratch.edit("compose/redis/redis.conf", |text| {
+    scratch.edit(rows.example("mounted-config"), |text| {
         text.replace(
             "maxmemory-policy volatile-lru",
             "maxmemory-policy allkeys-lru",
@@ -212,6 +251,7 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     assert!(policy.contains("allkeys-lru"), "CONFIG GET: {policy}");
 
     // A new Postgres init script reaches no running database: the reload says so and fails.
+    rows.example("init-script");
     let script = scratch.path("compose/db/099_note.sql");
     std::fs::write(&script, "SELECT 1;\n").expect("write an init script");
     let lines = watch.wait_for("stack reload failed", Duration::from_secs(120));
@@ -226,11 +266,38 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
 
     // Migrations: a new one reaches the existing volume through the migrate one-shot; an applied
     // one that was edited is refused by name, and the app keeps serving.
+    rows.example("migration");
     migrations_reach_the_running_database(&scratch, &mut watch, &http);
+
+    // Overlay: a label on Redis; compose recreates exactly that service.
+    let overlay = rows.example("compose");
+    scratch.edit(overlay, |text| {
+        text.replacen(
+            "services:\n",
+            "services:\n  redis:\n    labels:\n      reload-check: overlay\n",
+            1,
+        )
+    });
+    let lines = watch.wait_for("stack reload applied", Duration::from_secs(120));
+    assert!(
+        lines.iter().any(|l| l.contains("recreated redis")),
+        "Redis is recreated: {lines:#?}"
+    );
+    let redis = scratch.compose_ok(&["ps", "-q", "redis"]);
+    let label = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"reload-check\"}}",
+        ])
+        .arg(redis.trim())
+        .output()
+        .expect("docker inspect");
+    assert_eq!(String::from_utf8_lossy(&label.stdout).trim(), "overlay");
 
     // Overlay, broken YAML: reported, nothing touched.
     let before = scratch.container_ids();
-    scratch.edit("local/compose.yaml", |text| text + "services: [unclosed\n");
+    scratch.edit(overlay, |text| text + "services: [unclosed\n");
     let lines = watch.wait_for("stack reload failed", QUICK);
     assert!(
         lines.iter().any(|l| l.contains("docker compose config")),
@@ -239,6 +306,7 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     assert_eq!(scratch.container_ids(), before, "nothing was recreated");
     let body = index(&http, &scratch).expect("GET / still answers");
     assert_eq!(body["message"], "changed by env");
+    rows.all_exercised();
 }
 
 /// Runs SQL as the superuser in the scratch stack's postgres container.

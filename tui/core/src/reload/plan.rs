@@ -6,14 +6,11 @@ use crate::model::ProfilePolicy;
 /// One step of a reload, in the order it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// `cargo build -p edge-app --target wasm32-wasip2 --release`.
+    /// `spin.toml`'s `[component.*.build] command`, run as `spin build` runs it. The project's
+    /// (`cargo xtask build-app --precompile`) builds the component, compiles it for edge-host
+    /// into the cache the local app mounts (so the swap skips compilation) and installs it by
+    /// rename into `edge-app/dist/`, which edge-host watches in the local profile.
     BuildComponent,
-    /// `edge-host precompile` of the new component into `edge-app/.component-cache`, which the
-    /// local app mounts as its compiled-component cache: the swap then skips compilation.
-    PrecompileComponent,
-    /// Atomically replace `edge-app/dist/edge_app.wasm`; edge-host in the local profile watches
-    /// that folder (bind-mounted) and swaps the component in without dropping a request.
-    InstallComponent,
     /// Wait until edge-host serves the manifest and component now on disk (its info document
     /// names their SHA-256); a rejected swap fails with edge-host's reason.
     ConfirmSwap,
@@ -25,7 +22,8 @@ pub enum Step {
     RollReplicas,
     /// `nginx -t` inside the running nginx container.
     TestProxyConfig,
-    /// `nginx -s reload` (a config nginx cannot apply is rolled back by nginx itself).
+    /// `nginx -s reload`, done once every worker process is a new one: nginx keeps its old
+    /// workers when it cannot apply a configuration that passed `nginx -t`.
     ReloadProxy,
     /// `docker compose config`: the merged files must be valid before anything is touched.
     ValidateCompose,
@@ -45,9 +43,7 @@ impl Step {
 
     pub fn label(self) -> &'static str {
         match self {
-            Step::BuildComponent => "build component (wasm32-wasip2)",
-            Step::PrecompileComponent => "precompile for edge-host",
-            Step::InstallComponent => "install component for hot swap",
+            Step::BuildComponent => "build component (spin.toml build command)",
             Step::ConfirmSwap => "confirm edge-host serves it",
             Step::StageApp => "stage component for the app image",
             Step::BuildAppImage => "docker compose build app",
@@ -89,15 +85,9 @@ pub fn plan_for(kind: ChangeKind, profile: &str, allow_prod: bool) -> Result<Vec
         return Err(NoPlan::ProdNotAllowed);
     }
     Ok(match kind {
-        ChangeKind::App if policy.hot_swap => vec![
-            Step::BuildComponent,
-            Step::PrecompileComponent,
-            Step::InstallComponent,
-            Step::ConfirmSwap,
-        ],
+        ChangeKind::App if policy.hot_swap => vec![Step::BuildComponent, Step::ConfirmSwap],
         ChangeKind::App => vec![
             Step::BuildComponent,
-            Step::InstallComponent,
             Step::StageApp,
             Step::BuildAppImage,
             Step::RollReplicas,
@@ -113,9 +103,8 @@ mod tests {
     use super::*;
 
     type Case = (ChangeKind, &'static str, bool, Result<Vec<Step>, NoPlan>);
-    const ROLLING: [Step; 5] = [
+    const ROLLING: [Step; 4] = [
         Step::BuildComponent,
-        Step::InstallComponent,
         Step::StageApp,
         Step::BuildAppImage,
         Step::RollReplicas,
@@ -151,12 +140,7 @@ mod tests {
                 App,
                 "local",
                 false,
-                Ok(vec![
-                    Step::BuildComponent,
-                    Step::PrecompileComponent,
-                    Step::InstallComponent,
-                    Step::ConfirmSwap,
-                ]),
+                Ok(vec![Step::BuildComponent, Step::ConfirmSwap]),
             ),
             (
                 Proxy,

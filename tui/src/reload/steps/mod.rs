@@ -6,6 +6,7 @@ mod component;
 mod confirm;
 mod exec;
 mod migrations;
+mod own_healthcheck;
 mod proxy;
 mod rolling;
 mod stack;
@@ -39,14 +40,12 @@ impl StepContext {
     pub async fn run(&self, step: Step, changed: &[PathBuf]) -> Result<String, StepFailed> {
         let result = match step {
             Step::BuildComponent => self.build_component().await,
-            Step::PrecompileComponent => self.precompile_component().await,
-            Step::InstallComponent => self.install_component().await,
             Step::ConfirmSwap => self.confirm_swap().await,
             Step::StageApp => self.stage_app().await,
             Step::BuildAppImage => self.build_app_image().await,
             Step::RollReplicas => self.roll_replicas().await,
             Step::TestProxyConfig => self.nginx(&["nginx", "-t"]).await,
-            Step::ReloadProxy => self.nginx(&["nginx", "-s", "reload"]).await,
+            Step::ReloadProxy => self.reload_nginx().await,
             Step::ValidateCompose => self.validate_compose().await,
             Step::ApplyCompose => self.apply_compose(changed).await,
             Step::RunMigrations => self.run_migrations().await,

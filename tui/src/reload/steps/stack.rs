@@ -65,17 +65,25 @@ impl StepContext {
             .iter()
             .filter(|service| !changed.contains(&service.as_str()))
             .collect();
+        let mut restarted = Vec::new();
         for service in &restart {
             self.compose
                 .restart(service)
                 .await
                 .map_err(|err| format!("{recreated}; restarting {service}: {err}"))?;
+            let took = self
+                .wait_healthcheck_passes(service)
+                .await
+                .map_err(|err| format!("{recreated}; restarted {service}, but {err}"))?;
+            restarted.push(format!(
+                "{service} (healthy {:.1} s later)",
+                took.as_secs_f64()
+            ));
         }
-        if !restart.is_empty() {
-            let names: Vec<&str> = restart.iter().map(|s| s.as_str()).collect();
+        if !restarted.is_empty() {
             recreated.push_str(&format!(
-                "; restarted {} (mounted files changed)",
-                names.join(", ")
+                "; restarted {}: mounted files changed",
+                restarted.join(", ")
             ));
         }
         Ok(match rolled {
