@@ -152,11 +152,44 @@ pub enum Sub {
         #[arg(long, short = 'o')]
         out: Option<PathBuf>,
     },
+    /// Fault drills against the running profile: a steady client load through nginx, a fault
+    /// (kill -9 or pause of a service), the heal, and a report of what clients saw against the
+    /// drill's expectation. Exit status: 0 all passed, 3 a drill failed, 1 nothing ran.
+    Drill {
+        #[command(subcommand)]
+        action: DrillAction,
+    },
     /// Take the profile beyond one machine: Kubernetes (SpinKube) manifests, or the app as an
     /// OCI artifact.
     Export {
         #[command(subcommand)]
         target: ExportTarget,
+    },
+}
+
+/// `drill list` / `drill run`.
+#[derive(Debug, Subcommand)]
+pub enum DrillAction {
+    /// The drills: target, profiles, fault, heal, load, expected outcome and checks.
+    List,
+    /// Run drills (by name, or --all that apply to the profile). Prod needs --allow-prod.
+    Run {
+        names: Vec<String>,
+        /// Every drill that applies to the profile, in the catalogue's order.
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
+        /// Print one JSON report instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Client requests per second (kept under four fifths of nginx's per-client rate).
+        #[arg(long, default_value_t = 15)]
+        rate: u32,
+        /// Writes per round of postgres-kill-durability.
+        #[arg(long, default_value_t = 500)]
+        writes: u64,
+        /// Rounds of postgres-kill-durability (each: write, kill the postmaster, read back).
+        #[arg(long, default_value_t = 1)]
+        rounds: u32,
     },
 }
 

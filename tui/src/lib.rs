@@ -8,13 +8,15 @@
 //!   several of the folders below;
 //! - `ui` (one file per panel), `docker` (the Engine API worker and queries, the only bollard
 //!   user), `compose` (the Compose CLI driver and the preparation script), `reload` (the watcher,
-//!   the reload loop and its steps), `export` (Kubernetes and OCI image);
+//!   the reload loop and its steps), `export` (Kubernetes and OCI image), `drill` (fault drills:
+//!   the client load, the faults and their heal);
 //! - `paths` and `telemetry`.
 
 pub mod cli;
 pub mod commands;
 pub mod compose;
 pub mod docker;
+pub mod drill;
 pub mod export;
 pub mod paths;
 pub mod reload;

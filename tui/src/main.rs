@@ -2,7 +2,7 @@
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
-use stack_tui::cli::{Cli, ExportTarget, ListFormat, Sub};
+use stack_tui::cli::{Cli, DrillAction, ExportTarget, ListFormat, Sub};
 use stack_tui::commands;
 use stack_tui::runtime::audit::Scope;
 use std::process::ExitCode;
@@ -114,6 +114,36 @@ async fn main() -> ExitCode {
                 Err(error) => Err(error),
             }
         }
+        Some(Sub::Drill { action }) => match action {
+            DrillAction::List => {
+                commands::drill_list(profile);
+                Ok(())
+            }
+            DrillAction::Run {
+                names,
+                all,
+                json,
+                rate,
+                writes,
+                rounds,
+            } => {
+                let request = commands::DrillRun {
+                    names,
+                    all,
+                    json,
+                    allow_prod: cli.allow_prod,
+                    options: stack_tui::drill::Options {
+                        rate,
+                        writes,
+                        rounds,
+                    },
+                };
+                match commands::drill_run(&layout, profile, request).await {
+                    Ok(code) => return ExitCode::from(code),
+                    Err(error) => Err(error),
+                }
+            }
+        },
         Some(Sub::Export { target }) => match target {
             ExportTarget::Kube {
                 out,
@@ -149,6 +179,9 @@ fn changes_containers(command: &Sub) -> Option<&'static str> {
         Sub::Down { .. } => Some("down"),
         Sub::Reload { .. } => Some("reload"),
         Sub::Watch => Some("watch"),
+        Sub::Drill {
+            action: DrillAction::Run { .. },
+        } => Some("drill run"),
         _ => None,
     }
 }

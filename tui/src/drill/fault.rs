@@ -1,0 +1,216 @@
+//! Putting a fault in and taking it out: SIGKILL of a container's main process from the host,
+//! `docker pause`/`unpause`, and the guard that heals on every way out of a drill (error,
+//! ctrl-c, panic), saying loudly what to run when healing itself fails.
+
+use anyhow::{Context, bail};
+use bollard::Docker;
+use bollard::query_parameters::{InspectContainerOptions, StartContainerOptions};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How often the engine is asked while waiting for a container to change.
+const POLL: Duration = Duration::from_millis(100);
+
+/// The container a fault hits.
+#[derive(Debug, Clone)]
+pub struct Victim {
+    pub id: String,
+    pub name: String,
+}
+
+/// What the engine says about a container now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub pid: i64,
+    pub running: bool,
+    pub paused: bool,
+    pub started_at: String,
+    /// `healthy`, `starting`, `unhealthy`, or empty without a healthcheck.
+    pub health: String,
+}
+
+pub async fn state(docker: &Docker, victim: &Victim) -> anyhow::Result<State> {
+    let inspected = docker
+        .inspect_container(&victim.id, None::<InspectContainerOptions>)
+        .await
+        .with_context(|| format!("cannot inspect {}", victim.name))?;
+    let state = inspected.state.unwrap_or_default();
+    Ok(State {
+        pid: state.pid.unwrap_or(0),
+        running: state.running.unwrap_or(false),
+        paused: state.paused.unwrap_or(false),
+        started_at: state.started_at.unwrap_or_default(),
+        health: state
+            .health
+            .and_then(|h| h.status)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    })
+}
+
+/// SIGKILL to the container's main process, from this host. The process dies without the
+/// engine asking, so the container's restart policy applies (after `docker kill` it would not:
+/// the engine treats that as a deliberate stop).
+pub async fn kill_main_process(docker: &Docker, victim: &Victim) -> anyhow::Result<State> {
+    let before = state(docker, victim).await?;
+    if !before.running || before.pid <= 0 {
+        bail!("{} is not running", victim.name);
+    }
+    if !Path::new(&format!("/proc/{}", before.pid)).exists() {
+        bail!(
+            "process {} of {} is not visible on this host (does the engine run in a VM?): \
+             kill drills need the engine of this machine",
+            before.pid,
+            victim.name
+        );
+    }
+    let pid = i32::try_from(before.pid).context("the engine reported a PID out of range")?;
+    kill(Pid::from_raw(pid), Signal::SIGKILL).with_context(|| {
+        format!(
+            "cannot kill process {pid} of {} (drills that kill need root, or the user the \
+             container's process runs as)",
+            victim.name
+        )
+    })?;
+    Ok(before)
+}
+
+pub async fn pause(docker: &Docker, victim: &Victim) -> anyhow::Result<()> {
+    docker
+        .pause_container(&victim.id)
+        .await
+        .with_context(|| format!("cannot pause {}", victim.name))
+}
+
+/// Waits until the container runs again under a new start time (the restart policy brought it
+/// back); returns how long that took from `since`, or `None` at the deadline.
+pub async fn wait_restarted(
+    docker: &Docker,
+    victim: &Victim,
+    before: &State,
+    since: Instant,
+    within: Duration,
+) -> anyhow::Result<Option<Duration>> {
+    loop {
+        let now = state(docker, victim).await?;
+        if now.running && now.started_at != before.started_at {
+            return Ok(Some(since.elapsed()));
+        }
+        if since.elapsed() >= within {
+            return Ok(None);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until the container runs and its healthcheck (if any) says healthy.
+pub async fn wait_healthy(
+    docker: &Docker,
+    victim: &Victim,
+    within: Duration,
+) -> anyhow::Result<bool> {
+    let deadline = Instant::now() + within;
+    loop {
+        let now = state(docker, victim).await?;
+        if now.running && !now.paused && matches!(now.health.as_str(), "healthy" | "" | "none") {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// What undoes a drill's fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// `docker unpause`.
+    Unpause,
+    /// The restart policy should have brought it back; `docker start` if it has not.
+    EnsureRunning,
+}
+
+impl Remedy {
+    /// The command a person runs when stack-tui could not heal.
+    pub fn command(self, victim: &Victim) -> String {
+        let pinned = crate::docker::command::pinned_args().join(" ");
+        let docker = if pinned.is_empty() {
+            "docker".to_string()
+        } else {
+            format!("docker {pinned}")
+        };
+        match self {
+            Self::Unpause => format!("{docker} unpause {}", victim.name),
+            Self::EnsureRunning => format!("{docker} start {}", victim.name),
+        }
+    }
+}
+
+/// Heals when dropped unless [`HealGuard::heal`] ran: the last resort for a panic, run with the
+/// docker CLI because a drop cannot wait on the async client.
+pub struct HealGuard {
+    pending: Option<(Remedy, Victim)>,
+}
+
+impl HealGuard {
+    pub fn arm(remedy: Remedy, victim: Victim) -> Self {
+        Self {
+            pending: Some((remedy, victim)),
+        }
+    }
+
+    /// Applies the remedy; the error says what is still broken and the command that fixes it.
+    pub async fn heal(mut self, docker: &Docker) -> Result<(), String> {
+        let Some((remedy, victim)) = self.pending.take() else {
+            return Ok(());
+        };
+        let fix = remedy.command(&victim);
+        let failed = |what: String| format!("{what}. Recover with: {fix}");
+        let now = state(docker, &victim)
+            .await
+            .map_err(|err| failed(format!("{err:#}")))?;
+        match remedy {
+            Remedy::Unpause if now.paused => docker
+                .unpause_container(&victim.id)
+                .await
+                .map_err(|err| failed(format!("{} is still paused: {err}", victim.name))),
+            Remedy::EnsureRunning if !now.running => docker
+                .start_container(&victim.id, None::<StartContainerOptions>)
+                .await
+                .map_err(|err| failed(format!("{} is not running: {err}", victim.name))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for HealGuard {
+    fn drop(&mut self) {
+        let Some((remedy, victim)) = self.pending.take() else {
+            return;
+        };
+        let verb = match remedy {
+            Remedy::Unpause => "unpause",
+            Remedy::EnsureRunning => "start",
+        };
+        let done = std::process::Command::new("docker")
+            .args(crate::docker::command::pinned_args())
+            .args([verb, victim.name.as_str()])
+            .output();
+        // `start` of a running container and `unpause` of a running one are both fine outcomes.
+        let healed = done.as_ref().is_ok_and(|out| {
+            out.status.success() || String::from_utf8_lossy(&out.stderr).contains("is not paused")
+        });
+        if healed {
+            eprintln!("stack-tui drill: healed {} on the way out", victim.name);
+        } else {
+            eprintln!(
+                "stack-tui drill: !!! HEAL FAILED: {} may still be broken. Recover with: {}",
+                victim.name,
+                remedy.command(&victim)
+            );
+        }
+    }
+}
