@@ -12,6 +12,7 @@ mod stack_support;
 mod audit;
 mod cli_docker;
 mod docker_engine;
+mod drills;
 mod export_kube;
 mod reload_dev;
 mod reload_local;
