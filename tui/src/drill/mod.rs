@@ -201,11 +201,14 @@ impl Runner<'_> {
     /// replica when there are several).
     async fn victim(&self) -> anyhow::Result<Victim> {
         let containers = self.stack.service(self.drill.service).await?;
-        if self.drill.name == "app-replica-kill" && containers.len() < 2 {
+        if containers.len() < self.drill.min_replicas {
             bail!(
-                "{} runs {} app replica: killing it leaves nothing to fail over to (run it on dev or prod)",
-                self.stack.profile.name,
-                containers.len()
+                "{} runs {} {} container(s); {} needs {} so that the others keep serving",
+                self.stack.profile.project,
+                containers.len(),
+                self.drill.service,
+                self.drill.name,
+                self.drill.min_replicas
             );
         }
         let first = &containers[0];

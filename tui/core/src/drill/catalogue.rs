@@ -80,6 +80,8 @@ pub struct Drill {
     pub service: &'static str,
     /// Profiles the drill runs on (app-replica-kill needs a second replica to fail over to).
     pub profiles: &'static [&'static str],
+    /// Running containers of `service` the drill needs (one is hit, the rest keep serving).
+    pub min_replicas: usize,
     pub fault: Fault,
     pub fault_text: &'static str,
     pub heal: Heal,
@@ -117,6 +119,7 @@ pub const DRILLS: &[Drill] = &[
         name: "redis-pause",
         service: "redis",
         profiles: EVERY_PROFILE,
+        min_replicas: 1,
         fault: Fault::Pause,
         fault_text: "docker pause redis for the hold time",
         heal: Heal::Unpause,
@@ -137,6 +140,7 @@ pub const DRILLS: &[Drill] = &[
         name: "postgres-pause",
         service: "postgres",
         profiles: EVERY_PROFILE,
+        min_replicas: 1,
         fault: Fault::Pause,
         fault_text: "docker pause postgres for the hold time, with the app's pool warm",
         heal: Heal::Unpause,
@@ -158,6 +162,7 @@ pub const DRILLS: &[Drill] = &[
         name: "redis-kill",
         service: "redis",
         profiles: EVERY_PROFILE,
+        min_replicas: 1,
         fault: Fault::KillMainProcess,
         fault_text: "kill -9 of redis-server from the host (State.Pid)",
         heal: Heal::RestartPolicy,
@@ -176,6 +181,7 @@ pub const DRILLS: &[Drill] = &[
         name: "app-replica-kill",
         service: "app",
         profiles: &["dev", "prod"],
+        min_replicas: 2,
         fault: Fault::KillMainProcess,
         fault_text: "kill -9 of one app replica's edge-host from the host (State.Pid)",
         heal: Heal::RestartPolicy,
@@ -196,6 +202,7 @@ pub const DRILLS: &[Drill] = &[
         name: "postgres-kill-durability",
         service: "postgres",
         profiles: EVERY_PROFILE,
+        min_replicas: 1,
         fault: Fault::KillMainProcess,
         fault_text: "kill -9 of the postmaster from the host (State.Pid) a third of the way \
                      through the writes",
