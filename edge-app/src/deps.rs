@@ -30,16 +30,18 @@ impl fmt::Display for Dependency {
     }
 }
 
-/// Whether a failure means "cannot reach it" or "it refused what we sent".
+/// Whether a failure means "cannot reach it", "it is reachable but has no capacity for us right
+/// now" (worth retrying shortly) or "it refused what we sent".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
     Unavailable,
+    Overloaded,
     Rejected,
 }
 
 /// A failed call to a dependency.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{dependency} {}: {message}", match kind { FailureKind::Unavailable => "unavailable", FailureKind::Rejected => "rejected the request" })]
+#[error("{dependency} {}: {message}", match kind { FailureKind::Unavailable => "unavailable", FailureKind::Overloaded => "overloaded", FailureKind::Rejected => "rejected the request" })]
 pub struct DepError {
     pub dependency: Dependency,
     pub kind: FailureKind,
@@ -51,6 +53,14 @@ impl DepError {
         Self {
             dependency,
             kind: FailureKind::Unavailable,
+            message: message.into(),
+        }
+    }
+
+    pub fn overloaded(dependency: Dependency, message: impl Into<String>) -> Self {
+        Self {
+            dependency,
+            kind: FailureKind::Overloaded,
             message: message.into(),
         }
     }

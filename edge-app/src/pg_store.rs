@@ -208,6 +208,14 @@ pub fn classify(err: PgError) -> DepError {
         PgError::ConnectionFailed(message) => unavailable(format!("connection failed: {message}")),
         // No SQLSTATE: the connection broke or closed under us.
         PgError::QueryFailed(QueryError::Text(message)) => unavailable(message),
+        // too_many_connections: the server's connection limit, or the host's pool with every
+        // connection in use. Reachable but busy, so the client is told to retry shortly.
+        PgError::QueryFailed(QueryError::DbError(db)) if db.code == TOO_MANY_CONNECTIONS => {
+            DepError::overloaded(
+                Dependency::Postgres,
+                format!("{} ({})", db.message, db.code),
+            )
+        }
         PgError::QueryFailed(QueryError::DbError(db)) if sqlstate_means_unavailable(&db.code) => {
             unavailable(format!("{} ({})", db.message, db.code))
         }
@@ -221,6 +229,9 @@ pub fn classify(err: PgError) -> DepError {
         }
     }
 }
+
+/// SQLSTATE `too_many_connections`.
+const TOO_MANY_CONNECTIONS: &str = "53300";
 
 /// SQLSTATE classes for connection trouble, resources, shutdown and system errors.
 fn sqlstate_means_unavailable(code: &str) -> bool {

@@ -16,8 +16,12 @@ pub enum ProblemKind {
     UnsupportedMediaType,
     ValidationFailed,
     DependencyUnavailable,
+    DependencyOverloaded,
     Internal,
 }
+
+/// `Retry-After` seconds for an overloaded dependency: a pool wait is short, so soon is enough.
+pub const OVERLOADED_RETRY_AFTER_SECONDS: u32 = 1;
 
 impl ProblemKind {
     pub fn status(self) -> u16 {
@@ -29,7 +33,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed => 422,
             Self::Internal => 500,
-            Self::DependencyUnavailable => 503,
+            Self::DependencyUnavailable | Self::DependencyOverloaded => 503,
         }
     }
 
@@ -43,6 +47,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::ValidationFailed => "Validation failed",
             Self::DependencyUnavailable => "Dependency unavailable",
+            Self::DependencyOverloaded => "Dependency overloaded",
             Self::Internal => "Internal error",
         }
     }
@@ -58,6 +63,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => "urn:stack-tui:problem:unsupported-media-type",
             Self::ValidationFailed => "urn:stack-tui:problem:validation-failed",
             Self::DependencyUnavailable => "urn:stack-tui:problem:dependency-unavailable",
+            Self::DependencyOverloaded => "urn:stack-tui:problem:dependency-overloaded",
             Self::Internal => "urn:stack-tui:problem:internal",
         }
     }
@@ -178,11 +184,14 @@ impl Problem {
             // Only plain strings and numbers are serialised; keep a fallback anyway.
             br#"{"type":"about:blank","title":"Internal error","status":500}"#.to_vec()
         });
-        let reply = Reply::with_body(self.status(), PROBLEM_JSON, bytes);
-        match self.allow {
-            Some(allow) => reply.header("allow", allow),
-            None => reply,
+        let mut reply = Reply::with_body(self.status(), PROBLEM_JSON, bytes);
+        if let Some(allow) = self.allow {
+            reply = reply.header("allow", allow);
         }
+        if self.kind == ProblemKind::DependencyOverloaded {
+            reply = reply.header("retry-after", OVERLOADED_RETRY_AFTER_SECONDS.to_string());
+        }
+        reply
     }
 }
 
@@ -192,6 +201,11 @@ impl From<DepError> for Problem {
     fn from(err: DepError) -> Self {
         match err.kind {
             FailureKind::Unavailable => Self::unavailable(&[err.dependency], format!("{}", err)),
+            FailureKind::Overloaded => {
+                let mut problem = Self::new(ProblemKind::DependencyOverloaded, format!("{err}"));
+                problem.dependencies = vec![err.dependency];
+                problem
+            }
             FailureKind::Rejected => {
                 let mut problem = Self::internal(format!("{err}"));
                 problem.dependencies = vec![err.dependency];
@@ -217,6 +231,7 @@ mod tests {
             (ProblemKind::ValidationFailed, 422),
             (ProblemKind::Internal, 500),
             (ProblemKind::DependencyUnavailable, 503),
+            (ProblemKind::DependencyOverloaded, 503),
         ];
         for (kind, status) in cases {
             assert_eq!(kind.status(), status, "{kind:?}");
@@ -255,5 +270,28 @@ mod tests {
 
         let rejected = DepError::rejected(Dependency::Postgres, "42P01 relation does not exist");
         assert_eq!(Problem::from(rejected).status(), 500);
+    }
+
+    #[test]
+    fn an_overloaded_dependency_is_a_503_with_retry_after_and_its_own_type() {
+        let busy = DepError::overloaded(Dependency::Postgres, "connection pool exhausted (53300)");
+        let reply = Problem::from(busy).into_reply();
+        assert_eq!(reply.status, 503);
+        assert_eq!(reply.header_value("retry-after"), Some("1"));
+        let body = reply.json_body().expect("json");
+        assert_eq!(body["type"], "urn:stack-tui:problem:dependency-overloaded");
+        assert_eq!(body["dependency"], "postgres");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("overloaded") && d.contains("pool exhausted")),
+            "{body}"
+        );
+
+        let down = DepError::unavailable(Dependency::Postgres, "connection refused");
+        assert_eq!(
+            Problem::from(down).into_reply().header_value("retry-after"),
+            None
+        );
     }
 }

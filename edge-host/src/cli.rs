@@ -151,6 +151,15 @@ pub struct ServeArgs {
         default_value_t = millis(Limits::default().query_timeout),
     )]
     pub query_timeout_ms: u64,
+    /// Most Postgres connections edge-host keeps per address. A request that finds every one in
+    /// use for the outbound timeout gets "connection pool exhausted" (SQLSTATE 53300), which the
+    /// app answers as an overloaded dependency (503 with Retry-After), not as an outage.
+    #[arg(
+        long,
+        env = "EDGE_HOST_PG_POOL_SIZE",
+        default_value_t = Limits::default().pg_pool_size,
+    )]
+    pub pg_pool_size: usize,
     /// How long SIGTERM waits for in-flight requests.
     #[arg(long, env = "EDGE_HOST_DRAIN_SECONDS", default_value_t = 10)]
     pub drain_seconds: u64,

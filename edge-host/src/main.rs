@@ -24,6 +24,7 @@ fn limits(args: &ServeArgs) -> Limits {
         max_body_bytes: args.max_body_bytes,
         outbound_timeout: Duration::from_millis(args.outbound_timeout_ms.max(1)),
         query_timeout: Duration::from_millis(args.query_timeout_ms.max(1)),
+        pg_pool_size: args.pg_pool_size.max(1),
     }
 }
 

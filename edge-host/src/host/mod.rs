@@ -6,6 +6,7 @@ pub mod outbound;
 mod postgres;
 mod redis;
 mod redis_link;
+mod redis_retry;
 mod shared;
 mod sqlite;
 mod variables;
@@ -20,6 +21,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpVi
 
 pub use key_value::KeyValueBackend;
 pub use outbound::OutboundPolicy;
+pub use postgres::DEFAULT_POOL_SIZE as DEFAULT_PG_POOL_SIZE;
 pub use shared::Shared;
 pub use sqlite::{SqliteDatabases, SqliteLocation};
 

@@ -1,11 +1,16 @@
 //! `fermyon:spin/redis@2.0.0` on the `redis` crate: one multiplexed connection per address,
-//! shared by all requests, dropped and re-made when it fails so a restarted server is picked up.
+//! shared by all requests, and replaced when it breaks so a restarted server costs no request.
+//!
+//! A connection whose driver has ended (the server closed it) is replaced before a command is
+//! sent on it, so any command may go on the new one. A command that fails because the connection
+//! broke under it (broken pipe, reset, end of stream) may have run on the server: it is sent
+//! again on a fresh connection only when that is harmless ([`redis_retry::resend`]).
+//! Timeouts are never retried (a stalled server would only double the wait).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
 use redis::{ConnectionAddr, Value};
 use wasmtime::component::Resource;
 
@@ -14,6 +19,7 @@ use super::fermyon::spin::redis::{
     Error, Host, HostConnection, Payload, RedisParameter, RedisResult,
 };
 use super::redis_link::Link;
+use super::redis_retry::{self, Resend, broke_under};
 
 /// Connections by address (the guest's address string, which includes any password).
 pub struct RedisPools {
@@ -21,10 +27,11 @@ pub struct RedisPools {
     timeout: Duration,
 }
 
-/// A guest's open connection: a clone of the shared multiplexed connection.
+/// A guest's open connection: the shared connection it uses, replaced when that one breaks.
 pub struct RedisConnection {
     address: String,
-    conn: MultiplexedConnection,
+    client: redis::Client,
+    link: Link,
 }
 
 impl RedisPools {
@@ -36,33 +43,32 @@ impl RedisPools {
     }
 
     /// The shared connection for `address`, unless the server has closed it since.
-    fn cached(&self, address: &str) -> Option<MultiplexedConnection> {
+    fn cached(&self, address: &str) -> Option<Link> {
         let links = self.connections.lock().ok()?;
-        let link = links.get(address)?;
-        link.is_alive().then(|| link.connection())
+        links.get(address).filter(|link| link.is_alive()).cloned()
     }
 
-    fn forget(&self, address: &str) {
-        if let Ok(mut map) = self.connections.lock() {
+    /// Drops `broken` from the shared connections (not a newer one another request made).
+    fn forget(&self, address: &str, broken: &Link) {
+        if let Ok(mut map) = self.connections.lock()
+            && map.get(address).is_some_and(|link| link.same_as(broken))
+        {
             map.remove(address);
         }
     }
 
-    async fn connect(
-        &self,
-        client: redis::Client,
-        address: &str,
-    ) -> Result<MultiplexedConnection, Error> {
-        if let Some(conn) = self.cached(address) {
-            return Ok(conn);
+    /// The live shared connection for `address`, opening one if there is none.
+    async fn link(&self, client: &redis::Client, address: &str) -> Result<Link, Error> {
+        if let Some(link) = self.cached(address) {
+            return Ok(link);
         }
-        let link = Link::open(&client, self.timeout)
+        let link = Link::open(client, self.timeout)
             .await
             .map_err(|e| Error::Other(format!("cannot connect to Redis: {e}")))?;
         if let Ok(mut map) = self.connections.lock() {
             map.insert(address.to_string(), link.clone());
         }
-        Ok(link.connection())
+        Ok(link)
     }
 }
 
@@ -74,28 +80,73 @@ fn map_error(e: &redis::RedisError) -> Error {
     }
 }
 
+/// Whether a connection is unusable after this error and must be replaced.
+fn unusable_after(e: &redis::RedisError) -> bool {
+    e.is_unrecoverable_error() || e.is_io_error() || e.is_timeout()
+}
+
 impl HostState {
-    /// Runs one command on a guest connection, forgetting the shared connection if it broke.
+    /// A live shared connection for the guest connection `conn`, which then uses it.
+    async fn fresh_link(
+        &mut self,
+        conn: &Resource<RedisConnection>,
+    ) -> wasmtime::Result<Result<Link, Error>> {
+        let entry = self.table.get(conn)?;
+        let (client, address) = (entry.client.clone(), entry.address.clone());
+        let link = match self.shared.redis.link(&client, &address).await {
+            Ok(link) => link,
+            Err(e) => {
+                self.shared.metrics.outbound_error("redis", "connect");
+                return Ok(Err(e));
+            }
+        };
+        self.table.get_mut(conn)?.link = link.clone();
+        Ok(Ok(link))
+    }
+
+    /// Runs one command on a guest connection (see the module doc for when it is sent again).
     async fn redis_run<T: redis::FromRedisValue>(
         &mut self,
         conn: &Resource<RedisConnection>,
         cmd: redis::Cmd,
+        resend: Resend,
     ) -> wasmtime::Result<Result<T, Error>> {
-        let entry = self.table.get(conn)?;
-        let address = entry.address.clone();
-        let mut c = entry.conn.clone();
         self.shared.metrics.outbound_call("redis");
-        let result = cmd.query_async::<T>(&mut c).await;
-        Ok(result.map_err(|e| {
-            let kind = if e.is_unrecoverable_error() || e.is_io_error() || e.is_timeout() {
-                self.shared.redis.forget(&address);
-                "connection"
-            } else {
-                "command"
+        let mut link = self.table.get(conn)?.link.clone();
+        if !link.is_alive() {
+            link = match self.fresh_link(conn).await? {
+                Ok(link) => link,
+                Err(e) => return Ok(Err(e)),
             };
-            self.shared.metrics.outbound_error("redis", kind);
-            map_error(&e)
-        }))
+        }
+        let e = match cmd.query_async::<T>(&mut link.connection()).await {
+            Ok(value) => return Ok(Ok(value)),
+            Err(e) => e,
+        };
+        let address = self.table.get(conn)?.address.clone();
+        if !(broke_under(&e) && resend == Resend::Safe) {
+            return Ok(Err(self.redis_failed(&address, &link, &e)));
+        }
+        self.shared.redis.forget(&address, &link);
+        self.shared.metrics.outbound_error("redis", "retried");
+        let link = match self.fresh_link(conn).await? {
+            Ok(link) => link,
+            Err(e) => return Ok(Err(e)),
+        };
+        let retried = cmd.query_async::<T>(&mut link.connection()).await;
+        Ok(retried.map_err(|e| self.redis_failed(&address, &link, &e)))
+    }
+
+    /// The guest's error for `e` on `link`, which is dropped if it is unusable after it.
+    fn redis_failed(&self, address: &str, link: &Link, e: &redis::RedisError) -> Error {
+        let kind = if unusable_after(e) {
+            self.shared.redis.forget(address, link);
+            "connection"
+        } else {
+            "command"
+        };
+        self.shared.metrics.outbound_error("redis", kind);
+        map_error(e)
     }
 }
 
@@ -135,14 +186,18 @@ impl HostConnection for HostState {
             return Ok(Err(Error::InvalidAddress));
         }
         self.shared.metrics.outbound_call("redis");
-        let conn = match self.shared.redis.connect(client, &address).await {
-            Ok(conn) => conn,
+        let link = match self.shared.redis.link(&client, &address).await {
+            Ok(link) => link,
             Err(e) => {
                 self.shared.metrics.outbound_error("redis", "connect");
                 return Ok(Err(e));
             }
         };
-        Ok(Ok(self.table.push(RedisConnection { address, conn })?))
+        Ok(Ok(self.table.push(RedisConnection {
+            address,
+            client,
+            link,
+        })?))
     }
 
     async fn publish(
@@ -153,7 +208,7 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let mut cmd = redis::cmd("PUBLISH");
         cmd.arg(channel).arg(payload);
-        self.redis_run::<()>(&c, cmd).await
+        self.redis_run::<()>(&c, cmd, Resend::Never).await
     }
 
     async fn get(
@@ -163,7 +218,8 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<Option<Payload>, Error>> {
         let mut cmd = redis::cmd("GET");
         cmd.arg(key);
-        self.redis_run::<Option<Vec<u8>>>(&c, cmd).await
+        self.redis_run::<Option<Vec<u8>>>(&c, cmd, Resend::Safe)
+            .await
     }
 
     async fn set(
@@ -174,7 +230,7 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let mut cmd = redis::cmd("SET");
         cmd.arg(key).arg(value);
-        self.redis_run::<()>(&c, cmd).await
+        self.redis_run::<()>(&c, cmd, Resend::Safe).await
     }
 
     async fn incr(
@@ -184,7 +240,7 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<i64, Error>> {
         let mut cmd = redis::cmd("INCR");
         cmd.arg(key);
-        self.redis_run::<i64>(&c, cmd).await
+        self.redis_run::<i64>(&c, cmd, Resend::Never).await
     }
 
     async fn del(
@@ -194,7 +250,7 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<u32, Error>> {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(keys);
-        self.redis_run::<u32>(&c, cmd).await
+        self.redis_run::<u32>(&c, cmd, Resend::Never).await
     }
 
     async fn sadd(
@@ -205,7 +261,7 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<u32, Error>> {
         let mut cmd = redis::cmd("SADD");
         cmd.arg(key).arg(values);
-        self.redis_run::<u32>(&c, cmd).await
+        self.redis_run::<u32>(&c, cmd, Resend::Never).await
     }
 
     async fn smembers(
@@ -215,7 +271,7 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         let mut cmd = redis::cmd("SMEMBERS");
         cmd.arg(key);
-        self.redis_run::<Vec<String>>(&c, cmd).await
+        self.redis_run::<Vec<String>>(&c, cmd, Resend::Safe).await
     }
 
     async fn srem(
@@ -226,7 +282,7 @@ impl HostConnection for HostState {
     ) -> wasmtime::Result<Result<u32, Error>> {
         let mut cmd = redis::cmd("SREM");
         cmd.arg(key).arg(values);
-        self.redis_run::<u32>(&c, cmd).await
+        self.redis_run::<u32>(&c, cmd, Resend::Never).await
     }
 
     async fn execute(
@@ -236,13 +292,25 @@ impl HostConnection for HostState {
         arguments: Vec<RedisParameter>,
     ) -> wasmtime::Result<Result<Vec<RedisResult>, Error>> {
         let mut cmd = redis::cmd(&command);
+        let mut words: Vec<Vec<u8>> = Vec::with_capacity(arguments.len());
         for arg in arguments {
             match arg {
-                RedisParameter::Int64(i) => cmd.arg(i),
-                RedisParameter::Binary(b) => cmd.arg(b),
-            };
+                RedisParameter::Int64(i) => {
+                    cmd.arg(i);
+                    words.push(i.to_string().into_bytes());
+                }
+                RedisParameter::Binary(b) => {
+                    cmd.arg(&b);
+                    words.push(b);
+                }
+            }
         }
-        Ok(self.redis_run::<Value>(&c, cmd).await?.map(to_result))
+        let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+        let resend = redis_retry::resend(&command, &words);
+        Ok(self
+            .redis_run::<Value>(&c, cmd, resend)
+            .await?
+            .map(to_result))
     }
 
     async fn drop(&mut self, c: Resource<RedisConnection>) -> wasmtime::Result<()> {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, ConnectionAddr, RedisError, RedisResult};
+use redis::{AsyncConnectionConfig, ConnectionAddr, RedisConnectionInfo, RedisError, RedisResult};
 
 #[derive(Clone)]
 pub struct Link {
@@ -17,7 +17,8 @@ pub struct Link {
 }
 
 impl Link {
-    /// Connects (bounded by `timeout`), authenticates and selects the database the URL names.
+    /// Connects (bounded by `timeout`: the connection's response timeout bounds the login too),
+    /// authenticates and selects the database the URL names.
     pub async fn open(client: &redis::Client, timeout: Duration) -> RedisResult<Link> {
         let info = client.get_connection_info();
         let ConnectionAddr::Tcp(host, port) = info.addr() else {
@@ -35,7 +36,11 @@ impl Link {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let setup = MultiplexedConnection::new_with_config(info.redis_settings(), stream, config);
+        // Authenticated and switched below, by commands of ours: the redis crate's own setup
+        // answers a refused login with a bare "Password authentication failed", dropping the
+        // server's reason (WRONGPASS, NOAUTH, ...).
+        let bare = RedisConnectionInfo::default().set_protocol(info.redis_settings().protocol());
+        let setup = MultiplexedConnection::new_with_config(&bare, stream, config);
         let (connection, driver) = tokio::time::timeout(timeout, setup)
             .await
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
@@ -45,12 +50,38 @@ impl Link {
             driver.await;
             flag.store(false, Ordering::Release);
         });
-        Ok(Link { connection, alive })
+        let link = Link { connection, alive };
+        link.log_in(info.redis_settings()).await?;
+        Ok(link)
+    }
+
+    /// `AUTH` and `SELECT` as the URL asks; a refusal is the server's own error.
+    async fn log_in(&self, settings: &RedisConnectionInfo) -> RedisResult<()> {
+        let mut conn = self.connection();
+        if let Some(password) = settings.password() {
+            let mut auth = redis::cmd("AUTH");
+            if let Some(user) = settings.username() {
+                auth.arg(user);
+            }
+            auth.arg(password).query_async::<()>(&mut conn).await?;
+        }
+        if settings.db() != 0 {
+            redis::cmd("SELECT")
+                .arg(settings.db())
+                .query_async::<()>(&mut conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// False once the server (or the network) closed the connection.
     pub fn is_alive(&self) -> bool {
         self.alive.load(Ordering::Acquire)
+    }
+
+    /// Whether `other` is this same connection (a clone of it), not another one to the server.
+    pub fn same_as(&self, other: &Link) -> bool {
+        Arc::ptr_eq(&self.alive, &other.alive)
     }
 
     /// A handle for one command (a cheap clone of the multiplexed connection).

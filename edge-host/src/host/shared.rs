@@ -39,6 +39,12 @@ impl Shared {
         }
     }
 
+    /// At most `size` pooled Postgres connections per address (16 by default).
+    pub fn with_pg_pool_size(mut self, size: usize) -> Shared {
+        self.postgres = self.postgres.with_size(size);
+        self
+    }
+
     /// Offers these SQLite databases (none by default: every label is `no-such-database`).
     pub fn with_sqlite(mut self, databases: SqliteDatabases) -> Shared {
         self.sqlite = databases;

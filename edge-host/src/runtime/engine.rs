@@ -25,6 +25,9 @@ pub struct Limits {
     pub outbound_timeout: Duration,
     /// Bound on one Postgres statement.
     pub query_timeout: Duration,
+    /// Most Postgres connections per address; a request that waits `outbound_timeout` for one
+    /// is told the pool is exhausted.
+    pub pg_pool_size: usize,
 }
 
 /// The `serve` defaults; `check` and `precompile` use them as they are, so the engine they compile
@@ -39,6 +42,7 @@ impl Default for Limits {
             // Half a second keeps a hung dependency's 503 within one second.
             outbound_timeout: Duration::from_millis(500),
             query_timeout: Duration::from_secs(5),
+            pg_pool_size: crate::host::DEFAULT_PG_POOL_SIZE,
         }
     }
 }

@@ -77,6 +77,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
             opts.limits.outbound_timeout,
             opts.limits.query_timeout,
         )
+        .with_pg_pool_size(opts.limits.pg_pool_size)
         .with_sqlite(sqlite),
     );
     let start_metrics = metrics.clone();

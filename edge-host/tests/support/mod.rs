@@ -10,6 +10,7 @@ pub mod edge_app;
 pub mod edge_host;
 pub mod fixtures;
 pub mod mosquitto;
+pub mod relay;
 
 pub use test_support::{free_port, postgres, redis, repo_root, wait_until};
 

@@ -5,10 +5,9 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
-
 use super::Error;
 use crate::host::redis_link::Link;
+use crate::host::redis_retry::broke_under;
 
 pub struct RedisStore {
     client: redis::Client,
@@ -30,10 +29,10 @@ impl RedisStore {
         })
     }
 
-    async fn connection(&self) -> Result<MultiplexedConnection, Error> {
+    async fn link(&self) -> Result<Link, Error> {
         let cached = self.connection.lock().ok().and_then(|slot| slot.clone());
         if let Some(link) = cached.filter(Link::is_alive) {
-            return Ok(link.connection());
+            return Ok(link);
         }
         let link = Link::open(&self.client, self.timeout)
             .await
@@ -41,22 +40,43 @@ impl RedisStore {
         if let Ok(mut slot) = self.connection.lock() {
             *slot = Some(link.clone());
         }
-        Ok(link.connection())
+        Ok(link)
     }
 
-    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Error> {
-        let mut conn = self.connection().await?;
-        match cmd.query_async(&mut conn).await {
-            Ok(value) => Ok(value),
-            Err(e) => {
-                if (e.is_io_error() || e.is_timeout() || e.is_connection_dropped())
-                    && let Ok(mut slot) = self.connection.lock()
-                {
-                    *slot = None;
-                }
-                Err(Error::Other(format!("key-value store (Redis): {e}")))
-            }
+    /// Drops `broken` (not a newer connection another request made).
+    fn forget(&self, broken: &Link) {
+        if let Ok(mut slot) = self.connection.lock()
+            && slot.as_ref().is_some_and(|link| link.same_as(broken))
+        {
+            *slot = None;
         }
+    }
+
+    /// Runs `cmd`, once more on a fresh connection if the connection broke under it. Every
+    /// command here may be sent twice: GET, EXISTS and SCAN read, SET stores the same value, and
+    /// the store ignores DEL's count (Spin's `delete` returns nothing).
+    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Error> {
+        let link = self.link().await?;
+        let e = match cmd.query_async(&mut link.connection()).await {
+            Ok(value) => return Ok(value),
+            Err(e) => e,
+        };
+        if !broke_under(&e) {
+            return Err(self.failed(&link, &e));
+        }
+        self.forget(&link);
+        let link = self.link().await?;
+        cmd.query_async(&mut link.connection())
+            .await
+            .map_err(|e| self.failed(&link, &e))
+    }
+
+    /// The guest's error for `e`, dropping the connection when it is unusable after it.
+    fn failed(&self, link: &Link, e: &redis::RedisError) -> Error {
+        if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() {
+            self.forget(link);
+        }
+        Error::Other(format!("key-value store (Redis): {e}"))
     }
 
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {

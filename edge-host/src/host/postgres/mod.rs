@@ -5,56 +5,36 @@
     reason = "the error type is the WIT-generated `error` variant the guest receives; boxing it would only add a conversion"
 )]
 
+mod errors;
 mod params;
+mod pool;
 mod ranges;
 mod values;
 
-use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{Object, Pool};
 use tokio_postgres::NoTls;
 use tokio_postgres::config::Host as PgHost;
 use wasmtime::component::Resource;
 
 use super::HostState;
-use super::spin::postgres::postgres::{
-    DbError, Error, Host, HostConnection, ParameterValue, QueryError, RowSet,
-};
-
-/// Most connections one address's pool keeps open.
-const POOL_SIZE: usize = 16;
+use super::spin::postgres::postgres::{Error, Host, HostConnection, ParameterValue, RowSet};
+use errors::{checkout_error, closed, map_error, timed_out};
+pub use pool::{DEFAULT_POOL_SIZE, PgPools};
 
 /// How long the cancel request for a timed-out statement may take (a stalled server may not
 /// answer it either).
 const CANCEL_BOUND: Duration = Duration::from_secs(2);
 
-/// Pools by address (the guest's connection string).
-pub struct PgPools {
-    pools: Mutex<HashMap<String, Pool>>,
-    timeout: Duration,
-    /// Bound on one statement: a locked table or a paused server answers the guest within it.
-    query_timeout: Duration,
-}
-
 /// A guest's open connection: a pooled client, returned to the pool when the guest drops it;
 /// `None` once a statement on it timed out (the client left the pool then).
 pub struct PgConnection {
     client: Option<Object>,
-}
-
-/// What the guest gets for a statement that ran out of time (the app answers 503 for it).
-fn timed_out(limit: Duration) -> Error {
-    Error::QueryFailed(QueryError::Text(format!(
-        "statement timed out after {} ms; the server was asked to cancel it",
-        limit.as_millis()
-    )))
-}
-
-fn closed() -> Error {
-    Error::ConnectionFailed("connection closed after a statement timed out".to_string())
+    pool: Pool,
+    /// Whether a statement has been sent on `client` (see [`pool::live_client`]).
+    used: bool,
 }
 
 /// Takes a client whose statement timed out out of the pool (its protocol state is unknown) and
@@ -66,44 +46,6 @@ fn abandon(client: Object) {
         let _ = tokio::time::timeout(CANCEL_BOUND, token.cancel_query(NoTls)).await;
         drop(client);
     });
-}
-
-impl PgPools {
-    pub fn new(timeout: Duration, query_timeout: Duration) -> PgPools {
-        PgPools {
-            pools: Mutex::new(HashMap::new()),
-            timeout,
-            query_timeout,
-        }
-    }
-
-    fn pool_for(&self, address: &str, mut config: tokio_postgres::Config) -> Result<Pool, Error> {
-        let mut pools = self
-            .pools
-            .lock()
-            .map_err(|_| Error::Other("connection pools unavailable".to_string()))?;
-        if let Some(pool) = pools.get(address) {
-            return Ok(pool.clone());
-        }
-        config.connect_timeout(self.timeout);
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(self.timeout))
-            .create_timeout(Some(self.timeout))
-            .recycle_timeout(Some(self.timeout))
-            .build()
-            .map_err(|e| Error::Other(format!("cannot build connection pool: {e}")))?;
-        pools.insert(address.to_string(), pool.clone());
-        Ok(pool)
-    }
 }
 
 /// Every host:port the connection string names (libpq key=value or URL form).
@@ -122,52 +64,6 @@ fn targets(config: &tokio_postgres::Config) -> Vec<(String, u16)> {
             (name, port)
         })
         .collect()
-}
-
-/// Why a connection could not be had, with the server's own reason when it gave one
-/// (tokio-postgres shows a refused login only as "db error").
-fn pool_error(e: &deadpool_postgres::PoolError) -> String {
-    match e {
-        deadpool_postgres::PoolError::Backend(pg) => match pg.as_db_error() {
-            Some(db) => format!(
-                "the server refused the connection: {} {}: {}",
-                db.severity(),
-                db.code().code(),
-                db.message()
-            ),
-            None => pg.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// Spin's error shape: database errors keep SQLSTATE, message and detail.
-fn map_error(e: &tokio_postgres::Error) -> Error {
-    if let Some(db) = e.as_db_error() {
-        let mut extras = Vec::new();
-        let mut extra = |k: &str, v: Option<&str>| {
-            if let Some(v) = v {
-                extras.push((k.to_string(), v.to_string()));
-            }
-        };
-        extra("hint", db.hint());
-        extra("schema", db.schema());
-        extra("table", db.table());
-        extra("column", db.column());
-        extra("constraint", db.constraint());
-        return Error::QueryFailed(QueryError::DbError(DbError {
-            as_text: db.to_string(),
-            severity: db.severity().to_string(),
-            code: db.code().code().to_string(),
-            message: db.message().to_string(),
-            detail: db.detail().map(str::to_string),
-            extras,
-        }));
-    }
-    if e.is_closed() {
-        return Error::ConnectionFailed(e.to_string());
-    }
-    Error::QueryFailed(QueryError::Text(e.to_string()))
 }
 
 impl HostState {
@@ -193,6 +89,36 @@ impl HostState {
                 Err(timed_out(limit))
             }
         })
+    }
+
+    /// The guest's answer when no pooled client could be had.
+    fn checkout_failed(&self, e: &deadpool_postgres::PoolError) -> Error {
+        let pools = &self.shared.postgres;
+        let (error, kind) = checkout_error(e, pools.size, pools.timeout);
+        self.shared.metrics.outbound_error("postgres", kind);
+        error
+    }
+
+    /// Readies the guest connection's client for a statement (see [`pool::live_client`]) and
+    /// marks it used: from here on the statement may reach the server.
+    async fn ready_client(
+        &mut self,
+        c: &Resource<PgConnection>,
+    ) -> wasmtime::Result<Result<(), Error>> {
+        let conn = self.table.get_mut(c)?;
+        let Some(client) = conn.client.take() else {
+            return Ok(Err(closed()));
+        };
+        let (pool, used) = (conn.pool.clone(), conn.used);
+        match pool::live_client(&pool, client, used).await {
+            Ok(client) => {
+                let conn = self.table.get_mut(c)?;
+                conn.client = Some(client);
+                conn.used = true;
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(self.checkout_failed(&e))),
+        }
     }
 }
 
@@ -235,11 +161,10 @@ impl HostConnection for HostState {
         match pool.get().await {
             Ok(client) => Ok(Ok(self.table.push(PgConnection {
                 client: Some(client),
+                pool,
+                used: false,
             })?)),
-            Err(e) => {
-                self.shared.metrics.outbound_error("postgres", "connect");
-                Ok(Err(Error::ConnectionFailed(pool_error(&e))))
-            }
+            Err(e) => Ok(Err(self.checkout_failed(&e))),
         }
     }
 
@@ -254,6 +179,9 @@ impl HostConnection for HostState {
             Err(e) => return Ok(Err(e)),
         };
         self.shared.metrics.outbound_call("postgres");
+        if let Err(e) = self.ready_client(&c).await? {
+            return Ok(Err(e));
+        }
         let limit = self.shared.postgres.query_timeout;
         let conn = self.table.get(&c)?;
         let Some(client) = conn.client.as_ref() else {
@@ -282,6 +210,9 @@ impl HostConnection for HostState {
             Err(e) => return Ok(Err(e)),
         };
         self.shared.metrics.outbound_call("postgres");
+        if let Err(e) = self.ready_client(&c).await? {
+            return Ok(Err(e));
+        }
         let limit = self.shared.postgres.query_timeout;
         let conn = self.table.get(&c)?;
         let Some(client) = conn.client.as_ref() else {
