@@ -242,3 +242,37 @@ fn undefined_stores_and_bad_runtime_configs_stop_startup_naming_them() {
     );
     assert_eq!(host.get("/kv").text(), "ok v1");
 }
+
+/// The Redis-backed key-value store sends a command again on a fresh connection when the reply
+/// to it was lost with its connection (all its commands are reads or plain SETs), so the guest
+/// never sees the broken connection.
+#[test]
+fn key_value_on_redis_resends_a_command_whose_reply_was_lost() {
+    let redis = RedisServer::start();
+    let relay = support::relay::Relay::start(redis.port);
+    let dir = app_dir(
+        &fixtures::component("probe", false),
+        &simple_manifest("", "key_value_stores = [\"default\"]"),
+    );
+    let config = dir.path().join("runtime-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:{}/1\"\n",
+            relay.port
+        ),
+    )
+    .expect("write runtime config");
+    let host = EdgeHost::start(
+        Launch::new(&dir.path().join("spin.toml"))
+            .arg("--runtime-config-file")
+            .arg(&config.to_string_lossy()),
+    );
+    assert_eq!(host.get("/kv-set?key=k&value=first").text(), "ok");
+
+    assert!(relay.lose_next_reply() >= 1, "the store holds a connection");
+    assert_eq!(host.get("/kv-get?key=k").text(), "ok first");
+    relay.lose_next_reply();
+    assert_eq!(host.get("/kv-set?key=k&value=second").text(), "ok");
+    assert_eq!(host.get("/kv-get?key=k").text(), "ok second");
+}
