@@ -269,28 +269,28 @@ fn local_profile_reloads_each_kind_and_survives_broken_edits() {
     rows.example("migration");
     migrations_reach_the_running_database(&scratch, &mut watch, &http);
 
-    // Overlay: a label on Redis; compose recreates exactly that service.
+    // Overlay: a label on nginx, which nothing depends on; compose recreates exactly nginx.
     let overlay = rows.example("compose");
     scratch.edit(overlay, |text| {
         text.replacen(
             "services:\n",
-            "services:\n  redis:\n    labels:\n      reload-check: overlay\n",
+            "services:\n  nginx:\n    labels:\n      reload-check: overlay\n",
             1,
         )
     });
     let lines = watch.wait_for("stack reload applied", Duration::from_secs(120));
     assert!(
-        lines.iter().any(|l| l.contains("recreated redis")),
-        "Redis is recreated: {lines:#?}"
+        lines.iter().any(|l| l.ends_with("— recreated nginx")),
+        "nginx alone is recreated: {lines:#?}"
     );
-    let redis = scratch.compose_ok(&["ps", "-q", "redis"]);
+    let nginx = scratch.compose_ok(&["ps", "-q", "nginx"]);
     let label = std::process::Command::new("docker")
         .args([
             "inspect",
             "--format",
             "{{index .Config.Labels \"reload-check\"}}",
         ])
-        .arg(redis.trim())
+        .arg(nginx.trim())
         .output()
         .expect("docker inspect");
     assert_eq!(String::from_utf8_lossy(&label.stdout).trim(), "overlay");
