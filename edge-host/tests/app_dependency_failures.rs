@@ -140,12 +140,25 @@ fn an_exhausted_postgres_pool_is_reported_as_overload_with_retry_after() {
     assert_eq!(host.get("/api/items").status, 200);
 }
 
-/// A refused Redis login names the server's reason (WRONGPASS) and never the password.
+/// A refused Redis login names the server's reason (WRONGPASS) and never the password; the
+/// right password logs in (edge-host sends AUTH itself).
 #[test]
 fn a_refused_redis_login_names_the_reason_and_not_the_password() {
     let redis = RedisServer::start();
     let pg = PgServer::start();
-    redis_command(redis.port, "CONFIG SET requirepass the-real-secret");
+    let secret = "the-real-secret";
+    redis_command(redis.port, &format!("CONFIG SET requirepass {secret}"));
+    let right = EdgeHost::start(
+        edge_app::launch(redis.port, pg.port).env("SPIN_VARIABLE_REDIS_PASSWORD", secret),
+    );
+    assert_eq!(
+        right.get("/health/ready").status,
+        200,
+        "{}",
+        right.get("/health/ready").text()
+    );
+    assert!(right.get("/").json()["visits"].is_i64());
+
     let wrong = "not-the-redis-secret";
     let host = EdgeHost::start(
         edge_app::launch(redis.port, pg.port).env("SPIN_VARIABLE_REDIS_PASSWORD", wrong),

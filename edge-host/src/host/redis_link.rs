@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, ConnectionAddr, RedisConnectionInfo, RedisError, RedisResult};
+use redis::{
+    AsyncConnectionConfig, ConnectionAddr, ProtocolVersion, RedisConnectionInfo, RedisError,
+    RedisResult,
+};
 
 #[derive(Clone)]
 pub struct Link {
@@ -36,11 +39,17 @@ impl Link {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        // Authenticated and switched below, by commands of ours: the redis crate's own setup
-        // answers a refused login with a bare "Password authentication failed", dropping the
-        // server's reason (WRONGPASS, NOAUTH, ...).
-        let bare = RedisConnectionInfo::default().set_protocol(info.redis_settings().protocol());
-        let setup = MultiplexedConnection::new_with_config(&bare, stream, config);
+        // On RESP2 (the default) edge-host logs in by commands of its own: the redis crate's
+        // setup answers a refused login with a bare "Password authentication failed", dropping
+        // the server's reason (WRONGPASS, NOAUTH, ...). RESP3 logs in inside HELLO, left to it.
+        let settings = info.redis_settings();
+        let log_in_ourselves = settings.protocol() == ProtocolVersion::RESP2;
+        let setup_settings = if log_in_ourselves {
+            RedisConnectionInfo::default()
+        } else {
+            settings.clone()
+        };
+        let setup = MultiplexedConnection::new_with_config(&setup_settings, stream, config);
         let (connection, driver) = tokio::time::timeout(timeout, setup)
             .await
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
@@ -51,7 +60,9 @@ impl Link {
             flag.store(false, Ordering::Release);
         });
         let link = Link { connection, alive };
-        link.log_in(info.redis_settings()).await?;
+        if log_in_ourselves {
+            link.log_in(settings).await?;
+        }
         Ok(link)
     }
 
