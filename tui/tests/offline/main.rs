@@ -1,6 +1,7 @@
 //! The tests that need no Docker daemon, in one binary: the pure update and the screen drawn from
 //! it, the config file, the event loop driven headless, the host setup script, the proxy's start
-//! script and its configuration under the real nginx, and the crates' layering.
+//! script and its configuration under the real nginx, each profile's sizing against its limits
+//! (as Compose merges the files, without a daemon), and the crates' layering.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -11,6 +12,7 @@ mod architecture;
 mod config_files;
 mod headless_loop;
 mod nginx_proxy;
+mod profile_sizing;
 mod setup_host;
 mod start_nginx;
 mod ui_snapshots;

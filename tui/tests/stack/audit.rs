@@ -232,6 +232,11 @@ const CASES: &[Case] = &[
         "svc: {image: example.test/app:2.1, build: {context: \"{dir}/config\"}}",
     ),
     case(
+        "edge-host-instances-exceed-memory",
+        "svc: {environment: {EDGE_HOST_LOG: info}}",
+        "svc: {environment: {EDGE_HOST_MAX_INSTANCES: \"2\", EDGE_HOST_MEMORY_LIMIT_MB: \"4\"}}",
+    ),
+    case(
         "logging-unbounded",
         "svc: {logging: !reset {}}",
         "svc: {logging: {driver: local}}",

@@ -2,7 +2,15 @@
 
 use super::Rule;
 use crate::audit::finding::Severity;
-use crate::audit::subject::Healthcheck;
+use crate::audit::subject::{Context, Healthcheck, Subject};
+
+/// edge-host's defaults for `--max-instances` and `--memory-limit-mb` (edge-host's
+/// `Limits::default()`), sized for a host rather than a container.
+const EDGE_HOST_DEFAULT_INSTANCES: u64 = 256;
+const EDGE_HOST_DEFAULT_INSTANCE_MIB: u64 = 128;
+/// What edge-host needs beside its instances: compiled code, pools, buffers, the runtime.
+const EDGE_HOST_OWN_MIB: u64 = 48;
+const MIB: u64 = 1024 * 1024;
 
 pub const RULES: &[Rule] = &[
     Rule {
@@ -53,6 +61,22 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
+        id: "edge-host-instances-exceed-memory",
+        severity: Severity::Medium,
+        title: "edge-host may take more instance memory than its container has",
+        reference: "edge-host README (--max-instances, --memory-limit-mb); CIS §5.10",
+        rationale: "Every request in progress runs in its own instance with up to \
+                    --memory-limit-mb of linear memory. When the instances times that memory \
+                    is more than the container's limit, a burst of requests gets edge-host \
+                    killed by the OOM killer, with every request in it, instead of a 503 for \
+                    the requests beyond its instances.",
+        fix: "Set `EDGE_HOST_MAX_INSTANCES` and `EDGE_HOST_MEMORY_LIMIT_MB` so that their \
+              product plus 48 MiB for edge-host itself fits \
+              `deploy.resources.limits.memory` (edge-host's defaults, 256 × 128 MiB, are for a \
+              host, not a container).",
+        check: edge_host_instances_exceed_memory,
+    },
+    Rule {
         id: "restart-policy",
         severity: Severity::Low,
         title: "No restart policy",
@@ -82,3 +106,115 @@ pub const RULES: &[Rule] = &[
         },
     },
 ];
+
+/// A long-running edge-host server (any `EDGE_HOST_*` setting, not a one-shot) whose instances
+/// could take more memory than its limit leaves. Without a memory limit `memory-unlimited` fires.
+fn edge_host_instances_exceed_memory(subject: &Subject, _: &Context) -> Option<String> {
+    let runs_edge_host = subject
+        .environment
+        .keys()
+        .any(|name| name.starts_with("EDGE_HOST_"));
+    if !runs_edge_host || subject.is_one_shot() {
+        return None;
+    }
+    let limit = subject.limits.memory_bytes? / MIB;
+    let setting = |name: &str, default: u64| match subject.environment.get(name) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{name}={text} is not a number")),
+    };
+    let (instances, per_instance) = match (
+        setting("EDGE_HOST_MAX_INSTANCES", EDGE_HOST_DEFAULT_INSTANCES),
+        setting("EDGE_HOST_MEMORY_LIMIT_MB", EDGE_HOST_DEFAULT_INSTANCE_MIB),
+    ) {
+        (Ok(instances), Ok(per_instance)) => (instances, per_instance),
+        (Err(problem), _) | (_, Err(problem)) => return Some(problem),
+    };
+    let needed = instances
+        .saturating_mul(per_instance)
+        .saturating_add(EDGE_HOST_OWN_MIB);
+    (needed > limit).then(|| {
+        format!(
+            "{instances} instances × {per_instance} MiB + {EDGE_HOST_OWN_MIB} MiB for edge-host = \
+             {needed} MiB, memory limit {limit} MiB"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::subject::Limits;
+
+    fn server(memory_mib: Option<u64>, env: &[(&str, &str)]) -> Subject {
+        Subject {
+            service: "app".into(),
+            environment: env
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+            limits: Limits {
+                memory_bytes: memory_mib.map(|mib| mib * MIB),
+                ..Limits::default()
+            },
+            ..Subject::default()
+        }
+    }
+
+    /// What the case is, the memory limit in MiB, the environment, whether the rule fires.
+    type Case<'a> = (&'a str, Option<u64>, &'a [(&'a str, &'a str)], bool);
+
+    fn fires(subject: &Subject) -> Option<String> {
+        edge_host_instances_exceed_memory(subject, &Context::default())
+    }
+
+    #[test]
+    fn edge_host_instances_must_fit_the_memory_limit() {
+        let sized = [
+            ("EDGE_HOST_MAX_INSTANCES", "16"),
+            ("EDGE_HOST_MEMORY_LIMIT_MB", "8"),
+        ];
+        let cases: &[Case] = &[
+            ("16 × 8 + 48 = 176 of 192", Some(192), &sized, false),
+            ("exactly full", Some(176), &sized, false),
+            ("one MiB short", Some(175), &sized, true),
+            (
+                "defaults: 256 × 128",
+                Some(512),
+                &[("EDGE_HOST_LOG", "info")],
+                true,
+            ),
+            (
+                "default memory per instance",
+                Some(512),
+                &[("EDGE_HOST_MAX_INSTANCES", "4")],
+                true,
+            ),
+            (
+                "not a number",
+                Some(512),
+                &[("EDGE_HOST_MAX_INSTANCES", "many")],
+                true,
+            ),
+            (
+                "no memory limit: memory-unlimited says so",
+                None,
+                &[("EDGE_HOST_LOG", "info")],
+                false,
+            ),
+            ("not edge-host", Some(64), &[("PGDATA", "/data")], false),
+        ];
+        for (what, memory, env, expected) in cases {
+            let seen = fires(&server(*memory, env));
+            assert_eq!(seen.is_some(), *expected, "{what}: {seen:?}");
+        }
+        let seen = fires(&server(Some(175), &sized)).unwrap_or_default();
+        assert!(seen.contains("16 instances × 8 MiB"), "{seen}");
+        let mut job = server(Some(64), &[("EDGE_HOST_LOG", "warn")]);
+        job.labels
+            .insert("stack-tui.one-shot".into(), "true".into());
+        assert_eq!(fires(&job), None, "a one-shot serves no requests");
+    }
+}
