@@ -44,6 +44,23 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
             .any(|l| l.contains("rolling replace") && l.contains("replaced")),
         "the rolling step lists the replaced replicas: {lines:#?}"
     );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("rolling replace") && l.contains("(copy)")),
+        "a rollout of a new build copies a current replica instead of asking compose: {lines:#?}"
+    );
+    // The copies are what compose itself would run: its own `up` keeps every container.
+    let app_ids = || {
+        let listed = scratch.compose_ok(&["ps", "--quiet", "app"]);
+        listed
+            .lines()
+            .map(str::to_owned)
+            .collect::<BTreeSet<String>>()
+    };
+    let copies = app_ids();
+    scratch.compose_ok(&["up", "--detach", "--no-build"]);
+    assert_eq!(app_ids(), copies, "compose recreated a copied replica");
     // Keep calling a little longer: the new replicas alone now serve. The reload's own writes
     // (component, image build context) must not trigger another one.
     let after = watch.lines_during(Duration::from_secs(3));

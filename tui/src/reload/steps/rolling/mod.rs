@@ -5,6 +5,7 @@
 //! and the rollout rolled back: the image tag names the previous image again and any replica
 //! already replaced is replaced back, so the old build keeps serving and the next `up` starts it.
 
+mod clone;
 mod readiness;
 
 use super::StepContext;
@@ -13,6 +14,7 @@ use bollard::query_parameters::{
     InspectContainerOptions, RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
     TagImageOptionsBuilder,
 };
+use clone::Template;
 use stack_core::model::container::{ContainerSnapshot, RunState};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -36,9 +38,11 @@ struct Replaced {
     took: SwapTimes,
 }
 
-/// One replica's swap: compose starting it, until stack-tui saw it ready, the old one's drain.
+/// One replica's swap: starting it, until stack-tui saw it ready, the old one's drain.
 struct SwapTimes {
     start: Duration,
+    /// Started as a copy of a sibling (else by compose).
+    copied: bool,
     ready: Duration,
     drain: Duration,
 }
@@ -47,9 +51,10 @@ impl SwapTimes {
     fn describe(&self) -> String {
         let total = self.start + self.ready + self.drain;
         format!(
-            "{:.1} s: start {:.1}, ready {:.1}, drain {:.1}",
+            "{:.1} s: start {:.1} ({}), ready {:.1}, drain {:.1}",
             total.as_secs_f64(),
             self.start.as_secs_f64(),
+            if self.copied { "copy" } else { "compose" },
             self.ready.as_secs_f64(),
             self.drain.as_secs_f64()
         )
@@ -63,6 +68,7 @@ struct Rollback<'a> {
     replaced: &'a [Replaced],
     /// How many replicas the app runs.
     replicas: usize,
+    template: Option<&'a Template>,
 }
 
 impl StepContext {
@@ -75,10 +81,14 @@ impl StepContext {
             ));
         };
         let previous = self.previous_image(first).await?;
+        let template = self.clone_template(first).await;
         let mut known: BTreeSet<String> = old.iter().map(|c| c.id.clone()).collect();
         let mut replaced: Vec<Replaced> = Vec::new();
         for retiring in &old {
-            match self.replace(retiring, old.len(), &mut known).await {
+            match self
+                .replace(retiring, old.len(), &mut known, template.as_ref())
+                .await
+            {
                 Ok((fresh, took)) => replaced.push(Replaced {
                     retired: retiring.name.clone(),
                     fresh,
@@ -89,6 +99,7 @@ impl StepContext {
                         previous: &previous,
                         replaced: &replaced,
                         replicas: old.len(),
+                        template: template.as_ref(),
                     };
                     return Err(self.roll_back(why, rollback, &mut known).await);
                 }
@@ -151,9 +162,10 @@ impl StepContext {
         retiring: &ContainerSnapshot,
         replicas: usize,
         known: &mut BTreeSet<String>,
+        template: Option<&Template>,
     ) -> Result<(ContainerSnapshot, SwapTimes), String> {
         let started = Instant::now();
-        let fresh = self.start_one_more(replicas + 1, known).await?;
+        let (fresh, copied) = self.start_one_more(replicas + 1, known, template).await?;
         known.insert(fresh.id.clone());
         let start = started.elapsed();
         let ready = match self.wait_ready(&fresh).await {
@@ -170,6 +182,7 @@ impl StepContext {
             fresh,
             SwapTimes {
                 start,
+                copied,
                 ready,
                 drain,
             },
@@ -188,6 +201,7 @@ impl StepContext {
             previous,
             replaced,
             replicas,
+            template,
         } = rollback;
         if let Err(err) = self.retag(previous).await {
             return format!(
@@ -197,7 +211,7 @@ impl StepContext {
             );
         }
         for new in replaced.iter().rev() {
-            if let Err(err) = self.replace(&new.fresh, replicas, known).await {
+            if let Err(err) = self.replace(&new.fresh, replicas, known, template).await {
                 return format!(
                     "{why}; rolling back failed too: {err}; {} still runs the new build",
                     new.fresh.name
@@ -260,12 +274,21 @@ impl StepContext {
         Ok(containers)
     }
 
-    /// Scales up to `replicas` without touching the existing ones and returns the new container.
+    /// Starts one more replica and returns it: a copy of a current sibling when there is a
+    /// template, else (or when copying fails) compose scaling up to `replicas`, which leaves the
+    /// existing ones as they are.
     async fn start_one_more(
         &self,
         replicas: usize,
         known: &BTreeSet<String>,
-    ) -> Result<ContainerSnapshot, String> {
+        template: Option<&Template>,
+    ) -> Result<(ContainerSnapshot, bool), String> {
+        if let Some(template) = template {
+            match self.start_copy(template).await {
+                Ok(fresh) => return Ok((fresh, true)),
+                Err(err) => tracing::warn!(%err, "copying a replica failed; compose starts it"),
+            }
+        }
         self.compose
             .add_replicas(SERVICE, replicas)
             .await
@@ -274,7 +297,27 @@ impl StepContext {
             .await?
             .into_iter()
             .find(|c| !known.contains(&c.id))
+            .map(|fresh| (fresh, false))
             .ok_or_else(|| "compose started no new app container".to_string())
+    }
+
+    async fn start_copy(&self, template: &Template) -> Result<ContainerSnapshot, String> {
+        let running = self.app_containers().await?;
+        let number = running
+            .iter()
+            .map(|c| replica_number(&c.name))
+            .filter(|n| *n != u32::MAX)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let id = self
+            .start_clone(template, template.reference(), number)
+            .await?;
+        self.app_containers()
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| format!("the new replica {id} is not running"))
     }
 
     /// Stops (SIGTERM, then SIGKILL after `drain_seconds`) and removes a container; a container
