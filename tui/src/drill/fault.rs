@@ -31,6 +31,13 @@ pub struct State {
     pub health: String,
 }
 
+impl State {
+    /// Running, not paused, and healthy by its healthcheck (or without one).
+    pub fn is_healthy(&self) -> bool {
+        self.running && !self.paused && matches!(self.health.as_str(), "healthy" | "" | "none")
+    }
+}
+
 pub async fn state(docker: &Docker, victim: &Victim) -> anyhow::Result<State> {
     let inspected = docker
         .inspect_container(&victim.id, None::<InspectContainerOptions>)
@@ -114,7 +121,7 @@ pub async fn wait_healthy(
     let deadline = Instant::now() + within;
     loop {
         let now = state(docker, victim).await?;
-        if now.running && !now.paused && matches!(now.health.as_str(), "healthy" | "" | "none") {
+        if now.is_healthy() {
             return Ok(true);
         }
         if Instant::now() >= deadline {

@@ -165,7 +165,7 @@ impl Runner<'_> {
                 return Err(error);
             }
         };
-        let recorded = self.recover(load, &injected).await;
+        let (recorded, back) = self.recover(load, &victim, &injected).await;
         self.ensure_healthy(&victim).await;
         let writes = if drill.workload == Workload::WriteItems {
             Some(self.read_back(&victim, &tag, &recorded).await?)
@@ -175,6 +175,7 @@ impl Runner<'_> {
         let marks = Marks {
             fault: injected.fault_at,
             heal: injected.heal_at,
+            back,
         };
         let observed = Observed {
             figures: figures(&recorded.samples, marks),
@@ -183,6 +184,9 @@ impl Runner<'_> {
             restart_ms: injected
                 .restarted
                 .map(|took| u64::try_from(took.as_millis()).unwrap_or(u64::MAX)),
+            healthy_ms: back.map(|at| {
+                u64::try_from(at.saturating_sub(injected.fault_at).as_millis()).unwrap_or(u64::MAX)
+            }),
             writes,
         };
         let checks = evaluate(&drill.expect, &observed);
@@ -352,17 +356,32 @@ impl Runner<'_> {
         })
     }
 
-    /// Keeps the load on until requests succeed again (and, for writes, until all were sent),
-    /// within the drill's recovery time and a margin; then stops it.
-    async fn recover(&mut self, load: Load, injected: &Injected) -> Recorded {
-        let deadline = Instant::now() + self.drill.expect.recover_within + Duration::from_secs(10);
+    /// Keeps the load on until requests succeed again, the target is healthy again (and, for
+    /// writes, all were sent), within the drill's recovery time plus the health deadline; then
+    /// stops it. Returns the record and when the target was healthy again.
+    async fn recover(
+        &mut self,
+        load: Load,
+        victim: &Victim,
+        injected: &Injected,
+    ) -> (Recorded, Option<Duration>) {
+        let deadline = Instant::now() + self.drill.expect.recover_within + HEALTHY_DEADLINE;
         let writes = self.drill.workload == Workload::WriteItems;
+        let mut back = None;
         loop {
+            if back.is_none()
+                && fault::state(&self.stack.docker, victim)
+                    .await
+                    .is_ok_and(|state| state.is_healthy())
+            {
+                back = Some(load.now());
+            }
             let recovered =
                 stack_core::drill::figures::time_to_recover(&load.samples(), injected.heal_at)
                     .is_some();
             let sent = !writes || load.attempted() >= self.options.writes;
-            if (recovered && sent) || load.is_done() || Instant::now() >= deadline {
+            if (recovered && sent && back.is_some()) || load.is_done() || Instant::now() >= deadline
+            {
                 break;
             }
             tokio::select! {
@@ -373,7 +392,7 @@ impl Runner<'_> {
                 }
             }
         }
-        load.finish()
+        (load.finish(), back)
     }
 
     /// Waits for the target to be healthy again; if it is not, that is a heal failure.

@@ -30,6 +30,8 @@ pub struct Observed {
     pub restarted: Option<bool>,
     /// How long after the kill the engine reported the container running again.
     pub restart_ms: Option<u64>,
+    /// How long after the fault the target was healthy again (`None`: not within the drill).
+    pub healthy_ms: Option<u64>,
     pub writes: Option<Writes>,
 }
 
@@ -192,6 +194,7 @@ mod tests {
             figures,
             restarted: Some(true),
             restart_ms: Some(300),
+            healthy_ms: Some(5000),
             writes: None,
         }
     }

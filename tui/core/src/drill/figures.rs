@@ -42,6 +42,9 @@ impl Sample {
 pub struct Marks {
     pub fault: Duration,
     pub heal: Duration,
+    /// When the target was healthy again (a killed replica is out of service until then even
+    /// when requests already succeed through the others).
+    pub back: Option<Duration>,
 }
 
 /// Failed requests by class.
@@ -68,7 +71,8 @@ pub struct Figures {
     pub failed: Failed,
     /// Failed requests by HTTP status (no answer is not a status).
     pub failed_statuses: BTreeMap<u16, u64>,
-    /// Requests started between the fault and the recovery (or the end, without one).
+    /// Requests started between the fault and the later of the recovery and the target being
+    /// healthy again (or the end, without a recovery).
     pub fault_requests: u64,
     /// Of those, how many were degraded answers.
     pub fault_degraded: u64,
@@ -126,7 +130,7 @@ pub fn figures(samples: &[Sample], marks: Marks) -> Figures {
         }
     }
     let recovery = time_to_recover(samples, marks.heal);
-    let window_end = recovery.map(|took| marks.heal + took);
+    let window_end = recovery.map(|took| (marks.heal + took).max(marks.back.unwrap_or_default()));
     let in_fault: Vec<&Sample> = samples
         .iter()
         .filter(|s| s.started >= marks.fault && window_end.is_none_or(|end| s.started <= end))
@@ -204,6 +208,7 @@ mod tests {
         let marks = Marks {
             fault: Duration::from_millis(1000),
             heal: Duration::from_millis(2000),
+            back: None,
         };
         let samples = [
             at(500, 5, Outcome::Ok),
@@ -237,6 +242,13 @@ mod tests {
         assert_eq!(figures.fault_requests, 6);
         assert_eq!(figures.fault_degraded, 1);
         assert_eq!(figures.fault_p99_ms, Some(800));
+
+        // A target back in service only later keeps the window open until then.
+        let later = Marks {
+            back: Some(Duration::from_millis(9500)),
+            ..marks
+        };
+        assert_eq!(super::figures(&samples, later).fault_requests, 9);
     }
 
     #[test]
@@ -244,6 +256,7 @@ mod tests {
         let marks = Marks {
             fault: Duration::from_millis(10),
             heal: Duration::from_millis(10),
+            back: None,
         };
         let samples = [at(20, 1, Outcome::NoAnswer), at(5000, 1, Outcome::NoAnswer)];
         let figures = figures(&samples, marks);

@@ -123,6 +123,13 @@ fn round_lines(out: &mut String, round: &Round) {
         "             p99 during the fault {p99} ({} requests); recovered {recovered} after the heal",
         figures.fault_requests
     );
+    let healthy = round
+        .observed
+        .healthy_ms
+        .map_or("not within the drill".to_string(), |ms| {
+            format!("{:.1} s after the fault", ms as f64 / 1000.0)
+        });
+    let _ = writeln!(out, "             target healthy again {healthy}");
     if let Some(restarted) = round.observed.restarted {
         let after = round
             .observed
@@ -244,6 +251,7 @@ mod tests {
             },
             restarted: Some(true),
             restart_ms: Some(400),
+            healthy_ms: Some(6100),
             writes: Some(Writes {
                 attempted: 520,
                 acknowledged: 480,
@@ -274,6 +282,7 @@ mod tests {
             "statuses 502×3, 503×35",
             "p99 during the fault 1004 ms (60 requests); recovered 2.6 s after the heal",
             "restarted yes, running again after 0.4 s",
+            "target healthy again 6.1 s after the fault",
             "acknowledged 480 of 520, lost 0, unacknowledged but present 1; fsync on, synchronous_commit on",
             "ok   no acknowledged write lost: 0 lost",
         ] {
