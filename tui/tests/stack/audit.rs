@@ -234,7 +234,8 @@ const CASES: &[Case] = &[
     case(
         "edge-host-instances-exceed-memory",
         "svc: {environment: {EDGE_HOST_LOG: info}}",
-        "svc: {environment: {EDGE_HOST_MAX_INSTANCES: \"2\", EDGE_HOST_MEMORY_LIMIT_MB: \"4\"}}",
+        "svc: {environment: {EDGE_HOST_MAX_INSTANCES: \"2\", EDGE_HOST_MEMORY_LIMIT_MB: \"4\"}, \
+         deploy: {resources: {limits: {memory: 128M}}}}",
     ),
     case(
         "logging-unbounded",
