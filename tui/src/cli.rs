@@ -39,7 +39,7 @@ pub struct Cli {
     )]
     pub project_prefix: String,
     /// Hot reload also applies to the prod profile (off by default: prod changes are only
-    /// reported).
+    /// reported), and `drill run` may break prod.
     #[arg(long, global = true)]
     pub allow_prod: bool,
     /// The dashboard does not watch the project's files (no hot reload).
@@ -174,6 +174,7 @@ pub enum DrillAction {
     List,
     /// Run drills (by name, or --all that apply to the profile). Prod needs --allow-prod.
     Run {
+        /// Drills to run (see `stack-tui drill list`).
         names: Vec<String>,
         /// Every drill that applies to the profile, in the catalogue's order.
         #[arg(long, conflicts_with = "names")]
