@@ -1,8 +1,12 @@
 //! Fault drills on a real local stack, run as a user runs them (`stack-tui drill run --json`):
 //! redis-kill and a short postgres-kill-durability pass with their figures, and leave the stack
-//! healthy; a profile that is not running and prod without --allow-prod are refused by name.
+//! healthy; ctrl-c during a pause unpauses before the process ends; a profile that is not running
+//! and prod without --allow-prod are refused by name.
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use serde_json::Value;
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use test_support::repo_root;
@@ -61,6 +65,8 @@ fn drills_on_local_pass_and_leave_the_stack_healthy() {
         "the engine restarted redis by its policy"
     );
 
+    interrupted_drill_heals(&prefix, &stack);
+
     let (code, report) = drill(&prefix, &["postgres-kill-durability", "--writes", "90"]);
     let durability = round(&report);
     assert_eq!(code, Some(0), "postgres-kill-durability failed: {report:#}");
@@ -93,6 +99,43 @@ fn drills_on_local_pass_and_leave_the_stack_healthy() {
     assert!(
         message.contains("stack-tui --profile dev up"),
         "names the fix: {message}"
+    );
+}
+
+/// ctrl-c while Redis is paused: the drill unpauses it before it exits, and says it was
+/// interrupted.
+fn interrupted_drill_heals(prefix: &str, stack: &Stack) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stack-tui"))
+        .arg("--root")
+        .arg(repo_root())
+        .args(["--project-prefix", prefix, "--profile", "local"])
+        .args(["drill", "run", "redis-pause", "--json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run stack-tui");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let paused = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line.contains("paused"));
+    assert!(paused, "the drill paused redis");
+    let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    kill(pid, Signal::SIGINT).expect("send SIGINT");
+    let output = child.wait_with_output().expect("stack-tui ends");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(output.status.code(), Some(3), "{report:#}");
+    let error = report["drills"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("interrupted"), "{report:#}");
+    assert_eq!(report["drills"][0]["heal_failure"], Value::Null);
+    let redis = stack.service("redis");
+    let state = redis.first().and_then(|c| c.state.clone());
+    assert_eq!(
+        state.and_then(|s| s.paused),
+        Some(false),
+        "redis unpaused after ctrl-c"
     );
 }
 
