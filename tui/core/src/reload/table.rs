@@ -32,9 +32,10 @@ pub const RELOAD_TABLE: &[ReloadRow] = &[
         local: "run `spin.toml`'s build `command` (`cargo xtask build-app --precompile`: build, \
                 precompile into the cache the app mounts, install by rename); edge-host swaps the \
                 component in place, no request dropped",
-        dev: "run the build `command`, rebuild the app image, replace the replicas one at a time; \
-              a new one that is not ready is removed and the rollout rolled back (the image tag \
-              names the previous image again)",
+        dev: "run the build `command`, rebuild the app image, replace the replicas one at a time, \
+              each new one started as a copy of a current replica through the Engine API (by \
+              compose when the configuration changed too); a new one that is not ready is removed \
+              and the rollout rolled back (the image tag names the previous image again)",
         check: "local: edge-host's info document names the SHA-256 of the installed component. \
                 dev: each new replica answers `/health/ready` and `GET /api/items?per_page=1` \
                 inside its container (probed every 150 ms) before an old one stops",
