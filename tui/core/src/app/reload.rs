@@ -24,7 +24,7 @@ pub struct RunningReload {
 }
 
 impl RunningReload {
-    /// "app reload: build component (spin.toml build command) 12s".
+    /// "app reload: build component 12s".
     pub fn progress(&self, now: DateTime<Utc>) -> String {
         let seconds = (now - self.since).num_seconds().max(0);
         let step = self.step.map_or("starting", Step::label);

@@ -43,7 +43,7 @@ impl Step {
 
     pub fn label(self) -> &'static str {
         match self {
-            Step::BuildComponent => "build component (spin.toml build command)",
+            Step::BuildComponent => "build component",
             Step::ConfirmSwap => "confirm edge-host serves it",
             Step::StageApp => "stage component for the app image",
             Step::BuildAppImage => "docker compose build app",
