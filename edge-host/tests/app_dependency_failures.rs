@@ -96,16 +96,7 @@ fn an_exhausted_postgres_pool_is_reported_as_overload_with_retry_after() {
     );
     create_item(&host, "before the pool fills");
 
-    let mut holder = pg.psql_in_background(
-        "app",
-        "BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;",
-    );
-    let locked = wait_until(Duration::from_secs(10), || {
-        pg.psql("app", "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND granted AND mode = 'AccessExclusiveLock'")
-            .trim()
-            == "1"
-    });
-    assert!(locked, "the lock on items was not taken");
+    let mut holder = support::lock_items(&pg);
     // This request takes the pool's only connection and waits on the lock with it.
     let port = host.port;
     let busy = std::thread::spawn(move || wire::get(port, "/api/items"));

@@ -199,16 +199,7 @@ fn a_locked_table_is_cut_off_by_the_statement_timeout_and_cancelled() {
     // Warm the pool: the stall must come from the statement, not from connecting.
     assert_eq!(host.get("/api/items").status, 200);
 
-    let mut holder = pg.psql_in_background(
-        "app",
-        "BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;",
-    );
-    let locked = wait_until(Duration::from_secs(10), || {
-        pg.psql("app", "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND granted AND mode = 'AccessExclusiveLock'")
-            .trim()
-            == "1"
-    });
-    assert!(locked, "the lock on items was not taken");
+    let mut holder = support::lock_items(&pg);
 
     let (response, elapsed) = timed(&host, "GET", "/api/items", None);
     let problem = assert_problem(&response, 503, "dependency-unavailable");

@@ -72,3 +72,19 @@ pub fn redis_runtime_config(
     .expect("write runtime config");
     config
 }
+
+/// Holds an exclusive lock on the app's `items` table from a background psql (for 60 s, or until
+/// the returned process is killed) and returns once Postgres has granted it.
+pub fn lock_items(pg: &postgres::PgServer) -> std::process::Child {
+    let holder = pg.psql_in_background(
+        "app",
+        "BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;",
+    );
+    let locked = wait_until(std::time::Duration::from_secs(10), || {
+        pg.psql("app", "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND granted AND mode = 'AccessExclusiveLock'")
+            .trim()
+            == "1"
+    });
+    assert!(locked, "the lock on items was not taken");
+    holder
+}
