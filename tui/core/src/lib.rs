@@ -10,10 +10,12 @@
 //! - `reload`: the decisions of hot reload (which part a path belongs to, which steps, when to
 //!   pause a path that keeps changing);
 //! - `audit`: the security rules and their reports;
-//! - `drill`: the fault drills' catalogue, figures, pass/fail evaluation and reports.
+//! - `drill`: the fault drills' catalogue, figures, pass/fail evaluation and reports;
+//! - `backup`: backup folders' names, manifests, checksums and the version rule for restoring.
 
 pub mod app;
 pub mod audit;
+pub mod backup;
 pub mod config;
 pub mod drill;
 pub mod logs;
