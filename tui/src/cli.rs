@@ -159,6 +159,26 @@ pub enum Sub {
         #[command(subcommand)]
         action: DrillAction,
     },
+    /// Back up the profile's data: a pg_dump of the app database (custom format) and a copy of
+    /// Redis' persistence files after a fresh BGREWRITEAOF (or BGSAVE), streamed out through the
+    /// Engine API into a new folder <out>/<profile>-<UTC time>/ (folders 0700, files 0600) with
+    /// manifest.json (profile, time, images and versions, sizes, sha256 of each file).
+    Backup {
+        /// Where the dated folder goes (default: backups/ in the project directory).
+        #[arg(long, short = 'o')]
+        out: Option<PathBuf>,
+    },
+    /// Restore a backup folder into the running profile: checks the manifest and every file's
+    /// sha256 first (nothing is touched otherwise), refuses another server major version, asks
+    /// on prod, then pg_restore --clean in one transaction, Redis' files swapped in and Redis
+    /// restarted, and the app's /health/ready checked through nginx.
+    Restore {
+        /// A folder `stack-tui backup` wrote.
+        folder: PathBuf,
+        /// Don't ask for confirmation on prod (for scripts).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
     /// Take the profile beyond one machine: Kubernetes (SpinKube) manifests, or the app as an
     /// OCI artifact.
     Export {

@@ -9,9 +9,10 @@
 //! - `ui` (one file per panel), `docker` (the Engine API worker and queries, the only bollard
 //!   user), `compose` (the Compose CLI driver and the preparation script), `reload` (the watcher,
 //!   the reload loop and its steps), `export` (Kubernetes and OCI image), `drill` (fault drills:
-//!   the client load, the faults and their heal);
+//!   the client load, the faults and their heal), `backup` (backups and restores of the data);
 //! - `paths` and `telemetry`.
 
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod compose;

@@ -91,6 +91,15 @@ async fn main() -> ExitCode {
             )
             .await
         }
+        Some(Sub::Backup { out }) => commands::backup(&layout, profile, out).await,
+        Some(Sub::Restore { folder, yes }) => {
+            let confirmation = if yes {
+                commands::Confirmation::Given
+            } else {
+                commands::Confirmation::Ask
+            };
+            commands::restore(&layout, profile, &folder, confirmation).await
+        }
         Some(Sub::Profiles { format }) => commands::profiles(&layout, profile, format).await,
         Some(Sub::Doctor) => commands::doctor(&layout, profile).await,
         Some(Sub::Watch) => commands::watch(&layout, profile, cli.allow_prod).await,
@@ -178,6 +187,7 @@ fn changes_containers(command: &Sub) -> Option<&'static str> {
         Sub::Up { .. } => Some("up"),
         Sub::Down { .. } => Some("down"),
         Sub::Reload { .. } => Some("reload"),
+        Sub::Restore { .. } => Some("restore"),
         Sub::Watch => Some("watch"),
         Sub::Drill {
             action: DrillAction::Run { .. },

@@ -1,6 +1,7 @@
 //! The CLI's subcommands. Each returns an error that names the cause and the fix.
 
 mod audit;
+mod backup;
 mod compose;
 mod dashboard;
 mod docs;
@@ -17,6 +18,7 @@ mod status;
 mod watch;
 
 pub use audit::{audit, rules as audit_rules};
+pub use backup::{backup, restore};
 pub use compose::compose;
 pub use dashboard::{DashboardOptions, dashboard};
 pub use docs::{completions, man};
