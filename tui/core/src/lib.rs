@@ -11,7 +11,8 @@
 //!   pause a path that keeps changing);
 //! - `audit`: the security rules and their reports;
 //! - `drill`: the fault drills' catalogue, figures, pass/fail evaluation and reports;
-//! - `backup`: backup folders' names, manifests, checksums and the version rule for restoring.
+//! - `backup`: backup folders' names, manifests, checksums and the version rule for restoring;
+//! - `secrets`: which generated secret opens which store, and what a refusal means (drift).
 
 pub mod app;
 pub mod audit;
@@ -22,3 +23,4 @@ pub mod logs;
 pub mod model;
 pub mod protocol;
 pub mod reload;
+pub mod secrets;
