@@ -1,7 +1,9 @@
-//! `doctor`: everything `up` needs, checked one by one, each failure with its fix.
+//! `doctor`: everything `up` needs, checked one by one, each failure with its fix; and whether
+//! each secret still opens its store (secret drift).
 
 use super::endpoint_check::endpoint_checks;
 use super::ports::{PortCheck, check_port};
+use super::secret_drift;
 use crate::compose::{Compose, detect_version};
 use crate::docker::endpoint;
 use crate::docker::{connect_to, project_snapshots};
@@ -165,6 +167,16 @@ async fn project_checks(report: &mut Report, docker: Option<&Docker>, compose: C
                 format!("secret {name}: {} does not exist yet. Fix: `stack-tui up` generates it in its preparation step", path.display()),
             ),
             None => report.line(Verdict::Ok, format!("secret {name}: not file-based")),
+        }
+    }
+    // Each secret against the store that keeps a copy of it, through the running containers.
+    if let Some(docker) = docker {
+        for checked in secret_drift::check_all(docker, &compose, &model).await {
+            match checked.report(&compose) {
+                Ok(text) => report.line(Verdict::Ok, text),
+                Err((true, text)) => report.line(Verdict::Fail, text),
+                Err((false, text)) => report.line(Verdict::Warn, text),
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `up` and `down`, with compose's own progress on the terminal.
 
 use super::ports::{PortCheck, check_port};
+use super::secret_drift;
 use crate::compose::{Compose, Output, detect_version, prepare};
 use crate::docker::{connect, project_snapshots};
 use stack_core::model::{ComposeError, Layout, is_protected};
@@ -44,10 +45,16 @@ pub async fn up(layout: &Layout, profile: &str, detach: bool) -> anyhow::Result<
         profile,
         compose.profile().project
     );
-    compose
-        .up(detach, Output::Terminal)
-        .await
-        .map_err(explain)?;
+    // The stores first: a secret that no longer opens one is repaired before anything uses it.
+    let model = compose.model().await?;
+    let repaired = secret_drift::settle(&compose, &model).await?;
+    let result = if repaired {
+        eprintln!("secrets: recreating the services so that each reads the current secrets");
+        compose.up_recreated(detach, Output::Terminal).await
+    } else {
+        compose.up(detach, Output::Terminal).await
+    };
+    result.map_err(explain)?;
     Ok(())
 }
 

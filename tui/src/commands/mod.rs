@@ -14,6 +14,7 @@ mod logs;
 mod ports;
 mod profiles;
 mod reload;
+mod secret_drift;
 mod status;
 mod watch;
 

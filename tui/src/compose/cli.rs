@@ -183,10 +183,39 @@ impl Compose {
 
     /// `up -d --build`; with `wait` it also waits for healthchecks.
     pub async fn up(&self, wait: bool, output: Output) -> Result<(), ComposeError> {
+        self.up_all(wait, false, output).await
+    }
+
+    /// [`Self::up`] with every container created anew (`--force-recreate`), so each reads the
+    /// files it mounts (the secrets) as they are now.
+    pub async fn up_recreated(&self, wait: bool, output: Output) -> Result<(), ComposeError> {
+        self.up_all(wait, true, output).await
+    }
+
+    async fn up_all(&self, wait: bool, recreate: bool, output: Output) -> Result<(), ComposeError> {
         let mut args = vec!["up", "--detach", "--build", "--remove-orphans"];
         if wait {
             args.push("--wait");
         }
+        if recreate {
+            args.push("--force-recreate");
+        }
+        self.run(&args, output).await.map(drop)
+    }
+
+    /// `up --detach --wait SERVICE…`: these services (and what they depend on) running and
+    /// healthy; with `recreate`, these services created anew.
+    pub async fn up_services(
+        &self,
+        services: &[&str],
+        recreate: bool,
+        output: Output,
+    ) -> Result<(), ComposeError> {
+        let mut args = vec!["up", "--detach", "--wait"];
+        if recreate {
+            args.push("--force-recreate");
+        }
+        args.extend_from_slice(services);
         self.run(&args, output).await.map(drop)
     }
 

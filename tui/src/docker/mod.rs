@@ -7,6 +7,7 @@ pub mod command;
 pub mod convert;
 pub mod endpoint;
 mod events;
+pub mod exec_input;
 mod follow;
 mod handoff;
 mod query;
