@@ -5,6 +5,7 @@ use bollard::models::{
     Network, PortMap,
 };
 use chrono::{DateTime, Utc};
+use stack_core::model::ROLE_LABEL;
 use stack_core::model::container::{
     Attachment, ContainerSnapshot, Health, NetworkSnapshot, ONE_SHOT_LABEL, Probe, PublishedPort,
     RunState, StatsSample, is_one_shot_label,
@@ -58,6 +59,7 @@ pub fn container(inspect: ContainerInspectResponse) -> ContainerSnapshot {
             .config
             .and_then(|config| config.image)
             .unwrap_or_default(),
+        role: labels.get(ROLE_LABEL).cloned(),
         one_shot: is_one_shot_label(labels.get(ONE_SHOT_LABEL).map(String::as_str)),
         state: run_state,
         health: health_state(health.status),

@@ -1,16 +1,19 @@
 //! Everything that talks to the Docker Engine API: connecting, one-shot queries for the CLI,
 //! and the worker that feeds the dashboard.
 
+pub mod app_probe;
 pub mod audit;
 mod client;
 pub mod command;
 pub mod convert;
 pub mod endpoint;
 mod events;
+pub mod exec;
 pub mod exec_input;
 mod follow;
 mod handoff;
 mod query;
+mod readiness_probes;
 mod session;
 mod worker;
 

@@ -1,12 +1,14 @@
 //! One connected session: the events stream drives one inspect per change (deduplicated while in
 //! flight), logs follow running containers, stats follow visible ones. Ends when the daemon goes.
 //! A `die` event is drawn at once from the event itself; the inspect that follows fills in the rest.
+//! The app replicas the dashboard names get readiness probes every few seconds.
 
 use super::convert::{self, PROJECT_LABEL};
 use super::events::{self, Reaction};
 use super::follow::{Followers, follow_logs, follow_stats};
 use super::handoff::{lifecycle, profile_states};
 use super::query::{project_networks, project_snapshots};
+use super::readiness_probes::{PROBE_EVERY, ReadinessProbes};
 use super::worker::WatchState;
 use bollard::Docker;
 use bollard::models::{EventMessage, EventMessageTypeEnum};
@@ -36,6 +38,7 @@ struct Session<'a> {
     seen: HashSet<String>,
     /// The last snapshot sent per container, so a `die` can be drawn without an inspect.
     known: HashMap<String, ContainerSnapshot>,
+    readiness: ReadinessProbes,
 }
 
 pub async fn run_session(
@@ -67,7 +70,10 @@ pub async fn run_session(
         stale: HashSet::new(),
         seen: HashSet::new(),
         known: HashMap::new(),
+        readiness: ReadinessProbes::default(),
     };
+    let mut probe_tick = tokio::time::interval(PROBE_EVERY);
+    probe_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     if let Err(reason) = session.refresh(watch).await {
         return SessionEnd::Lost(reason);
     }
@@ -88,6 +94,10 @@ pub async fn run_session(
                 if let Ok((id, result)) = joined {
                     session.inspected(watch, id, result).await;
                 }
+            }
+            _ = probe_tick.tick() => session.probe_readiness(watch),
+            (id, readiness) = session.readiness.next() => {
+                session.send(DockerUpdate::Readiness { id, readiness }).await;
             }
         }
         if updates.is_closed() {
@@ -167,6 +177,11 @@ impl Session<'_> {
                     self.inspect(id);
                 }
             }
+            WorkerCommand::Readiness(ids) => {
+                watch.readiness = ids.into_iter().collect();
+                // Replicas new to the list are probed now, not a whole interval later.
+                self.probe_readiness(watch);
+            }
             WorkerCommand::Lifecycle {
                 op,
                 containers,
@@ -189,6 +204,17 @@ impl Session<'_> {
             }
         }
         Ok(())
+    }
+
+    fn probe_readiness(&mut self, watch: &WatchState) {
+        let names = self
+            .known
+            .iter()
+            .filter(|(id, _)| watch.readiness.contains(*id))
+            .map(|(id, snapshot)| (id.clone(), snapshot.name.clone()))
+            .collect();
+        self.readiness
+            .start_due(self.docker, &watch.readiness, &names);
     }
 
     /// One inspect per container at a time; changes arriving meanwhile trigger exactly one more.

@@ -13,11 +13,13 @@ const COMMAND_QUEUE: usize = 64;
 const FIRST_RETRY: Duration = Duration::from_millis(250);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 
-/// What survives a reconnect: the project being watched and what is visible.
+/// What survives a reconnect: the project being watched, what is visible and which replicas
+/// get readiness probes.
 #[derive(Debug, Default)]
 pub(super) struct WatchState {
     pub project: Option<String>,
     pub visible: HashSet<String>,
+    pub readiness: HashSet<String>,
 }
 
 pub struct WorkerHandle {
@@ -72,6 +74,9 @@ async fn run(mut commands: mpsc::Receiver<WorkerCommand>, updates: mpsc::Sender<
                     None => return,
                     Some(WorkerCommand::Watch { project }) => watch.project = Some(project),
                     Some(WorkerCommand::Visible(ids)) => watch.visible = ids.into_iter().collect(),
+                    Some(WorkerCommand::Readiness(ids)) => {
+                        watch.readiness = ids.into_iter().collect();
+                    }
                     Some(_) => {}
                 },
             }

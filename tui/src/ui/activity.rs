@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use stack_core::app::{ActivityEntry, ActivityKind, State};
 use stack_core::config::theme::Theme;
+use stack_core::model::container::Health;
 
 /// Continuation lines start under the entry's text (after "HH:MM:SS kind   ").
 const INDENT: &str = "                ";
@@ -43,6 +44,7 @@ fn entry_lines(entry: &ActivityEntry, theme: &Theme) -> Vec<Line<'static>> {
         ActivityKind::Docker => ("docker", style::muted(theme)),
         ActivityKind::Action => ("action", style::accent(theme)),
         ActivityKind::Reload => ("reload", style::accent(theme)),
+        ActivityKind::Health => ("health", style::health(theme, Health::Healthy)),
         ActivityKind::Error => ("error ", style::error(theme)),
     };
     let mut text = entry.text.lines();

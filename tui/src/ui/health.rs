@@ -1,4 +1,5 @@
-//! Health detail: the selected service's containers and their last healthcheck runs.
+//! Health detail: the selected service's containers, each app replica's readiness, and their
+//! last healthcheck runs.
 
 use super::style;
 use chrono::DateTime;
@@ -9,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use stack_core::app::State;
 use stack_core::app::services::{selected_containers, selected_row};
 use stack_core::model::container::{ContainerSnapshot, Health};
+use stack_core::model::readiness::{READY_PATH, Readiness, ReadinessVerdict};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let Some(row) = selected_row(state) else {
@@ -67,6 +69,9 @@ fn container_lines(state: &State, container: &ContainerSnapshot) -> Vec<Line<'st
             style::muted(theme),
         ),
     ])];
+    if container.is_running_app() {
+        lines.push(readiness_line(state, container));
+    }
     if let Some(code) = container.exit_code {
         let (text, style) = if container.completed() {
             (
@@ -119,6 +124,29 @@ fn container_lines(state: &State, container: &ContainerSnapshot) -> Vec<Line<'st
         }
     }
     lines
+}
+
+/// An app replica's readiness (`/health/ready`), beside Docker's health (liveness, `/health`).
+fn readiness_line(state: &State, container: &ContainerSnapshot) -> Line<'static> {
+    let theme = &state.theme;
+    let Some(probed) = state.readiness.get(&container.id) else {
+        return Line::from(Span::styled(
+            format!("  readiness ({READY_PATH}): not probed yet"),
+            style::readiness(theme, ReadinessVerdict::Checking),
+        ));
+    };
+    let since = probed.since.format("%H:%M:%S");
+    let (text, verdict) = match &probed.readiness {
+        Readiness::Ready => (
+            format!("  ready since {since} ({READY_PATH})"),
+            ReadinessVerdict::Ready,
+        ),
+        Readiness::NotReady { reason } => (
+            format!("  not ready since {since}: {reason}"),
+            ReadinessVerdict::NotReady,
+        ),
+    };
+    Line::from(Span::styled(text, style::readiness(theme, verdict)))
 }
 
 fn short_time(stamp: &str) -> String {

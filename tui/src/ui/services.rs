@@ -2,15 +2,18 @@
 
 use super::style;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 use stack_core::app::State;
-use stack_core::app::screen::table_rows;
-use stack_core::app::services::{ServiceRow, format_bytes, format_uptime, service_rows};
+use stack_core::app::screen::{notes_height, table_rows};
+use stack_core::app::services::{
+    ServiceRow, format_bytes, format_uptime, readiness_notes, service_rows,
+};
 
-const HEADER: [&str; 9] = [
-    "SERVICE", "REPL", "STATE", "HEALTH", "UPTIME", "RST", "CPU%", "MEM", "PORTS",
+/// READY is the app replicas' readiness (`/health/ready`) beside Docker's HEALTH (liveness).
+const HEADER: [&str; 10] = [
+    "SERVICE", "REPL", "STATE", "HEALTH", "READY", "UPTIME", "RST", "CPU%", "MEM", "PORTS",
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
@@ -43,7 +46,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         );
         return;
     }
-    let visible = table_rows(area.height);
+    // Services with a replica that is not ready say why on the block's last lines.
+    let notes = readiness_notes(&rows);
+    let notes_area = notes_height(area.height, notes.len());
+    let visible = table_rows(area.height - notes_area);
     let offset = state.services_offset;
     let body: Vec<Row> = rows
         .iter()
@@ -67,6 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Constraint::Length(4),
         Constraint::Length(11),
         Constraint::Length(9),
+        Constraint::Length(5),
         Constraint::Length(7),
         Constraint::Length(3),
         Constraint::Length(5),
@@ -74,13 +81,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Constraint::Fill(1),
     ];
     let header = Row::new(HEADER.map(|h| Cell::from(Span::styled(h, style::accent(&state.theme)))));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [table_inner, notes_inner] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(notes_area)]).areas(inner);
     frame.render_widget(
-        Table::new(body, widths)
-            .header(header)
-            .block(block)
-            .column_spacing(1),
-        area,
+        Table::new(body, widths).header(header).column_spacing(1),
+        table_inner,
     );
+    let lines: Vec<Line> = notes
+        .into_iter()
+        .map(|note| Line::from(Span::styled(note, style::error(&state.theme))))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), notes_inner);
 }
 
 fn service_row<'a>(state: &State, row: &ServiceRow) -> Row<'a> {
@@ -108,6 +121,7 @@ fn service_row<'a>(state: &State, row: &ServiceRow) -> Row<'a> {
             row.health.as_str(),
             style::health(theme, row.health),
         ))),
+        readiness_cell(state, row),
         Cell::from(uptime),
         Cell::from(row.restarts.to_string()),
         Cell::from(
@@ -122,4 +136,15 @@ fn service_row<'a>(state: &State, row: &ServiceRow) -> Row<'a> {
         ),
         Cell::from(row.ports.join(",")),
     ])
+}
+
+/// `2/2` ready replicas of the running ones, `-` for a service that is not probed.
+fn readiness_cell<'a>(state: &State, row: &ServiceRow) -> Cell<'a> {
+    match &row.readiness {
+        Some(summary) => Cell::from(Span::styled(
+            summary.fraction(),
+            style::readiness(&state.theme, summary.verdict()),
+        )),
+        None => Cell::from(Span::styled("-", style::muted(&state.theme))),
+    }
 }

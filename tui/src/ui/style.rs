@@ -5,6 +5,7 @@ use stack_core::audit::Severity;
 use stack_core::config::theme::Theme;
 use stack_core::logs::Level;
 use stack_core::model::container::{Health, RunState};
+use stack_core::model::readiness::ReadinessVerdict;
 
 fn fg(theme: &Theme, color: Color) -> Style {
     if theme.color {
@@ -20,6 +21,15 @@ pub fn health(theme: &Theme, health: Health) -> Style {
         Health::Starting => fg(theme, theme.starting),
         Health::Unhealthy => fg(theme, theme.unhealthy).add_modifier(Modifier::BOLD),
         Health::None => fg(theme, theme.muted),
+    }
+}
+
+/// Readiness of app replicas: never green unless every one is ready.
+pub fn readiness(theme: &Theme, verdict: ReadinessVerdict) -> Style {
+    match verdict {
+        ReadinessVerdict::Ready => fg(theme, theme.healthy),
+        ReadinessVerdict::Checking => fg(theme, theme.starting),
+        ReadinessVerdict::NotReady => error(theme),
     }
 }
 

@@ -6,11 +6,12 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use stack_core::app::profiles::ProfileEntry;
-use stack_core::app::{Connection, State};
+use stack_core::app::{Connection, ReplicaReadiness, State};
 use stack_core::config::Config;
 use stack_core::model::container::{
     Attachment, ContainerSnapshot, Health, NetworkSnapshot, Probe, PublishedPort, RunState,
 };
+use stack_core::model::readiness::Readiness;
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0)
@@ -26,6 +27,7 @@ pub fn container(service: &str, state: RunState, health: Health) -> ContainerSna
         service: service.to_string(),
         project: "stack-local".into(),
         image: format!("stack/{service}:test"),
+        role: Some(role_of(service).into()),
         one_shot: false,
         state,
         health,
@@ -44,6 +46,17 @@ pub fn container(service: &str, state: RunState, health: Health) -> ContainerSna
             },
         }],
         networks: Vec::new(),
+    }
+}
+
+/// The `stack-tui.role` label the bundled stack gives each service.
+fn role_of(service: &str) -> &str {
+    match service {
+        "nginx" => "entry",
+        "redis" => "cache",
+        "postgres" => "database",
+        "migrate" => "migrations",
+        other => other,
     }
 }
 
@@ -98,6 +111,14 @@ pub fn healthy_state() -> State {
         container("postgres", RunState::Running, Health::Healthy),
         "stack-local_backend",
         "172.21.0.3",
+    );
+    // The app answers its readiness probe: Redis and Postgres are up.
+    state.readiness.insert(
+        app.id.clone(),
+        ReplicaReadiness {
+            readiness: Readiness::Ready,
+            since: now() - chrono::Duration::seconds(3700),
+        },
     );
     for c in [nginx, app, redis, postgres] {
         state.containers.insert(c.id.clone(), c);

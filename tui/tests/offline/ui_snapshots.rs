@@ -9,6 +9,7 @@ use stack_core::app::{Action, Connection, DaemonContext, Panel, State, update};
 use stack_core::logs::{LogLine, Stream};
 use stack_core::model::ComposeModel;
 use stack_core::model::container::{Attachment, Health, RunState};
+use stack_core::model::readiness::Readiness;
 use stack_core::protocol::docker::DockerUpdate;
 use std::time::Duration;
 
@@ -130,6 +131,39 @@ fn redis_on_frontend() -> State {
         network: "stack-local_frontend".into(),
         address: "172.20.0.4".into(),
     });
+    state
+}
+
+/// Two app replicas, both healthy by Docker (liveness); the second cannot reach Postgres, so it
+/// answers its readiness probe 503.
+fn app_not_ready() -> State {
+    let mut state = healthy_state();
+    let mut second = container("app", RunState::Running, Health::Healthy);
+    second.id = "app0000000000000000002".into();
+    second.name = "stack-local-app-2".into();
+    state.containers.insert(second.id.clone(), second.clone());
+    let first = state
+        .containers
+        .values()
+        .find(|c| c.name == "stack-local-app-1")
+        .map(|c| c.id.clone())
+        .expect("healthy_state has app-1");
+    let answers = [
+        (first, Readiness::Ready),
+        (
+            second.id,
+            Readiness::NotReady {
+                reason: r#"postgres unavailable: password authentication failed for user "app""#
+                    .into(),
+            },
+        ),
+    ];
+    for (id, readiness) in answers {
+        update(
+            &mut state,
+            Action::Docker(DockerUpdate::Readiness { id, readiness }),
+        );
+    }
     state
 }
 
@@ -259,6 +293,12 @@ fn states() -> Vec<(&'static str, State)> {
         ("audit_findings_prod", audited("prod")),
         ("audit_detail", audit_detail),
         ("services_all_healthy", healthy_state()),
+        ("services_app_not_ready", app_not_ready()),
+        ("health_app_not_ready", on(app_not_ready(), Panel::Health)),
+        (
+            "activity_app_not_ready",
+            on(app_not_ready(), Panel::Activity),
+        ),
         (
             "services_one_unhealthy",
             with_health(
@@ -337,6 +377,43 @@ fn health_states_have_their_colours() {
         let buffer = render(&state, 120, 20);
         assert_eq!(colour_of(&buffer, label), Some(colour), "{label}");
     }
+}
+
+/// The colour of the services table's `column` in the row of `service`.
+fn column_colour(buffer: &Buffer, column: &str, service: &str) -> Option<Color> {
+    let screen = text(buffer);
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines.iter().find(|line| line.contains("SERVICE"))?;
+    let x = header[..header.find(column)?].chars().count() as u16;
+    let y = lines
+        .iter()
+        .position(|line| line.starts_with(&format!("│{service} ")))?;
+    Some(buffer[(x, y as u16)].fg)
+}
+
+#[test]
+fn an_app_that_is_healthy_but_not_ready_is_never_all_green() {
+    let state = app_not_ready();
+    let buffer = render(&state, 120, 20);
+    assert_eq!(column_colour(&buffer, "HEALTH", "app"), Some(Color::Green));
+    assert_eq!(column_colour(&buffer, "READY", "app"), Some(Color::Red));
+    let note =
+        r#"app not ready 1/2: postgres unavailable: password authentication failed for user "app""#;
+    assert_eq!(
+        colour_of(&buffer, note),
+        Some(Color::Red),
+        "the reason under the table"
+    );
+    let health = render(&on(state, Panel::Health), 120, 20);
+    assert_eq!(colour_of(&health, "not ready since"), Some(Color::Red));
+    assert_eq!(colour_of(&health, "ready since"), Some(Color::Green));
+    let ready = render(&healthy_state(), 120, 20);
+    assert_eq!(column_colour(&ready, "READY", "app"), Some(Color::Green));
+    assert_eq!(
+        column_colour(&ready, "READY", "redis"),
+        Some(Color::DarkGray),
+        "redis is not probed"
+    );
 }
 
 #[test]

@@ -1,14 +1,17 @@
 //! The dev profile on a real engine: two app replicas from images, both serving through nginx,
-//! plus the isolation and hardening every profile must keep.
+//! plus the isolation and hardening every profile must keep, and both reported not ready (and
+//! ready again) by `stack-tui status` while Postgres is paused.
 
 use std::time::Duration;
 
-use crate::stack_support::checks::{audit, security, topology, web};
+use crate::stack_support::checks::{audit, readiness, security, topology, web};
 use test_support::stack::{Profile, Stack};
 
 #[test]
 fn dev_profile_serves_from_two_replicas() {
-    let (stack, took) = Stack::start(Profile::Dev);
+    // `<prefix>-dev`, so `stack-tui --project-prefix` finds it.
+    let prefix = format!("sttdev{}", std::process::id());
+    let (stack, took) = Stack::start_named(Profile::Dev, format!("{prefix}-dev"));
     println!("{}: all healthy {took:?} after up", stack.project);
     let http = stack.client(Duration::from_secs(10));
 
@@ -21,6 +24,7 @@ fn dev_profile_serves_from_two_replicas() {
     security::hardening(&stack);
     security::secrets_hidden(&stack);
     audit::nothing_open(&stack);
+    readiness::postgres_paused_makes_the_app_not_ready(&stack, &prefix);
 }
 
 /// dev runs the component baked into the image: nothing is mounted over /app or /app/dist.

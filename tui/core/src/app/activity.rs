@@ -14,6 +14,8 @@ pub enum ActivityKind {
     Action,
     /// A hot-reload trigger, step or result.
     Reload,
+    /// An app replica ready again (turning not ready is an `Error`).
+    Health,
     Error,
 }
 

@@ -68,6 +68,7 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
                 state.stats.insert(id, sample);
             }
         }
+        DockerUpdate::Readiness { id, readiness } => super::readiness::probed(state, id, readiness),
         DockerUpdate::Logs(lines) => {
             state.dirty |= state.panel == Panel::Logs || state.log_view.fullscreen;
             state.logs.extend(lines);

@@ -130,7 +130,8 @@ fn click(state: &mut State, column: u16, row: u16) {
     }
     let clicked = usize::from(row - first_row);
     match state.panel {
-        Panel::Services => {
+        // Below the visible rows are the readiness notes and the border, not rows.
+        Panel::Services if clicked < screen::visible_rows(state) => {
             let index = state.services_offset + clicked;
             if index < service_rows(state).len() {
                 state.selected = index;

@@ -7,6 +7,7 @@ mod commands;
 mod docker;
 mod input;
 pub mod profiles;
+mod readiness;
 pub mod reload;
 pub mod screen;
 pub mod services;
@@ -19,5 +20,7 @@ pub mod views;
 pub use action::{Action, ComposeOp, Effect};
 pub use activity::{Activity, ActivityEntry, ActivityKind};
 pub use screen::visible_rows;
-pub use state::{Confirm, Connection, DaemonContext, LogView, Mode, Panel, SortKey, State};
+pub use state::{
+    Confirm, Connection, DaemonContext, LogView, Mode, Panel, ReplicaReadiness, SortKey, State,
+};
 pub use update::update;

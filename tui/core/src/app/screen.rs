@@ -1,7 +1,7 @@
 //! The one formula for where things are on screen: `ui` draws into these rectangles and the
 //! mouse handling hit-tests against the same ones, so a click lands on the row that is drawn there.
 
-use super::services::service_rows;
+use super::services::{readiness_notes, service_rows};
 use super::{Connection, Panel, State};
 use ratatui_core::layout::Rect;
 
@@ -49,9 +49,19 @@ pub fn table_rows(height: u16) -> usize {
     usize::from(height.saturating_sub(3)).max(1)
 }
 
-/// Rows of the services table on the state's screen.
+/// Lines kept under the services table for readiness notes (`notes` of them wanted) in a
+/// panel `height` rows high: never more than leave the borders, the header and one row.
+pub fn notes_height(height: u16, notes: usize) -> u16 {
+    u16::try_from(notes)
+        .unwrap_or(u16::MAX)
+        .min(height.saturating_sub(4))
+}
+
+/// Rows of the services table on the state's screen (the readiness notes take the bottom).
 pub fn visible_rows(state: &State) -> usize {
-    table_rows(areas_of(state).body.height)
+    let height = areas_of(state).body.height;
+    let notes = readiness_notes(&service_rows(state)).len();
+    table_rows(height - notes_height(height, notes))
 }
 
 /// Scrolls the services list only as far as needed to keep the selection on screen, so that a

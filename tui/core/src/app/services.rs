@@ -2,6 +2,7 @@
 
 use super::state::{SortKey, State};
 use crate::model::container::{ContainerSnapshot, Health, RunState};
+use crate::model::readiness::{ReadinessSummary, ReadinessVerdict};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -23,6 +24,8 @@ pub struct ServiceRow {
     pub container_ids: Vec<String>,
     /// Runs to completion (a migration job): exited 0 is its success, not a service down.
     pub one_shot: bool,
+    /// The running app replicas' readiness; `None` for services that are not probed.
+    pub readiness: Option<ReadinessSummary>,
 }
 
 impl ServiceRow {
@@ -41,6 +44,7 @@ impl ServiceRow {
             exit_code: None,
             container_ids: Vec::new(),
             one_shot: false,
+            readiness: None,
         }
     }
 
@@ -63,6 +67,10 @@ impl ServiceRow {
         } else {
             self.exit_code = self.exit_code.or(container.exit_code);
         }
+        if container.is_running_app() {
+            let probed = state.readiness.get(&container.id).map(|r| &r.readiness);
+            self.readiness.get_or_insert_default().add(probed);
+        }
         if let Some(sample) = state
             .stats
             .get(&container.id)
@@ -77,6 +85,15 @@ impl ServiceRow {
                 self.ports.push(label);
             }
         }
+    }
+
+    /// Some running replica answered not ready.
+    pub fn not_ready(&self) -> bool {
+        self.readiness_verdict() == Some(ReadinessVerdict::NotReady)
+    }
+
+    pub fn readiness_verdict(&self) -> Option<ReadinessVerdict> {
+        self.readiness.as_ref().map(ReadinessSummary::verdict)
     }
 
     /// A one-shot whose every container exited 0.
@@ -138,7 +155,11 @@ fn sort_rows(rows: &mut [ServiceRow], key: SortKey) {
         SortKey::Name => {}
         SortKey::State => rows.sort_by_key(|row| row.state.unwrap_or(RunState::Unknown)),
         // Worst first: that is what someone sorting by health is looking for.
-        SortKey::Health => rows.sort_by_key(|row| std::cmp::Reverse(row.health)),
+        // Not ready counts after Docker's verdict: a healthy app that cannot serve comes first
+        // among the healthy ones.
+        SortKey::Health => {
+            rows.sort_by_key(|row| std::cmp::Reverse((row.health, row.readiness_verdict())));
+        }
         SortKey::Cpu => rows.sort_by(|a, b| {
             b.cpu_percent
                 .unwrap_or(0.0)
@@ -147,6 +168,19 @@ fn sort_rows(rows: &mut [ServiceRow], key: SortKey) {
         SortKey::Memory => rows.sort_by_key(|row| std::cmp::Reverse(row.memory_bytes.unwrap_or(0))),
         SortKey::Restarts => rows.sort_by_key(|row| std::cmp::Reverse(row.restarts)),
     }
+}
+
+/// One line per service with a replica that is not ready, for under the services table:
+/// `app not ready 1/2: postgres unavailable: …` (the first such replica's reason).
+pub fn readiness_notes(rows: &[ServiceRow]) -> Vec<String> {
+    rows.iter()
+        .filter(|row| row.not_ready())
+        .filter_map(|row| {
+            let summary = row.readiness.as_ref()?;
+            let reason = summary.reason.as_deref().unwrap_or("no reason given");
+            Some(format!("{} {}: {reason}", row.name, summary.label()))
+        })
+        .collect()
 }
 
 /// The selected row, if any.

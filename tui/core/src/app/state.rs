@@ -11,6 +11,7 @@ use crate::config::theme::Theme;
 use crate::logs::{JsonStyle, LogFilter, LogStore};
 use crate::model::ComposeModel;
 use crate::model::container::{ContainerSnapshot, NetworkSnapshot, StatsSample};
+use crate::model::readiness::Readiness;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -166,6 +167,13 @@ impl Default for LogView {
     }
 }
 
+/// An app replica's last readiness answer, and since when it has been ready or not ready.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaReadiness {
+    pub readiness: Readiness,
+    pub since: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
     pub profile: String,
@@ -175,6 +183,8 @@ pub struct State {
     pub daemon: DaemonContext,
     pub containers: BTreeMap<String, ContainerSnapshot>,
     pub stats: HashMap<String, StatsSample>,
+    /// Readiness of the running app replicas, by container id (absent: not probed yet).
+    pub readiness: HashMap<String, ReplicaReadiness>,
     pub networks: Vec<NetworkSnapshot>,
     pub model: Option<ComposeModel>,
     pub model_error: Option<String>,
@@ -203,6 +213,8 @@ pub struct State {
     pub log_file: Option<PathBuf>,
     /// Container ids the worker currently streams stats for.
     pub stats_for: Vec<String>,
+    /// Container ids the worker currently probes for readiness.
+    pub readiness_for: Vec<String>,
     pub dirty: bool,
     pub quit: bool,
     /// `--readonly`: no key or command changes containers.
@@ -233,6 +245,7 @@ impl State {
             daemon: DaemonContext::default(),
             containers: BTreeMap::new(),
             stats: HashMap::new(),
+            readiness: HashMap::new(),
             networks: Vec::new(),
             model: None,
             model_error: None,
@@ -257,6 +270,7 @@ impl State {
             message: None,
             log_file: None,
             stats_for: Vec::new(),
+            readiness_for: Vec::new(),
             dirty: true,
             quit: false,
             readonly: false,

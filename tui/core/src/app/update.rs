@@ -40,5 +40,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
     keep_selection_visible(state);
     docker::sync_visible(state, &mut effects);
+    super::readiness::sync(state, &mut effects);
     effects
 }

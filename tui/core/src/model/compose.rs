@@ -21,6 +21,9 @@ pub const DATA_STORE_NAMES: [&str; 8] = [
 /// The label that says what a service is (`entry`, `app`, `cache`, `database`, `migrations`).
 pub const ROLE_LABEL: &str = "stack-tui.role";
 
+/// The role of the app (edge-host serving the component): its replicas get readiness probes.
+pub const APP_ROLE: &str = "app";
+
 /// The role of the one-shot service that applies the schema migrations.
 pub const MIGRATIONS_ROLE: &str = "migrations";
 

@@ -105,6 +105,9 @@ pub struct ContainerSnapshot {
     pub service: String,
     pub project: String,
     pub image: String,
+    /// What the service is, from its `stack-tui.role` label (`app`, `cache`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// Runs to completion (see [`ONE_SHOT_LABEL`]).
     pub one_shot: bool,
     pub state: RunState,
@@ -124,6 +127,11 @@ impl ContainerSnapshot {
 
     pub fn is_running(&self) -> bool {
         matches!(self.state, RunState::Running | RunState::Restarting)
+    }
+
+    /// A running replica of the app: it gets readiness probes beside Docker's healthcheck.
+    pub fn is_running_app(&self) -> bool {
+        self.state == RunState::Running && self.role.as_deref() == Some(super::compose::APP_ROLE)
     }
 
     /// A one-shot that did its work: exited with status 0.
@@ -176,6 +184,7 @@ mod tests {
             service: "redis".into(),
             project: "stack-local".into(),
             image: "redis".into(),
+            role: Some("cache".into()),
             one_shot: false,
             state: RunState::Running,
             health,
@@ -197,6 +206,25 @@ mod tests {
         assert_eq!(died.name, "stack-local-redis-1");
         assert!(!died.is_running());
         assert_eq!(running(Health::None).exited(None).health, Health::None);
+    }
+
+    #[test]
+    fn only_running_app_replicas_get_readiness_probes() {
+        let app = ContainerSnapshot {
+            role: Some("app".into()),
+            ..running(Health::Healthy)
+        };
+        assert!(app.is_running_app());
+        assert!(!running(Health::Healthy).is_running_app(), "redis");
+        let paused = ContainerSnapshot {
+            state: RunState::Paused,
+            ..app.clone()
+        };
+        assert!(
+            !paused.is_running_app(),
+            "a paused replica cannot be probed"
+        );
+        assert!(!app.exited(Some(0)).is_running_app());
     }
 
     #[test]

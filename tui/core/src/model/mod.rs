@@ -5,10 +5,11 @@ pub mod container;
 pub mod error;
 pub mod policy;
 pub mod profile;
+pub mod readiness;
 
 pub use compose::{
-    BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, MIGRATIONS_ROLE, NetworkModel,
-    ROLE_LABEL, ServiceModel,
+    APP_ROLE, BindMount, ComposeModel, ConfiguredPort, DATA_STORE_NAMES, MIGRATIONS_ROLE,
+    NetworkModel, ROLE_LABEL, ServiceModel,
 };
 pub use error::ComposeError;
 pub use policy::{DEFAULT_PROFILE, ProfilePolicy, is_protected};

@@ -3,6 +3,7 @@
 
 use crate::logs::LogLine;
 use crate::model::container::{ContainerSnapshot, NetworkSnapshot, StatsSample};
+use crate::model::readiness::Readiness;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,9 @@ pub enum WorkerCommand {
     Watch { project: String },
     /// Stream stats only for these containers (what is on screen).
     Visible(Vec<String>),
+    /// Probe the readiness of these containers (the running app replicas) every few seconds;
+    /// empty stops probing.
+    Readiness(Vec<String>),
     Lifecycle {
         op: LifecycleOp,
         containers: Vec<String>,
@@ -76,6 +80,11 @@ pub enum DockerUpdate {
         sample: StatsSample,
     },
     Logs(Vec<LogLine>),
+    /// One readiness probe's answer for the container `id`.
+    Readiness {
+        id: String,
+        readiness: Readiness,
+    },
     Event(EngineEvent),
     LifecycleDone {
         label: String,

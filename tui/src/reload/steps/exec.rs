@@ -1,15 +1,11 @@
 //! Commands run inside one of the profile's running containers through the Engine API.
 
 use super::{StepContext, tail};
+use crate::docker::exec::{ExecOutput, exec};
 use crate::docker::project_snapshots;
-use bollard::exec::{CreateExecOptions, StartExecResults};
-use futures_util::StreamExt;
 use stack_core::model::container::RunState;
 
-/// edge-host inside the app image; its `healthcheck` is the image's only HTTP client.
-pub(super) const EDGE_HOST: &str = "/usr/local/bin/edge-host";
-/// The app as seen from inside its own container.
-pub(super) const APP_ORIGIN: &str = "http://127.0.0.1:3000";
+pub(super) use crate::docker::app_probe::{APP_ORIGIN, EDGE_HOST};
 
 impl StepContext {
     /// Runs `command` in the first running container of `service`; `Ok` is its whole output,
@@ -34,43 +30,20 @@ impl StepContext {
         name: &str,
         command: &[&str],
     ) -> Result<String, String> {
-        let exec = self
-            .docker
-            .create_exec(
-                id,
-                CreateExecOptions {
-                    cmd: Some(command.iter().map(|part| part.to_string()).collect()),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
+        exec(&self.docker, id, name, command)
             .await
-            .map_err(|err| format!("cannot exec in {name}: {err}"))?;
-        let mut text = String::new();
-        if let StartExecResults::Attached { mut output, .. } = self
-            .docker
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(|err| format!("cannot exec in {name}: {err}"))?
-        {
-            while let Some(Ok(chunk)) = output.next().await {
-                text.push_str(&chunk.to_string());
-            }
-        }
-        let exit = self
-            .docker
-            .inspect_exec(&exec.id)
-            .await
-            .map_err(|err| format!("cannot read the exit code: {err}"))?
-            .exit_code;
-        match exit {
-            Some(0) => Ok(text),
-            code => Err(format!(
-                "{} (exit {})",
-                tail(&text),
-                code.map_or("unknown".to_string(), |code| code.to_string())
-            )),
-        }
+            .and_then(succeeded)
+    }
+}
+
+/// A command's output when it exited 0, else an error with its last lines and exit code.
+pub(super) fn succeeded(answer: ExecOutput) -> Result<String, String> {
+    match answer.exit_code {
+        Some(0) => Ok(answer.output),
+        code => Err(format!(
+            "{} (exit {})",
+            tail(&answer.output),
+            code.map_or("unknown".to_string(), |code| code.to_string())
+        )),
     }
 }

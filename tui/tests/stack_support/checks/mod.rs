@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod database;
+pub mod readiness;
 pub mod resilience;
 pub mod security;
 pub mod topology;

@@ -11,16 +11,16 @@ use stack_core::model::container::{ContainerSnapshot, RunState};
 use tokio::time::Instant;
 
 use super::super::StepContext;
-use super::super::exec::{APP_ORIGIN, EDGE_HOST};
-use crate::docker::convert;
+use super::super::exec::succeeded;
+use crate::docker::{app_probe, convert};
+use stack_core::model::readiness::READY_PATH;
 
 const PROBE_EVERY: Duration = Duration::from_millis(150);
 /// A new replica must be ready within this; edge-host loads a precompiled component in well
 /// under a second, so this only bounds a replica that cannot reach its dependencies.
 pub(super) const READY_WITHIN: Duration = Duration::from_secs(30);
 /// Each probe's own bound, so a hung replica does not stall the loop.
-const PROBE_TIMEOUT_MS: &str = "1000";
-const READY_PATH: &str = "/health/ready";
+const PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
 /// Read-only, touches Postgres through the app's own code path.
 const API_PATH: &str = "/api/items?per_page=1";
 /// A ready replica gets this many tries at the API request: a broken component fails them all.
@@ -73,17 +73,17 @@ impl StepContext {
     }
 
     async fn probe(&self, container: &ContainerSnapshot, path: &str) -> Result<(), String> {
-        let url = format!("{APP_ORIGIN}{path}");
-        let command = [
-            EDGE_HOST,
-            "healthcheck",
-            "--timeout-ms",
-            PROBE_TIMEOUT_MS,
-            &url,
-        ];
-        self.exec_in_container(&container.id, &container.name, &command)
-            .await
-            .map(drop)
+        app_probe::healthcheck(
+            &self.docker,
+            &container.id,
+            &container.name,
+            path,
+            PROBE_TIMEOUT,
+            false,
+        )
+        .await
+        .and_then(succeeded)
+        .map(drop)
     }
 
     /// Fails at once when the replica has stopped (a crash on start), with its exit code.
