@@ -18,7 +18,7 @@ const VARIABLE_PREFIX: &str = "SPIN_VARIABLE_";
 /// edge-host's extension: the variable's value is in this file (a compose secret).
 const FILE_SUFFIX: &str = "_FILE";
 /// Readiness route of the app's contract (DESIGN §4.1): 200 only when Redis and Postgres answer.
-pub const READINESS_PATH: &str = "/health/ready";
+pub use stack_core::model::readiness::READY_PATH as READINESS_PATH;
 /// Spin's key-value stores use their own Redis database, apart from the app's own keys.
 const KEY_VALUE_REDIS_DB: u32 = 1;
 
