@@ -17,6 +17,7 @@ mod export_kube;
 mod reload_dev;
 mod reload_local;
 mod reload_requests;
+mod secret_drift;
 mod stack_config;
 mod stack_dev;
 mod stack_local;
