@@ -13,7 +13,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 use stack_core::backup::RedisPersistence;
-use stack_core::backup::redis_info::{Persistence, Progress, parse};
+use stack_core::backup::redis_info::{Persistence, Progress, keyspace_keys, parse};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -92,12 +92,11 @@ impl Redis {
             .with_context(|| format!("{}: INFO server has no redis_version", self.container.name))
     }
 
+    /// Keys in all databases.
     pub async fn keys(&self, docker: &Docker) -> anyhow::Result<u64> {
-        let reply = self.cli(docker, &["DBSIZE"]).await?;
-        reply
-            .trim()
-            .parse()
-            .with_context(|| format!("DBSIZE answered {reply:?}"))
+        Ok(keyspace_keys(
+            &self.cli(docker, &["INFO", "keyspace"]).await?,
+        ))
     }
 
     /// Redis' `dir` and the name of what it loads at start there: the AOF folder

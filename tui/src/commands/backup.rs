@@ -80,7 +80,7 @@ fn summary(dir: &Path, manifest: &Manifest) -> String {
     format!(
         "backup of {} (project {}) written to {} ({} in all):\n  \
          {POSTGRES_FILE:<14}{:>9}  Postgres {}, database {} (pg_dump custom format)\n  \
-         {REDIS_FILE:<14}{:>9}  Redis {}, {} ({}), {} keys\n  \
+         {REDIS_FILE:<14}{:>9}  Redis {}, {} ({}), {}\n  \
          manifest.json             profile, time, images, sizes and sha256 of each file\n",
         manifest.profile,
         manifest.project,
@@ -93,7 +93,7 @@ fn summary(dir: &Path, manifest: &Manifest) -> String {
         manifest.redis.version,
         manifest.redis.persistence.as_str(),
         manifest.redis.path,
-        manifest.redis.keys,
+        count(manifest.redis.keys, "key"),
     )
 }
 
@@ -166,21 +166,30 @@ pub async fn restore(
     };
     println!(
         "restored {} (project {}) from {}, a backup of {} taken {}:\n  \
-         Postgres: database {}, {} tables, from {POSTGRES_FILE} (made by Postgres {})\n  \
-         Redis: {} keys from the {} in {REDIS_FILE} (made by Redis {})\n  {readiness}",
+         Postgres: database {}, {}, from {POSTGRES_FILE} (made by Postgres {})\n  \
+         Redis: {} from the {} in {REDIS_FILE} (made by Redis {})\n  {readiness}",
         profile.name,
         profile.project,
         dir.display(),
         manifest.project,
         manifest.created.format("%Y-%m-%d %H:%M:%S UTC"),
         postgres.database,
-        tables,
+        count(tables, "table"),
         manifest.postgres.version,
-        keys,
+        count(keys, "key"),
         manifest.redis.persistence.as_str(),
         manifest.redis.version,
     );
     Ok(())
+}
+
+/// `1 key`, `3 keys`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Asks for the profile's name on stdin, as `down --volumes` does on prod; no terminal (or EOF)

@@ -48,7 +48,8 @@ pub struct RedisPart {
     /// The archive's top entry inside Redis' `dir`: the AOF folder (`appenddirname`) or the
     /// RDB file (`dbfilename`).
     pub path: String,
-    /// Keys in the database when it was saved (`DBSIZE`), to say what a restore brings back.
+    /// Keys in all databases when it was saved (`INFO keyspace`), to say what a restore brings
+    /// back.
     pub keys: u64,
 }
 

@@ -14,6 +14,21 @@ pub fn parse(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Keys in every database, from `INFO keyspace` (`db0:keys=3,expires=1,avg_ttl=0`): the app's
+/// counters and cache in db 0, the key-value store in db 1.
+pub fn keyspace_keys(text: &str) -> u64 {
+    parse(text)
+        .iter()
+        .filter(|(name, _)| name.starts_with("db"))
+        .filter_map(|(_, value)| {
+            value
+                .split(',')
+                .find_map(|pair| pair.strip_prefix("keys="))
+                .and_then(|keys| keys.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
 /// The fields of `INFO persistence` a backup waits on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Persistence {
@@ -137,6 +152,14 @@ mod tests {
             .chain(fields.iter().map(|(k, v)| format!("{k}:{v}\r\n")))
             .collect();
         Persistence::from_info(&text).expect("parses")
+    }
+
+    #[test]
+    fn keys_are_counted_in_every_database() {
+        let text =
+            "# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\ndb1:keys=2,expires=0,avg_ttl=0\r\n";
+        assert_eq!(keyspace_keys(text), 5);
+        assert_eq!(keyspace_keys("# Keyspace\r\n"), 0);
     }
 
     #[test]
