@@ -1,6 +1,6 @@
 //! The tests against the real Docker engine, in one binary: each profile brought up and checked,
 //! hot reload on scratch copies, the CLI, the audit, the Engine API conversions and the
-//! Kubernetes and image exports. Tests that start containers take their turn
+//! Kubernetes and image exports, backups and restores. Tests that start containers take their turn
 //! (`test_support::stack::exclusive`), so one stack runs at a time, as on a developer's machine;
 //! the rest run beside them.
 
@@ -10,6 +10,7 @@ mod reload_support;
 mod stack_support;
 
 mod audit;
+mod backup;
 mod cli_docker;
 mod docker_engine;
 mod drills;
