@@ -172,11 +172,8 @@ async fn project_checks(report: &mut Report, docker: Option<&Docker>, compose: C
     // Each secret against the store that keeps a copy of it, through the running containers.
     if let Some(docker) = docker {
         for checked in secret_drift::check_all(docker, &compose, &model).await {
-            match checked.report(&compose) {
-                Ok(text) => report.line(Verdict::Ok, text),
-                Err((true, text)) => report.line(Verdict::Fail, text),
-                Err((false, text)) => report.line(Verdict::Warn, text),
-            }
+            let (verdict, text) = checked.report(&compose);
+            report.line(verdict, text);
         }
     }
 }

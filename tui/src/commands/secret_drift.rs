@@ -3,6 +3,7 @@
 //! `stack_core::secrets` for which secret opens what and why only Postgres can drift for good).
 //! Secret values travel only from their file into the store's container on the exec's stdin.
 
+use super::doctor::Verdict;
 use crate::compose::{Compose, Output};
 use crate::docker::exec_input::{InputExecOutput, exec_with_input};
 use crate::docker::project_snapshots;
@@ -234,22 +235,22 @@ impl Checked {
         })
     }
 
-    /// doctor's line: `Ok(text)` when the secret opens its store, `Err((fail, text))` otherwise
-    /// (`fail` false for a check that could not tell).
-    pub(super) fn report(&self, compose: &Compose) -> Result<String, (bool, String)> {
+    /// doctor's line: ok when the secret opens its store, a failure on drift, a warning when the
+    /// check could not tell.
+    pub(super) fn report(&self, compose: &Compose) -> (Verdict, String) {
         let secret = self.check.secret;
         match &self.outcome {
-            Outcome::Opens => Ok(format!(
-                "secret {secret} opens {} (password login)",
-                self.login()
-            )),
+            Outcome::Opens => (
+                Verdict::Ok,
+                format!("secret {secret} opens {} (password login)", self.login()),
+            ),
             Outcome::Refused(reason) if self.check.kept_by_store() => {
                 let by_hand = self
                     .manual_fix(compose)
                     .map(|command| format!(", or by hand: `{command}`"))
                     .unwrap_or_default();
-                Err((
-                    true,
+                (
+                    Verdict::Fail,
                     format!(
                         "secret {secret} no longer opens {}: {reason} (the data volume kept the \
                          password of an earlier env/secrets/). Fix: `{} up` re-keys the role from \
@@ -257,10 +258,10 @@ impl Checked {
                         self.login(),
                         cli(compose)
                     ),
-                ))
+                )
             }
-            Outcome::Refused(reason) => Err((
-                true,
+            Outcome::Refused(reason) => (
+                Verdict::Fail,
                 format!(
                     "secret {secret} does not open the running {}: {reason} (it started before \
                      the secret changed; it reads the secret at each start). Fix: `{} up` \
@@ -268,15 +269,15 @@ impl Checked {
                     self.service,
                     cli(compose)
                 ),
-            )),
-            Outcome::Unknown(why) => Err((
-                false,
+            ),
+            Outcome::Unknown(why) => (
+                Verdict::Warn,
                 format!(
                     "secret {secret}: not checked against {}: {why} (`{} up` checks it)",
                     self.service,
                     cli(compose)
                 ),
-            )),
+            ),
         }
     }
 }
