@@ -88,9 +88,14 @@ fn wait_status(
 ) -> (Option<i32>, Vec<Value>) {
     let started = Instant::now();
     loop {
+        let call = Instant::now();
         let (code, apps) = app_status(stack, prefix);
         if done(code, &apps) {
-            eprintln!("{what} after {:?}", started.elapsed());
+            eprintln!(
+                "{what} after {:?} (that status call: {:?})",
+                started.elapsed(),
+                call.elapsed()
+            );
             return (code, apps);
         }
         assert!(
@@ -118,6 +123,7 @@ pub fn postgres_paused_makes_the_app_not_ready(stack: &Stack, prefix: &str) {
     assert_eq!(code, Some(EXIT_DEGRADED));
     for app in &apps {
         let reason = app["readiness"]["reason"].as_str().unwrap_or_default();
+        eprintln!("{}: not ready: {reason}", app["name"]);
         assert!(reason.contains("postgres"), "names postgres: {app:#}");
         assert_eq!(
             app["health"], "healthy",
