@@ -106,9 +106,15 @@ fn a_refused_login_names_the_servers_reason() {
         edge_app::launch(redis.port, pg.port).env("SPIN_VARIABLE_PG_PASSWORD", "not-the-password"),
     );
     let problem = assert_problem(&host.get("/api/items"), 503, "dependency-unavailable");
+    assert_eq!(problem["dependency"], "postgres", "{problem}");
     let detail = problem["detail"].as_str().unwrap_or_default();
     assert!(
         detail.contains("password authentication failed for user \"app\""),
+        "{problem}"
+    );
+    // The reason is the server's; the password the host tried is nowhere in the answer.
+    assert!(
+        !problem.to_string().contains("not-the-password"),
         "{problem}"
     );
 }
