@@ -132,27 +132,71 @@ pub async fn wait_healthy(
 }
 
 /// What undoes a drill's fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Remedy {
     /// `docker unpause`.
     Unpause,
     /// The restart policy should have brought it back; `docker start` if it has not.
     EnsureRunning,
+    /// `docker network connect` to `network` under the same aliases.
+    Reconnect {
+        network: String,
+        aliases: Vec<String>,
+    },
+    /// A command run inside the container (`docker exec`), e.g. psql ending a session.
+    Exec { command: Vec<String> },
 }
 
 impl Remedy {
-    /// The command a person runs when stack-tui could not heal.
-    pub fn command(self, victim: &Victim) -> String {
-        let pinned = crate::docker::command::pinned_args().join(" ");
-        let docker = if pinned.is_empty() {
-            "docker".to_string()
-        } else {
-            format!("docker {pinned}")
-        };
+    /// The docker CLI arguments that apply the remedy to `victim`.
+    fn cli_args(&self, victim: &Victim) -> Vec<String> {
+        let mut args = crate::docker::command::pinned_args();
         match self {
-            Self::Unpause => format!("{docker} unpause {}", victim.name),
-            Self::EnsureRunning => format!("{docker} start {}", victim.name),
+            Self::Unpause => args.extend(["unpause".into(), victim.name.clone()]),
+            Self::EnsureRunning => args.extend(["start".into(), victim.name.clone()]),
+            Self::Reconnect { network, aliases } => {
+                args.extend(["network".into(), "connect".into()]);
+                for alias in aliases {
+                    args.extend(["--alias".into(), alias.clone()]);
+                }
+                args.extend([network.clone(), victim.name.clone()]);
+            }
+            Self::Exec { command } => {
+                args.extend(["exec".into(), victim.name.clone()]);
+                args.extend(command.iter().cloned());
+            }
         }
+        args
+    }
+
+    /// The command a person runs when stack-tui could not heal.
+    pub fn command(&self, victim: &Victim) -> String {
+        std::iter::once("docker".to_string())
+            .chain(self.cli_args(victim).iter().map(|arg| shell_quoted(arg)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether the docker CLI's failure still means the fault is gone.
+    fn already_healed(&self, stderr: &str) -> bool {
+        match self {
+            Self::Unpause => stderr.contains("is not paused"),
+            Self::Reconnect { .. } => stderr.contains("already exists in network"),
+            Self::EnsureRunning | Self::Exec { .. } => false,
+        }
+    }
+}
+
+/// `arg` as a POSIX shell reads it back: plain words as they are, anything else single-quoted.
+fn shell_quoted(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
     }
 }
 
@@ -179,7 +223,7 @@ impl HealGuard {
         let now = state(docker, &victim)
             .await
             .map_err(|err| failed(format!("{err:#}")))?;
-        match remedy {
+        match &remedy {
             Remedy::Unpause if now.paused => docker
                 .unpause_container(&victim.id)
                 .await
@@ -188,6 +232,17 @@ impl HealGuard {
                 .start_container(&victim.id, None::<StartContainerOptions>)
                 .await
                 .map_err(|err| failed(format!("{} is not running: {err}", victim.name))),
+            Remedy::Reconnect { network, aliases } => {
+                super::network::reconnect(docker, &victim, network, aliases)
+                    .await
+                    .map_err(|err| failed(format!("{err:#}")))
+            }
+            Remedy::Exec { command } => {
+                super::psql::run_inside(docker, &victim.id, command.clone())
+                    .await
+                    .map(drop)
+                    .map_err(|err| failed(format!("{err:#}")))
+            }
             _ => Ok(()),
         }
     }
@@ -198,17 +253,11 @@ impl Drop for HealGuard {
         let Some((remedy, victim)) = self.pending.take() else {
             return;
         };
-        let verb = match remedy {
-            Remedy::Unpause => "unpause",
-            Remedy::EnsureRunning => "start",
-        };
         let done = std::process::Command::new("docker")
-            .args(crate::docker::command::pinned_args())
-            .args([verb, victim.name.as_str()])
+            .args(remedy.cli_args(&victim))
             .output();
-        // `start` of a running container and `unpause` of a running one are both fine outcomes.
         let healed = done.as_ref().is_ok_and(|out| {
-            out.status.success() || String::from_utf8_lossy(&out.stderr).contains("is not paused")
+            out.status.success() || remedy.already_healed(&String::from_utf8_lossy(&out.stderr))
         });
         if healed {
             eprintln!("stack-tui drill: healed {} on the way out", victim.name);
@@ -219,5 +268,18 @@ impl Drop for HealGuard {
                 remedy.command(&victim)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fix_reads_back_as_the_same_words() {
+        assert_eq!(shell_quoted("stack-local-app-1"), "stack-local-app-1");
+        assert_eq!(shell_quoted("a b"), "'a b'");
+        assert_eq!(shell_quoted("name = 'x'"), r"'name = '\''x'\'''");
+        assert_eq!(shell_quoted(""), "''");
     }
 }

@@ -4,6 +4,9 @@
 
 pub mod fault;
 pub mod load;
+pub mod lock;
+pub mod network;
+pub mod psql;
 pub mod readback;
 pub mod target;
 
@@ -292,10 +295,7 @@ impl Runner<'_> {
     async fn inject_and_heal(&mut self, load: &Load, victim: &Victim) -> anyhow::Result<Injected> {
         let drill = self.drill;
         let docker = &self.stack.docker;
-        let remedy = match drill.fault {
-            Fault::Pause => Remedy::Unpause,
-            Fault::KillMainProcess => Remedy::EnsureRunning,
-        };
+        let remedy = self.remedy(victim).await?;
         let guard = HealGuard::arm(remedy, victim.clone());
         let fault_at = load.now();
         let killed_at = Instant::now();
@@ -303,13 +303,23 @@ impl Runner<'_> {
             match drill.fault {
                 Fault::Pause => {
                     fault::pause(docker, victim).await?;
-                    eprintln!(
-                        "{}: paused {} for {} s",
-                        drill.name,
-                        victim.name,
-                        drill.hold.as_secs()
-                    );
-                    tokio::time::sleep(drill.hold).await;
+                    hold(drill, &format!("paused {}", victim.name)).await;
+                    Ok(None)
+                }
+                Fault::DisconnectBackend => {
+                    let network = network::backend_network(&self.stack.profile.project);
+                    network::disconnect(docker, victim, &network).await?;
+                    hold(
+                        drill,
+                        &format!("disconnected {} from {network}", victim.name),
+                    )
+                    .await;
+                    Ok(None)
+                }
+                Fault::LockItems => {
+                    let psql = psql::Psql::new(docker, &victim.id).await?;
+                    lock::take(&psql).await?;
+                    hold(drill, &format!("locked items in {}", victim.name)).await;
                     Ok(None)
                 }
                 Fault::KillMainProcess => {
@@ -344,15 +354,35 @@ impl Runner<'_> {
             self.heal_failure = Some(failure);
         }
         let heal_at = match drill.fault {
-            Fault::Pause => load.now(),
             // The restart policy heals from the moment of the kill.
             Fault::KillMainProcess => fault_at,
+            Fault::Pause | Fault::DisconnectBackend | Fault::LockItems => load.now(),
         };
         eprintln!("{}: healed ({})", drill.name, drill.heal_text);
         Ok(Injected {
             fault_at,
             heal_at,
             restarted: outcome?,
+        })
+    }
+
+    /// What undoes this drill's fault on `victim`, worked out before the fault goes in.
+    async fn remedy(&self, victim: &Victim) -> anyhow::Result<Remedy> {
+        let docker = &self.stack.docker;
+        Ok(match self.drill.fault {
+            Fault::Pause => Remedy::Unpause,
+            Fault::KillMainProcess => Remedy::EnsureRunning,
+            Fault::DisconnectBackend => {
+                let network = network::backend_network(&self.stack.profile.project);
+                let aliases = network::aliases_on(docker, victim, &network).await?;
+                Remedy::Reconnect { network, aliases }
+            }
+            Fault::LockItems => {
+                let psql = psql::Psql::new(docker, &victim.id).await?;
+                Remedy::Exec {
+                    command: psql.command(&lock::release_sql()),
+                }
+            }
         })
     }
 
@@ -429,7 +459,7 @@ impl Runner<'_> {
         tag: &str,
         recorded: &Recorded,
     ) -> anyhow::Result<stack_core::drill::Writes> {
-        let psql = readback::Psql::new(&self.stack.docker, &victim.id).await?;
+        let psql = psql::Psql::new(&self.stack.docker, &victim.id).await?;
         let writes = readback::read_back(&psql, tag, &recorded.writes).await?;
         if let Err(error) = readback::remove(&psql, tag).await {
             eprintln!(
@@ -439,6 +469,12 @@ impl Runner<'_> {
         }
         Ok(writes)
     }
+}
+
+/// Keeps the fault in for the drill's hold time.
+async fn hold(drill: &Drill, what: &str) {
+    eprintln!("{}: {what} for {} s", drill.name, drill.hold.as_secs());
+    tokio::time::sleep(drill.hold).await;
 }
 
 #[cfg(test)]

@@ -3,107 +3,13 @@
 //! from the Redis cache, which would hide a lost row.
 
 use super::load::WriteAttempt;
-use anyhow::{Context, bail};
-use bollard::Docker;
-use bollard::exec::{CreateExecOptions, StartExecResults};
-use bollard::query_parameters::InspectContainerOptions;
-use futures_util::StreamExt;
+use super::psql::Psql;
+use anyhow::bail;
 use stack_core::drill::Writes;
 use std::collections::HashSet;
 
 /// How many lost names a report lists.
 const LOST_SAMPLE: usize = 10;
-
-/// psql in the Postgres container, as the user and database its environment names.
-pub struct Psql<'a> {
-    docker: &'a Docker,
-    container: String,
-    user: String,
-    database: String,
-}
-
-impl<'a> Psql<'a> {
-    pub async fn new(docker: &'a Docker, container: &str) -> anyhow::Result<Self> {
-        let env = docker
-            .inspect_container(container, None::<InspectContainerOptions>)
-            .await
-            .with_context(|| format!("cannot inspect {container}"))?
-            .config
-            .and_then(|c| c.env)
-            .unwrap_or_default();
-        let var = |name: &str, default: &str| {
-            env.iter()
-                .find_map(|e| e.strip_prefix(&format!("{name}=")).map(str::to_owned))
-                .unwrap_or_else(|| default.to_string())
-        };
-        Ok(Self {
-            docker,
-            container: container.to_string(),
-            user: var("POSTGRES_USER", "postgres"),
-            database: var("POSTGRES_DB", "postgres"),
-        })
-    }
-
-    /// Runs one statement; returns its rows, one per line, unaligned.
-    pub async fn query(&self, sql: &str) -> anyhow::Result<String> {
-        let command = vec![
-            "psql".to_string(),
-            "-U".into(),
-            self.user.clone(),
-            "-d".into(),
-            self.database.clone(),
-            "-v".into(),
-            "ON_ERROR_STOP=1".into(),
-            "-tAc".into(),
-            sql.to_string(),
-        ];
-        let exec = self
-            .docker
-            .create_exec(
-                &self.container,
-                CreateExecOptions {
-                    cmd: Some(command),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await
-            .with_context(|| format!("cannot exec psql in {}", self.container))?;
-        let mut out = String::new();
-        let mut err = String::new();
-        if let StartExecResults::Attached { mut output, .. } =
-            self.docker.start_exec(&exec.id, None).await?
-        {
-            while let Some(chunk) = output.next().await {
-                match chunk? {
-                    bollard::container::LogOutput::StdErr { message } => {
-                        err.push_str(&String::from_utf8_lossy(&message));
-                    }
-                    other => out.push_str(&other.to_string()),
-                }
-            }
-        }
-        let code = self.docker.inspect_exec(&exec.id).await?.exit_code;
-        if code != Some(0) {
-            bail!(
-                "psql in {} failed ({code:?}): {}",
-                self.container,
-                err.trim()
-            );
-        }
-        Ok(out)
-    }
-
-    /// `SHOW name`, trimmed.
-    pub async fn show(&self, setting: &str) -> anyhow::Result<String> {
-        Ok(self
-            .query(&format!("SHOW {setting}"))
-            .await?
-            .trim()
-            .to_string())
-    }
-}
 
 /// Item names the drill writes are `<tag>-<n>`; the tag goes into SQL, so only these characters.
 pub fn safe_tag(tag: &str) -> bool {

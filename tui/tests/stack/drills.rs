@@ -1,4 +1,5 @@
-//! Fault drills on a real local stack, run as a user runs them (`stack-tui drill run --json`):
+//! Fault drills on a real local stack, run as a user runs them (`stack-tui drill run --json`;
+//! the drills run here are listed in stack_support/checks/drills.rs, the dev test runs the rest):
 //! redis-kill and a short postgres-kill-durability pass with their figures, and leave the stack
 //! healthy; ctrl-c during a pause unpauses before the process ends; a profile that is not running
 //! and prod without --allow-prod are refused by name.
@@ -66,6 +67,31 @@ fn drills_on_local_pass_and_leave_the_stack_healthy() {
     );
 
     interrupted_drill_heals(&prefix, &stack);
+
+    // With one replica, a stalled or unreachable database fails requests fast and cleanly.
+    let (code, report) = drill(&prefix, &["postgres-lock", "app-backend-disconnect"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    for drill in report["drills"].as_array().expect("drills") {
+        let figures = &drill["rounds"][0]["figures"];
+        assert!(
+            figures["failed"]["server_5xx"].as_u64() > Some(0),
+            "{drill:#}"
+        );
+        assert_eq!(figures["failed"]["no_answer"], 0, "{drill:#}");
+        assert!(figures["failed_statuses"].get("504").is_none(), "{drill:#}");
+    }
+    let app = stack.service("app");
+    let networks = app
+        .first()
+        .and_then(|c| c.network_settings.as_ref())
+        .and_then(|n| n.networks.as_ref())
+        .expect("the app's networks");
+    let backend = format!("{}_backend", stack.project);
+    let aliases = networks[&backend].aliases.clone().unwrap_or_default();
+    assert!(
+        aliases.iter().any(|a| a == "app"),
+        "reconnected under its service alias: {aliases:?}"
+    );
 
     let (code, report) = drill(&prefix, &["postgres-kill-durability", "--writes", "90"]);
     let durability = round(&report);

@@ -1,10 +1,10 @@
 //! The dev profile on a real engine: two app replicas from images, both serving through nginx,
-//! plus the isolation and hardening every profile must keep, and both reported not ready (and
-//! ready again) by `stack-tui status` while Postgres is paused.
+//! plus the isolation and hardening every profile must keep, both reported not ready (and
+//! ready again) by `stack-tui status` while Postgres is paused, and every fault drill passing.
 
 use std::time::Duration;
 
-use crate::stack_support::checks::{audit, readiness, security, topology, web};
+use crate::stack_support::checks::{audit, drills, readiness, security, topology, web};
 use test_support::stack::{Profile, Stack};
 
 #[test]
@@ -25,6 +25,7 @@ fn dev_profile_serves_from_two_replicas() {
     security::secrets_hidden(&stack);
     audit::nothing_open(&stack);
     readiness::postgres_paused_makes_the_app_not_ready(&stack, &prefix);
+    drills::pass(&stack, &prefix, "dev", &drills::not_on_local());
 }
 
 /// dev runs the component baked into the image: nothing is mounted over /app or /app/dist.

@@ -15,6 +15,12 @@ pub enum Fault {
     KillMainProcess,
     /// `docker pause`: every process of the container frozen; connections stay open and hang.
     Pause,
+    /// `docker network disconnect` from the stack's backend network: the container keeps
+    /// running and serving nginx, but cannot reach Redis or Postgres.
+    DisconnectBackend,
+    /// An `ACCESS EXCLUSIVE` lock on `items`, taken and held by a psql session inside the
+    /// Postgres container: every statement on the table waits behind it.
+    LockItems,
 }
 
 /// How a drill undoes its fault.
@@ -26,6 +32,22 @@ pub enum Heal {
     RestartPolicy,
     /// `docker unpause` after the hold time.
     Unpause,
+    /// `docker network connect` back to the backend network, with the same aliases.
+    Reconnect,
+    /// The lock's session ended with `pg_terminate_backend` after the hold time.
+    ReleaseLock,
+}
+
+impl Fault {
+    /// How this fault is undone.
+    pub fn heal(self) -> Heal {
+        match self {
+            Self::KillMainProcess => Heal::RestartPolicy,
+            Self::Pause => Heal::Unpause,
+            Self::DisconnectBackend => Heal::Reconnect,
+            Self::LockItems => Heal::ReleaseLock,
+        }
+    }
 }
 
 /// The client traffic a drill runs during the fault, through nginx.
@@ -159,6 +181,75 @@ pub const DRILLS: &[Drill] = &[
         },
     },
     Drill {
+        name: "postgres-lock",
+        service: "postgres",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::LockItems,
+        fault_text: "LOCK TABLE items IN ACCESS EXCLUSIVE MODE, held by a psql session inside \
+                     postgres for the hold time",
+        heal: Heal::ReleaseLock,
+        heal_text: "pg_terminate_backend of the session that holds the lock",
+        workload: Workload::ItemList,
+        hold: Duration::from_secs(5),
+        expected: "item reads queue behind the lock and answer 503 within about a second each \
+                   (the app's 1 s statement timeout), never 504 or a hang; 200 again within \
+                   15 s of the release",
+        check_text: "failures are 503 only; p99 during the lock under 2.5 s; recovered within 15 s",
+        expect: Expectation {
+            max_failed_share: 1.0,
+            failure_statuses: Some(&[503]),
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "app-backend-disconnect",
+        service: "app",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::DisconnectBackend,
+        fault_text: "docker network disconnect of one app replica from the backend network for \
+                     the hold time (nginx still reaches it)",
+        heal: Heal::Reconnect,
+        heal_text: "docker network connect to the backend network with the same aliases",
+        workload: Workload::ItemList,
+        hold: Duration::from_secs(5),
+        expected: "the cut-off replica answers 503 within about a second per request (its \
+                   dependency bound), never 502/504 or a hang, while other replicas keep \
+                   answering 200; 200 from every replica within 15 s of the reconnect, with \
+                   no stale pooled connection failing a request after that",
+        check_text: "failures are 503 only; p99 during the cut under 2.5 s; recovered within 15 s",
+        expect: Expectation {
+            max_failed_share: 1.0,
+            failure_statuses: Some(&[503]),
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "app-replica-pause",
+        service: "app",
+        profiles: &["dev", "prod"],
+        min_replicas: 2,
+        fault: Fault::Pause,
+        fault_text: "docker pause of one app replica for the hold time",
+        heal: Heal::Unpause,
+        heal_text: "docker unpause of the replica",
+        workload: Workload::Home,
+        hold: Duration::from_secs(5),
+        expected: "nobody gets an error: nginx cannot tell a frozen replica from a slow one \
+                   (its kernel still accepts connections), so the requests it sends there wait \
+                   until the unpause and are answered then, the rest at once; the wait is the \
+                   pause, not nginx's 30 s read timeout",
+        check_text: "no failed request; p99 during the pause under the hold time plus 2.5 s; \
+                     recovered within 15 s",
+        expect: Expectation {
+            max_fault_p99: Some(Duration::from_millis(7500)),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
         name: "redis-kill",
         service: "redis",
         profiles: EVERY_PROFILE,
@@ -249,13 +340,13 @@ mod tests {
     }
 
     #[test]
-    fn pauses_hold_and_kills_do_not() {
+    fn held_faults_hold_and_kills_do_not() {
         for drill in DRILLS {
+            assert_eq!(drill.heal, drill.fault.heal(), "{}", drill.name);
             match drill.heal {
-                Heal::Unpause => assert!(drill.hold > Duration::ZERO, "{}", drill.name),
                 Heal::RestartPolicy => assert_eq!(drill.hold, Duration::ZERO, "{}", drill.name),
+                _ => assert!(drill.hold > Duration::ZERO, "{}", drill.name),
             }
-            assert_eq!(drill.fault == Fault::Pause, drill.heal == Heal::Unpause);
         }
     }
 

@@ -36,6 +36,8 @@ pub struct DrillReport {
     /// Healing failed: the stack may be left broken. Holds the command that recovers it.
     pub heal_failure: Option<String>,
     pub passed: bool,
+    /// One line: the verdict's grounds (the dashboard's Drills panel shows it).
+    pub summary: String,
 }
 
 impl DrillReport {
@@ -56,6 +58,7 @@ impl DrillReport {
             error: None,
             heal_failure: None,
             passed: false,
+            summary: String::new(),
         }
     }
 
@@ -65,6 +68,7 @@ impl DrillReport {
             && self.rounds.iter().all(|r| r.passed)
             && self.error.is_none()
             && self.heal_failure.is_none();
+        self.summary = summary(self);
     }
 }
 
@@ -162,6 +166,48 @@ fn round_lines(out: &mut String, round: &Round) {
         let mark = if check.passed { "ok  " } else { "FAIL" };
         let _ = writeln!(out, "{label:<13}{mark} {}: {}", check.what, check.observed);
     }
+}
+
+/// One line for a report: a heal failure or error first, else the last round's figures and the
+/// checks that failed.
+fn summary(report: &DrillReport) -> String {
+    if let Some(failure) = &report.heal_failure {
+        return format!("HEAL FAILED: {failure}");
+    }
+    if let Some(error) = &report.error {
+        return error.clone();
+    }
+    let Some(round) = report.rounds.last() else {
+        return "no round ran".into();
+    };
+    let figures = &round.observed.figures;
+    let mut text = format!("{} sent, {} failed", figures.sent, figures.failed.total());
+    if let Some(p99) = figures.fault_p99_ms {
+        text.push_str(&format!(", p99 {p99} ms during the fault"));
+    }
+    match figures.time_to_recover_ms {
+        Some(ms) => text.push_str(&format!(
+            ", recovered {:.1} s after the heal",
+            ms as f64 / 1000.0
+        )),
+        None => text.push_str(", never recovered"),
+    }
+    if let Some(writes) = &round.observed.writes {
+        text.push_str(&format!(
+            ", {} writes acknowledged, {} lost",
+            writes.acknowledged, writes.lost
+        ));
+    }
+    let failed: Vec<&str> = round
+        .checks
+        .iter()
+        .filter(|check| !check.passed)
+        .map(|check| check.what.as_str())
+        .collect();
+    if !failed.is_empty() {
+        text.push_str(&format!("; failed: {}", failed.join(", ")));
+    }
+    text
 }
 
 /// The report as the terminal shows it.

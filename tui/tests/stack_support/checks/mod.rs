@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod database;
+pub mod drills;
 pub mod readiness;
 pub mod resilience;
 pub mod security;
