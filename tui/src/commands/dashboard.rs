@@ -2,7 +2,7 @@
 
 use crate::docker::{connect, spawn_worker};
 use crate::reload::watch_session;
-use crate::runtime::{self, Context, CrosstermHost, TerminalInput};
+use crate::runtime::{self, Context, CrosstermHost, DrillChild, TerminalInput};
 use crate::{paths, telemetry};
 use stack_core::app::profiles::ProfileEntry;
 use stack_core::app::{Action, DaemonContext, Effect, State};
@@ -86,6 +86,7 @@ pub async fn dashboard(
         actions: actions_tx,
         reload_profile,
         reload_requests,
+        drill: DrillChild::default(),
     };
     let mut startup = vec![
         Effect::Worker(WorkerCommand::Watch {
@@ -121,6 +122,8 @@ pub async fn dashboard(
     }
     .await;
     host.stop();
+    // A drill still running is healed before the dashboard is gone.
+    context.drill.stop_and_wait().await;
     drop(context);
     worker.task.abort();
     if let Some(task) = reload_task {

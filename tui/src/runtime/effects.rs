@@ -1,6 +1,7 @@
 //! Performing the effects `update` asks for. Slow work runs in tasks that report back as actions.
 
 use super::audit::{AuditError, Scope, audit_profile};
+use super::drill::DrillChild;
 use super::host::Host;
 use super::input::Input;
 use super::shell::{self, ShellPlan};
@@ -23,6 +24,8 @@ pub struct Context {
     pub reload_profile: Option<watch::Sender<String>>,
     /// Requests to the hot-reload loop; `None` when the dashboard does not watch.
     pub reload_requests: Option<mpsc::UnboundedSender<SessionRequest>>,
+    /// The fault drill running from the Drills panel, if any.
+    pub drill: DrillChild,
 }
 
 impl Context {
@@ -42,6 +45,14 @@ impl Context {
                     Effect::Worker(command) => self.to_worker(command),
                     Effect::LoadModel { profile } => self.load_model(profile),
                     Effect::Audit { profile } => self.audit(profile),
+                    Effect::Drill { profile, name } => super::drill::start(
+                        self.drill.clone(),
+                        &self.layout,
+                        profile,
+                        name,
+                        self.actions.clone(),
+                    ),
+                    Effect::StopDrill => self.drill.stop(),
                     Effect::Compose {
                         profile,
                         op,

@@ -2,11 +2,13 @@
 //! Generic over the terminal so tests can drive it headless.
 
 pub mod audit;
+mod drill;
 mod effects;
 mod host;
 mod input;
 mod shell;
 
+pub use drill::DrillChild;
 pub use effects::Context;
 pub use host::{CrosstermHost, HeadlessHost, Host};
 pub use input::{ChannelInput, Input, TerminalInput};

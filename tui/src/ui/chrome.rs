@@ -100,7 +100,7 @@ fn audit_summary(state: &State) -> Option<Span<'static>> {
 pub fn tabs(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
     let mut spans = Vec::new();
-    for (label, panel) in screen::tab_labels()
+    for (label, panel) in screen::tab_labels(area.width)
         .into_iter()
         .zip(stack_core::app::Panel::ALL)
     {

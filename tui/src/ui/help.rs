@@ -70,6 +70,17 @@ const SECTIONS: &[Section] = &[
             (Command::Drill, "rationale and fix"),
         ],
     ),
+    (
+        "Drills",
+        Context::Drills,
+        &[
+            (Command::Drill, "run the selected drill (asks first)"),
+            (
+                Command::StopDrill,
+                "stop the running drill (it heals first)",
+            ),
+        ],
+    ),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod audit;
 mod chrome;
+pub mod drills;
 pub mod health;
 pub mod help;
 pub mod logs;
@@ -37,6 +38,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
             Panel::Profiles => profiles::draw(frame, areas.body, state),
             Panel::Activity => activity::draw(frame, areas.body, state),
             Panel::Audit => audit::draw(frame, areas.body, state),
+            Panel::Drills => drills::draw(frame, areas.body, state),
         }
     }
     chrome::footer(frame, areas.footer, state);

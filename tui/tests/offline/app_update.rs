@@ -22,10 +22,10 @@ fn keys_move_between_panels() {
         (&[], Panel::Services),
         (&[code(KeyCode::Tab)], Panel::Health),
         (&[code(KeyCode::Tab), code(KeyCode::Tab)], Panel::Logs),
-        (&[code(KeyCode::BackTab)], Panel::Audit),
+        (&[code(KeyCode::BackTab)], Panel::Drills),
         (
             &[code(KeyCode::BackTab), code(KeyCode::BackTab)],
-            Panel::Activity,
+            Panel::Audit,
         ),
         (&[key('7')], Panel::Audit),
         (&[key('4')], Panel::Topology),

@@ -6,7 +6,7 @@ use stack_core::app::Action;
 use stack_core::model::Layout;
 use stack_core::model::container::{Health, RunState};
 use stack_core::protocol::docker::{DockerUpdate, WorkerCommand};
-use stack_tui::runtime::{self, ChannelInput, Context, HeadlessHost};
+use stack_tui::runtime::{self, ChannelInput, Context, DrillChild, HeadlessHost};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -30,6 +30,7 @@ async fn loop_draws_updates_and_quits_on_q() {
         actions: actions_tx,
         reload_profile: None,
         reload_requests: None,
+        drill: DrillChild::default(),
     };
 
     let driver = tokio::spawn(async move {

@@ -10,6 +10,7 @@ mod app_reload;
 mod app_update;
 mod architecture;
 mod config_files;
+mod drills_panel;
 mod headless_loop;
 mod nginx_proxy;
 mod profile_sizing;

@@ -324,6 +324,7 @@ fn states() -> Vec<(&'static str, State)> {
         ("topology", on(healthy_state(), Panel::Topology)),
         ("profiles", on(healthy_state(), Panel::Profiles)),
         ("activity_empty", on(healthy_state(), Panel::Activity)),
+        ("drills", on(healthy_state(), Panel::Drills)),
     ]
 }
 

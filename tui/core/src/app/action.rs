@@ -36,6 +36,22 @@ pub enum Action {
         elapsed: Duration,
         result: Result<crate::audit::Report, String>,
     },
+    /// The runtime started a drill (`stack-tui drill run`) on `profile`.
+    DrillStarted {
+        profile: String,
+        name: String,
+    },
+    /// A progress line of the running drill.
+    DrillProgress {
+        name: String,
+        line: String,
+    },
+    /// The running drill ended: its verdict and one-line summary, or why it could not run.
+    DrillFinished {
+        name: String,
+        elapsed: Duration,
+        result: Result<super::drills::DrillOutcome, String>,
+    },
     /// A runtime task finished (compose operation, exec, save).
     TaskDone {
         label: String,
@@ -84,4 +100,11 @@ pub enum Effect {
     Audit {
         profile: String,
     },
+    /// Run a fault drill against a profile (confirmed by the user).
+    Drill {
+        profile: String,
+        name: String,
+    },
+    /// Stop the running drill; it heals before it ends.
+    StopDrill,
 }

@@ -44,6 +44,8 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
         Command::ShowProfiles => show(state, Panel::Profiles),
         Command::ShowActivity => show(state, Panel::Activity),
         Command::ShowAudit => show(state, Panel::Audit),
+        Command::ShowDrills => show(state, Panel::Drills),
+        Command::StopDrill => super::drills::stop(state, effects),
         Command::Refresh => super::audit::start(state, effects),
         Command::ResumeReloads => reload::request(state, SessionRequest::ResumePaused, effects),
         Command::Up => step(state, -1),
@@ -163,6 +165,10 @@ fn step(state: &mut State, delta: i64) {
         Panel::Audit => {
             state.audit.selected = move_index(state.audit.selected, state.audit.rows().len())
         }
+        Panel::Drills => {
+            let rows = super::drills::rows(&state.profile).len();
+            state.drills.selected = move_index(state.drills.selected, rows)
+        }
         _ => state.scroll = (i64::from(state.scroll) + delta).clamp(0, i64::from(u16::MAX)) as u16,
     }
 }
@@ -171,6 +177,7 @@ fn drill(state: &mut State, effects: &mut Vec<Effect>) {
     match state.panel {
         Panel::Services => show(state, Panel::Health),
         Panel::Audit => state.audit.detail = state.audit.selected_finding().is_some(),
+        Panel::Drills => super::drills::ask_to_run(state),
         Panel::Profiles => {
             if let Some(entry) = state.profiles.get(state.profile_selected).cloned() {
                 switch_profile(state, &entry.name, effects);
@@ -304,6 +311,7 @@ pub fn switch_profile(state: &mut State, name: &str, effects: &mut Vec<Effect>) 
     state.model = None;
     state.model_error = None;
     super::audit::reset(state);
+    super::drills::reset(state);
     state.logs.clear();
     state.selected = 0;
     state.log_view.service = None;
@@ -325,7 +333,7 @@ pub fn switch_profile(state: &mut State, name: &str, effects: &mut Vec<Effect>) 
 }
 
 /// Under `--readonly`, says so and returns true.
-fn refused_readonly(state: &mut State) -> bool {
+pub(super) fn refused_readonly(state: &mut State) -> bool {
     if state.readonly {
         state.message =
             Some("read-only mode (--readonly): nothing that changes containers runs".into());

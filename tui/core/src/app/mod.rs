@@ -5,6 +5,7 @@ pub mod activity;
 pub mod audit;
 mod commands;
 mod docker;
+pub mod drills;
 mod input;
 pub mod profiles;
 mod readiness;

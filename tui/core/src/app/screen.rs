@@ -81,18 +81,29 @@ pub fn fullscreen(area: Rect, footer: Rect) -> Rect {
     Rect::new(area.x, area.y, area.width, footer.y.saturating_sub(area.y))
 }
 
-/// Tab labels as drawn: ` 1 Services │ 2 Health │ ...`.
-pub fn tab_labels() -> Vec<String> {
-    Panel::ALL
-        .iter()
-        .enumerate()
-        .map(|(index, panel)| format!(" {} {} ", index + 1, panel.title()))
-        .collect()
+/// Tab labels as drawn in `width` columns: ` 1 Services │ 2 Health │ ...`, without the padding
+/// when that does not fit (every tab stays visible at 80 columns).
+pub fn tab_labels(width: u16) -> Vec<String> {
+    let label = |padding: &str| -> Vec<String> {
+        Panel::ALL
+            .iter()
+            .enumerate()
+            .map(|(index, panel)| format!("{padding}{} {}{padding}", index + 1, panel.title()))
+            .collect()
+    };
+    let padded = label(" ");
+    // Each label is followed by a one-column separator.
+    let needed: usize = padded.iter().map(|l| l.chars().count() + 1).sum();
+    if needed <= usize::from(width) {
+        padded
+    } else {
+        label("")
+    }
 }
 
 pub fn tab_at(tabs: Rect, column: u16) -> Option<Panel> {
     let mut x = tabs.x;
-    for (label, panel) in tab_labels().iter().zip(Panel::ALL) {
+    for (label, panel) in tab_labels(tabs.width).iter().zip(Panel::ALL) {
         let width = label.chars().count() as u16;
         if column >= x && column < x + width {
             return Some(panel);

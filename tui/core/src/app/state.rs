@@ -3,6 +3,7 @@
 use super::action::Effect;
 use super::activity::Activity;
 use super::audit::AuditView;
+use super::drills::DrillsView;
 use super::profiles::ProfileEntry;
 use super::reload::ReloadView;
 use crate::config::Config;
@@ -26,10 +27,11 @@ pub enum Panel {
     Profiles,
     Activity,
     Audit,
+    Drills,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 7] = [
+    pub const ALL: [Panel; 8] = [
         Panel::Services,
         Panel::Health,
         Panel::Logs,
@@ -37,6 +39,7 @@ impl Panel {
         Panel::Profiles,
         Panel::Activity,
         Panel::Audit,
+        Panel::Drills,
     ];
 
     pub fn title(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Panel {
             Self::Profiles => "Profiles",
             Self::Activity => "Activity",
             Self::Audit => "Audit",
+            Self::Drills => "Drills",
         }
     }
 
@@ -60,6 +64,7 @@ impl Panel {
             Self::Profiles => Context::Profiles,
             Self::Activity => Context::Activity,
             Self::Audit => Context::Audit,
+            Self::Drills => Context::Drills,
         }
     }
 }
@@ -193,6 +198,7 @@ pub struct State {
     pub activity: Activity,
     pub reload: ReloadView,
     pub audit: AuditView,
+    pub drills: DrillsView,
     pub panel: Panel,
     pub selected: usize,
     /// The first services row on screen; it moves only to keep the selection visible.
@@ -254,6 +260,7 @@ impl State {
             activity: Activity::default(),
             reload: ReloadView::default(),
             audit: AuditView::default(),
+            drills: DrillsView::default(),
             panel: Panel::Services,
             selected: 0,
             services_offset: 0,

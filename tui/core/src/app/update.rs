@@ -30,6 +30,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             elapsed,
             result,
         } => super::audit::finished(state, &profile, elapsed, result),
+        Action::DrillStarted { profile, name } => super::drills::started(state, &profile, &name),
+        Action::DrillProgress { name, line } => super::drills::progress(state, &name, line),
+        Action::DrillFinished {
+            name,
+            elapsed,
+            result,
+        } => super::drills::finished(state, &name, elapsed, result),
         Action::Docker(update) => docker::handle(state, update, &mut effects),
         Action::Model { profile, result } => tasks::model(state, profile, result, &mut effects),
         Action::TaskDone {

@@ -60,6 +60,12 @@ fn wanted(context: Context, fullscreen_logs: bool) -> &'static [(Command, &'stat
             (Back, "back"),
             (Help, "help"),
         ],
+        Context::Drills => &[
+            (Drill, "run"),
+            (StopDrill, "stop"),
+            (Back, "back"),
+            (Help, "help"),
+        ],
         Context::Global | Context::Topology | Context::Activity => {
             &[(NextPanel, "next panel"), (Help, "help"), (Quit, "quit")]
         }

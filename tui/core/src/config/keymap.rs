@@ -16,6 +16,7 @@ pub enum Context {
     Profiles,
     Activity,
     Audit,
+    Drills,
 }
 
 /// Everything a key can ask for. Names (kebab-case) are what the config file uses.
@@ -57,6 +58,9 @@ pub enum Command {
     ShowProfiles,
     ShowActivity,
     ShowAudit,
+    ShowDrills,
+    /// Stop the running drill (it heals first).
+    StopDrill,
     ResumeReloads,
     Refresh,
 }
@@ -74,6 +78,7 @@ impl Command {
                 | Command::ProfileUp
                 | Command::ProfileDown
                 | Command::ResumeReloads
+                | Command::StopDrill
         )
     }
 }
@@ -187,6 +192,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Global, Command::ShowProfiles, &["5"]),
     (Context::Global, Command::ShowActivity, &["6"]),
     (Context::Global, Command::ShowAudit, &["7"]),
+    (Context::Global, Command::ShowDrills, &["8"]),
     (Context::Services, Command::Start, &["S"]),
     (Context::Services, Command::Stop, &["x"]),
     (Context::Services, Command::Restart, &["r"]),
@@ -206,6 +212,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Profiles, Command::ProfileDown, &["D"]),
     (Context::Activity, Command::ResumeReloads, &["p"]),
     (Context::Audit, Command::Refresh, &["r"]),
+    (Context::Drills, Command::StopDrill, &["x"]),
 ];
 
 /// `[keys.<context>]` tables of `command = ["key", ...]`.
