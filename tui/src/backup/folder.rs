@@ -116,3 +116,90 @@ pub async fn open(dir: &Path) -> anyhow::Result<Manifest> {
     }
     Ok(manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stack_core::backup::manifest::{POSTGRES_FILE, REDIS_FILE};
+    use stack_core::backup::{PostgresPart, RedisPart, RedisPersistence};
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).expect("stat").permissions().mode() & 0o777
+    }
+
+    /// A folder as `backup` leaves it: two files and the manifest describing them.
+    async fn written(root: &Path) -> std::path::PathBuf {
+        let dir = root.join("backups/local-20261203T114500Z");
+        create_private_dir(&dir).expect("create");
+        for (name, content) in [(POSTGRES_FILE, &b"PGDMP..."[..]), (REDIS_FILE, b"tar")] {
+            use tokio::io::AsyncWriteExt;
+            let mut file = create_private_file(&dir.join(name)).await.expect("file");
+            file.write_all(content).await.expect("write");
+        }
+        let manifest = Manifest {
+            format: stack_core::backup::manifest::FORMAT,
+            tool: "stack-tui test".into(),
+            profile: "local".into(),
+            project: "stack-local".into(),
+            created: chrono::Utc::now(),
+            postgres: PostgresPart {
+                image: "postgres".into(),
+                version: "15.14".into(),
+                database: "app".into(),
+            },
+            redis: RedisPart {
+                image: "redis".into(),
+                version: "7.0.15".into(),
+                persistence: RedisPersistence::Aof,
+                path: "appendonlydir".into(),
+                keys: 1,
+            },
+            files: vec![
+                describe(&dir, POSTGRES_FILE).await.expect("describe"),
+                describe(&dir, REDIS_FILE).await.expect("describe"),
+            ],
+        };
+        write_manifest(&dir, &manifest).await.expect("manifest");
+        dir
+    }
+
+    #[tokio::test]
+    async fn a_written_folder_is_private_and_opens() {
+        let root = tempfile::tempdir().expect("temp");
+        let dir = written(root.path()).await;
+        assert_eq!(mode(&dir), DIR_MODE);
+        assert_eq!(mode(dir.parent().expect("parent")), DIR_MODE);
+        for name in [POSTGRES_FILE, REDIS_FILE, MANIFEST_FILE] {
+            assert_eq!(mode(&dir.join(name)), FILE_MODE, "{name}");
+        }
+        let manifest = open(&dir).await.expect("opens");
+        assert_eq!(manifest.file(REDIS_FILE).map(|f| f.bytes), Some(3));
+        // The same folder again is refused, not mixed with the first.
+        assert!(create_private_dir(&dir).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_changed_missing_or_unfinished_folder_is_refused_by_name() {
+        let root = tempfile::tempdir().expect("temp");
+        let dir = written(root.path()).await;
+        std::fs::write(dir.join(POSTGRES_FILE), b"PGDMP,..").expect("one byte");
+        let error = open(&dir).await.expect_err("changed").to_string();
+        assert!(
+            error.contains("postgres.dump does not match its sha256"),
+            "{error}"
+        );
+        assert!(error.contains("Nothing was restored"), "{error}");
+
+        std::fs::remove_file(dir.join(REDIS_FILE)).expect("remove");
+        let error = open(&dir).await.expect_err("missing").to_string();
+        assert!(error.contains("redis.tar is missing"), "{error}");
+
+        std::fs::remove_file(dir.join(MANIFEST_FILE)).expect("remove");
+        let error = open(&dir).await.expect_err("unfinished").to_string();
+        assert!(error.contains("has no manifest.json"), "{error}");
+        let error = open(&root.path().join("nowhere"))
+            .await
+            .expect_err("no folder");
+        assert!(error.to_string().contains("is not a folder"), "{error}");
+    }
+}
