@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 
 use crate::manifest::variables::{ProcessEnv, VariableError, VariableSource};
 use crate::manifest::{App, ManifestError};
-use crate::runtime::cache::ComponentCache;
-use crate::runtime::engine::{Limits, build_engine};
+use crate::runtime::cache::{CacheOutcome, ComponentCache};
+use crate::runtime::engine::{Limits, build_engine, build_engine_reusing_functions};
+use crate::runtime::function_cache::FunctionCache;
 use crate::runtime::loader::{LoadContext, host_name, import_names, load_component};
 use crate::runtime_config::RuntimeConfig;
 
@@ -95,8 +96,13 @@ pub fn run(manifest: &Path, runtime_config: &RuntimeConfig, limits: &Limits) -> 
 /// Compiles each component into the cache; a build pipeline runs this before installing a new
 /// component so that edge-host's swap finds it compiled.
 pub fn precompile(components: &[std::path::PathBuf], limits: &Limits) -> anyhow::Result<()> {
-    let engine = build_engine(limits)?;
     let cache = ComponentCache::from_env();
+    let functions = cache.dir().map(|dir| Arc::new(FunctionCache::new(dir)));
+    let engine = match &functions {
+        Some(functions) => build_engine_reusing_functions(limits, functions.clone())?,
+        None => build_engine(limits)?,
+    };
+    let mut looked_up = 0;
     for path in components {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -104,15 +110,23 @@ pub fn precompile(components: &[std::path::PathBuf], limits: &Limits) -> anyhow:
         let (_, outcome) = cache
             .load(&engine, &bytes)
             .map_err(|e| anyhow::anyhow!("cannot compile {}: {e:#}", path.display()))?;
-        println!(
-            "{}: {} in {} ms",
-            path.display(),
-            match outcome {
-                crate::runtime::cache::CacheOutcome::Hit => "already compiled",
-                crate::runtime::cache::CacheOutcome::Compiled => "compiled",
-            },
-            started.elapsed().as_millis()
-        );
+        let ms = started.elapsed().as_millis();
+        let reuse = functions.as_ref().map(|f| f.take_reuse());
+        looked_up += reuse.map_or(0, |r| r.functions);
+        let what = match (outcome, reuse) {
+            (CacheOutcome::Hit, _) => format!("already compiled in {ms} ms"),
+            (CacheOutcome::Compiled, Some(r)) if r.functions > 0 => format!(
+                "compiled in {ms} ms, {} of {} functions reused",
+                r.reused, r.functions
+            ),
+            (CacheOutcome::Compiled, _) => format!("compiled in {ms} ms"),
+        };
+        println!("{}: {what}", path.display());
+    }
+    if let Some(functions) = functions.filter(|_| looked_up > 0)
+        && let Err(e) = functions.prune(looked_up)
+    {
+        tracing::warn!("cannot prune the compiled-function cache: {e}");
     }
     Ok(())
 }

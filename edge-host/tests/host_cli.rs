@@ -45,6 +45,17 @@ fn check_of_the_real_manifest_needs_no_secrets() {
     );
 }
 
+/// "…: compiled in 420 ms, 950 of 1038 functions reused" → (950, 1038).
+fn reused(out: &str) -> (u64, u64) {
+    let counts = out
+        .trim()
+        .rsplit_once(", ")
+        .and_then(|(_, tail)| tail.strip_suffix(" functions reused"))
+        .and_then(|counts| counts.split_once(" of "))
+        .and_then(|(hits, all)| Some((hits.parse().ok()?, all.parse().ok()?)));
+    counts.unwrap_or_else(|| panic!("no reuse figures in {out:?}"))
+}
+
 #[test]
 fn precompile_fills_the_cache_that_loading_then_uses() {
     let component = fixtures::component("hello", false);
@@ -58,8 +69,25 @@ fn precompile_fills_the_cache_that_loading_then_uses() {
     let installed = installed.to_string_lossy();
     let (ok, out, err) = run_cli(&["precompile", &installed], &cache_env);
     assert!(ok && out.contains(": compiled in"), "{out}{err}");
+    // A first compile reuses only functions the component holds twice.
+    let (cold, all) = reused(&out);
     let (ok, out, err) = run_cli(&["precompile", &installed], &cache_env);
     assert!(ok && out.contains(": already compiled"), "{out}{err}");
+    // Without the compiled component, the functions come from the function cache.
+    for entry in std::fs::read_dir(cache.path()).expect("cache dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "cwasm") {
+            std::fs::remove_file(path).expect("remove compiled component");
+        }
+    }
+    let (ok, out, err) = run_cli(&["precompile", &installed], &cache_env);
+    assert!(ok, "{out}{err}");
+    let (warm, again) = reused(&out);
+    assert_eq!(again, all, "{out}");
+    assert!(
+        warm > cold && warm * 10 >= all * 8,
+        "most functions reused: {warm} of {all}, first compile {cold}"
+    );
     let manifest = dir.path().join("spin.toml");
     let (ok, out, err) = run_cli(
         &["check", "--manifest", &manifest.to_string_lossy()],

@@ -35,6 +35,11 @@ impl ComponentCache {
         ComponentCache { dir: Some(dir) }
     }
 
+    /// The folder entries are kept in; `None` for a cache that compiles every time.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     fn key(engine: &Engine, bytes: &[u8]) -> String {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);

@@ -1,7 +1,9 @@
 //! One `Engine` per process: async, pooling allocator, epoch interruption for request timeouts.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::function_cache::FunctionCache;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the epoch advances; request deadlines are counted in these ticks.
@@ -48,6 +50,22 @@ impl Default for Limits {
 }
 
 pub fn build_engine(limits: &Limits) -> wasmtime::Result<Engine> {
+    Engine::new(&config(limits))
+}
+
+/// The same engine, compiling through Cranelift's incremental cache: what `precompile` uses, so
+/// the edit loop recompiles only the functions an edit changed. The compiled code, and so the
+/// component cache's key, is the same as without it.
+pub fn build_engine_reusing_functions(
+    limits: &Limits,
+    functions: Arc<FunctionCache>,
+) -> wasmtime::Result<Engine> {
+    let mut config = config(limits);
+    config.enable_incremental_compilation(functions)?;
+    Engine::new(&config)
+}
+
+fn config(limits: &Limits) -> Config {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(limits.max_instances)
         .total_core_instances(limits.max_instances.saturating_mul(4))
@@ -66,7 +84,7 @@ pub fn build_engine(limits: &Limits) -> wasmtime::Result<Engine> {
         .wasm_component_model(true)
         .epoch_interruption(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Engine::new(&config)
+    config
 }
 
 /// Advances the engine's epoch forever on a plain thread, so deadlines work even when the async

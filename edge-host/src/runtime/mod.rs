@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod engine;
+pub mod function_cache;
 pub mod instance;
 pub mod loader;
 pub mod swap;

@@ -74,7 +74,8 @@ pub fn ask_to_run(state: &mut State) {
     let profile = state.profile.clone();
     state.mode = Mode::Confirm(Confirm {
         prompt: format!(
-            "run drill {} on {profile}? It will {} under a steady load, then heal. [y/N]",
+            "run drill {} on {profile}? Fault: {}, under a steady load; the drill heals \
+             afterwards. [y/N]",
             drill.name, drill.fault_text
         ),
         effects: vec![Effect::Drill {
