@@ -1,7 +1,8 @@
-//! Secret drift on a real local stack (a scratch copy): the app's Postgres secret is generated
-//! anew over the existing data volume, as a second checkout or a deleted `env/secrets/` does.
-//! The app's 503 names Postgres's own reason, `doctor` fails on the drift with the fix, `up`
-//! re-keys the role, and the row written before is still there.
+//! Secret drift on a real local stack (a scratch copy): the app's Postgres and Redis secrets are
+//! generated anew over the running stores and the existing data volume, as a second checkout or a
+//! deleted `env/secrets/` does. The app's 503 names Postgres's own reason, `doctor` fails on both
+//! with the fix, `up` re-keys the role and recreates Redis, and the row written before is still
+//! there.
 
 use crate::reload_support::Scratch;
 use crate::reload_support::scratch::{eventually, main_target_dir};
@@ -10,19 +11,28 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use test_support::http::Http;
 
+const DB: &str = "db_password";
+const REDIS: &str = "redis_password";
+
 #[test]
-fn a_regenerated_db_secret_fails_doctor_and_up_re_keys_the_role_keeping_the_data() {
+fn regenerated_secrets_fail_doctor_and_up_repairs_them_keeping_the_data() {
     let scratch = Scratch::up("local");
     let http = Http::plain(Duration::from_secs(10));
     let id = create_item(&scratch, &http, "written before the re-key");
 
     // New secrets over the old volume: the file goes, prepare generates another and installs
     // each consumer's copy, and the app starts with it as a second checkout's would.
-    let old = secret(&scratch.root);
-    std::fs::remove_file(scratch.path("env/secrets/db_password")).expect("remove the secret");
+    let old = [secret(&scratch.root, DB), secret(&scratch.root, REDIS)];
+    for name in [DB, REDIS] {
+        std::fs::remove_file(scratch.path(&format!("env/secrets/{name}"))).expect("remove it");
+    }
     prepare_without_building(&scratch.path("compose/prepare"));
-    let new = secret(&scratch.root);
-    assert_ne!(old, new, "prepare generated another secret");
+    let new = [secret(&scratch.root, DB), secret(&scratch.root, REDIS)];
+    assert!(
+        old[0] != new[0] && old[1] != new[1],
+        "prepare generated others"
+    );
+    let values: Vec<&str> = old.iter().chain(&new).map(String::as_str).collect();
     scratch.compose_ok(&["up", "--detach", "--no-deps", "--force-recreate", "app"]);
     let problem = eventually(
         Duration::from_secs(60),
@@ -42,7 +52,7 @@ fn a_regenerated_db_secret_fails_doctor_and_up_re_keys_the_role_keeping_the_data
     );
 
     let doctor = stack_tui(&scratch, &["doctor"]);
-    let report = shown(&doctor, &[&old, &new]);
+    let report = shown(&doctor, &values);
     assert_eq!(doctor.status.code(), Some(1), "{report}");
     let drift = line_with(&report, "secret db_password");
     eprintln!("doctor: {drift}");
@@ -50,6 +60,12 @@ fn a_regenerated_db_secret_fails_doctor_and_up_re_keys_the_role_keeping_the_data
     assert!(
         drift.contains("password authentication failed") && drift.contains("up` re-keys"),
         "{drift}"
+    );
+    let redis = line_with(&report, "secret redis_password");
+    eprintln!("doctor: {redis}");
+    assert!(
+        redis.starts_with("[FAIL]") && redis.contains("WRONGPASS"),
+        "{redis}"
     );
 
     // `up` through the scratch's own preparation, which must not build (the artifacts are staged).
@@ -63,7 +79,7 @@ fn a_regenerated_db_secret_fails_doctor_and_up_re_keys_the_role_keeping_the_data
     make_executable(&prepare);
     let started = Instant::now();
     let up = stack_tui(&scratch, &["up", "--detach"]);
-    let said = shown(&up, &[&old, &new]);
+    let said = shown(&up, &values);
     eprintln!("up --detach took {:?}; it said:", started.elapsed());
     for line in said.lines().filter(|line| line.starts_with("secrets:")) {
         eprintln!("  {line}");
@@ -74,6 +90,8 @@ fn a_regenerated_db_secret_fails_doctor_and_up_re_keys_the_role_keeping_the_data
         said.contains("db_password opens postgres role app now"),
         "{said}"
     );
+    assert!(said.contains("recreated redis"), "{said}");
+    assert!(said.contains("redis_password opens redis now"), "{said}");
 
     let listed = http
         .get(&scratch.url("/api/items"))
@@ -84,13 +102,15 @@ fn a_regenerated_db_secret_fails_doctor_and_up_re_keys_the_role_keeping_the_data
         .expect("GET the item");
     assert_eq!(kept.status, 200, "{kept:?}");
     assert_eq!(kept.json()["name"], "written before the re-key");
+    let greeting = http.get(&scratch.url("/")).expect("GET /");
+    assert_eq!(greeting.json()["cache"], "ok", "{greeting:?}");
 
     let doctor = stack_tui(&scratch, &["doctor"]);
-    let report = shown(&doctor, &[&old, &new]);
-    assert!(
-        line_with(&report, "secret db_password").starts_with("[ok  ]"),
-        "{report}"
-    );
+    let report = shown(&doctor, &values);
+    for name in [DB, REDIS] {
+        let line = line_with(&report, &format!("secret {name} opens"));
+        assert!(line.starts_with("[ok  ]"), "{report}");
+    }
     assert_eq!(doctor.status.code(), Some(0), "{report}");
 }
 
@@ -110,8 +130,8 @@ fn create_item(scratch: &Scratch, http: &Http, name: &str) -> i64 {
         .unwrap_or_else(|| panic!("a numeric id: {created:?}"))
 }
 
-fn secret(root: &Path) -> String {
-    std::fs::read_to_string(root.join("env/secrets/db_password")).expect("read the secret")
+fn secret(root: &Path, name: &str) -> String {
+    std::fs::read_to_string(root.join("env/secrets").join(name)).expect("read the secret")
 }
 
 fn prepare_without_building(script: &Path) {
