@@ -3,9 +3,7 @@
 
 use crate::drill::target::Site;
 use anyhow::bail;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 const READY_LIMIT: Duration = Duration::from_secs(60);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
@@ -13,7 +11,7 @@ const POLL: Duration = Duration::from_millis(250);
 
 /// Polls `<site>/health/ready` until it answers 200; returns how long that took.
 pub async fn wait_ready(site: &Site) -> anyhow::Result<Duration> {
-    let agent = agent(site.certificate.as_deref())?;
+    let agent = crate::drill::load::agent(site.certificate.as_deref(), REQUEST_TIMEOUT)?;
     let url = format!("{}/health/ready", site.origin);
     let started = Instant::now();
     loop {
@@ -45,21 +43,4 @@ pub async fn wait_ready(site: &Site) -> anyhow::Result<Duration> {
             _ => tokio::time::sleep(POLL).await,
         }
     }
-}
-
-fn agent(certificate: Option<&[u8]>) -> anyhow::Result<ureq::Agent> {
-    let mut config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(REQUEST_TIMEOUT));
-    if let Some(pem) = certificate {
-        let cert = Certificate::from_pem(pem)
-            .map_err(|err| anyhow::anyhow!("the stack's certificate is not PEM: {err}"))?;
-        config = config.tls_config(
-            TlsConfig::builder()
-                .root_certs(RootCerts::Specific(Arc::new(vec![cert.to_owned()])))
-                .build(),
-        );
-    }
-    Ok(config.build().into())
 }

@@ -130,7 +130,14 @@ pub async fn restore(
         } else {
             String::new()
         };
-        confirm(&profile.project, &profile.name, &place)?;
+        super::confirm::type_profile_name(
+            &format!(
+                "restore replaces the data of {}{place} (its Postgres database and Redis)",
+                profile.project
+            ),
+            &profile.name,
+            &format!("{} is untouched", profile.project),
+        )?;
     }
 
     eprintln!(
@@ -190,25 +197,4 @@ fn count(n: u64, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
-}
-
-/// Asks for the profile's name on stdin, as `down --volumes` does on prod; no terminal (or EOF)
-/// cancels, so a script says `--yes`.
-fn confirm(project: &str, profile: &str, place: &str) -> anyhow::Result<()> {
-    eprint!(
-        "restore replaces the data of {project}{place} (its Postgres database and Redis). Type the \
-         profile name ({profile}) to go on: "
-    );
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|err| anyhow::anyhow!("cannot read the confirmation: {err}"))?;
-    if answer.trim() == profile {
-        return Ok(());
-    }
-    eprintln!();
-    bail!(
-        "not confirmed: {project} is untouched. Fix: type {profile} at the prompt, or pass --yes \
-         in scripts"
-    )
 }

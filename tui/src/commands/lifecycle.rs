@@ -113,18 +113,10 @@ fn confirm_down(
     let place = remote
         .map(|daemon| format!(" on {daemon}"))
         .unwrap_or_default();
-    eprint!("{what}{place}. Type the profile name ({profile}) to go on: ");
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|err| anyhow::anyhow!("cannot read the confirmation: {err}"))?;
-    if answer.trim() == profile {
-        return Ok(());
-    }
-    eprintln!();
-    anyhow::bail!(
-        "not confirmed: {project} and its volumes are untouched. Fix: type {profile} at the prompt, \
-         or pass --yes in scripts"
+    super::confirm::type_profile_name(
+        &format!("{what}{place}"),
+        profile,
+        &format!("{project} and its volumes are untouched"),
     )
 }
 

@@ -3,6 +3,7 @@
 mod audit;
 mod backup;
 mod compose;
+mod confirm;
 mod dashboard;
 mod docs;
 mod doctor;

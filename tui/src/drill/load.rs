@@ -61,7 +61,7 @@ pub struct Recorded {
 
 impl Load {
     pub fn start(site: &Site, plan: LoadPlan) -> anyhow::Result<Self> {
-        let agent = agent(site.certificate.as_deref())?;
+        let agent = agent(site.certificate.as_deref(), REQUEST_TIMEOUT)?;
         let shared = Arc::new(Shared::default());
         let stop = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
@@ -141,12 +141,13 @@ fn take<T>(record: &Mutex<Vec<T>>) -> Vec<T> {
         .unwrap_or_default()
 }
 
-/// Redirects off, statuses returned as values, every request bounded in time.
-fn agent(certificate: Option<&[u8]>) -> anyhow::Result<ureq::Agent> {
+/// A client for the stack's site: redirects off, statuses returned as values, every request
+/// bounded by `timeout`, the stack's own certificate trusted for HTTPS.
+pub fn agent(certificate: Option<&[u8]>, timeout: Duration) -> anyhow::Result<ureq::Agent> {
     let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
-        .timeout_global(Some(REQUEST_TIMEOUT));
+        .timeout_global(Some(timeout));
     if let Some(pem) = certificate {
         let cert = Certificate::from_pem(pem)
             .map_err(|err| anyhow::anyhow!("the stack's certificate is not PEM: {err}"))?;
