@@ -4,11 +4,10 @@ use super::ports::{PortCheck, check_port};
 use super::secret_drift;
 use crate::compose::{Compose, Output, detect_version, prepare};
 use crate::docker::{connect, project_snapshots};
-use stack_core::model::{ComposeError, Layout, is_protected};
+use stack_core::model::{ComposeError, ComposeModel, Layout, is_protected};
 
 /// Fails when a port the profile publishes is held by something other than the profile itself.
-async fn ensure_ports_free(compose: &Compose) -> anyhow::Result<()> {
-    let model = compose.model().await?;
+async fn ensure_ports_free(compose: &Compose, model: &ComposeModel) -> anyhow::Result<()> {
     let owned: Vec<String> = match connect().await {
         Ok(docker) => project_snapshots(&docker, &compose.profile().project)
             .await
@@ -39,14 +38,14 @@ pub async fn up(layout: &Layout, profile: &str, detach: bool) -> anyhow::Result<
     let compose = Compose::new(layout.profile(profile)?);
     detect_version().await?;
     prepare(layout, profile, Output::Terminal).await?;
-    ensure_ports_free(&compose).await?;
+    let model = compose.model().await?;
+    ensure_ports_free(&compose, &model).await?;
     eprintln!(
         "bringing up {} (project {})…",
         profile,
         compose.profile().project
     );
     // The stores first: a secret that no longer opens one is repaired before anything uses it.
-    let model = compose.model().await?;
     let repaired = secret_drift::settle(&compose, &model).await?;
     let result = if repaired {
         eprintln!("secrets: recreating the services so that each reads the current secrets");
