@@ -24,9 +24,9 @@ pub fn rekey_script(role: &str, secret: &str) -> Result<String, String> {
         "\\set VERBOSITY terse\n\
          SET log_statement = 'none';\n\
          SET log_min_error_statement = 'panic';\n\
-         \\set stack_tui_role '{role}'\n\
-         \\set stack_tui_secret '{secret}'\n\
-         ALTER ROLE :\"stack_tui_role\" PASSWORD :'stack_tui_secret';\n\
+         \\set rekey_role '{role}'\n\
+         \\set rekey_secret '{secret}'\n\
+         ALTER ROLE :\"rekey_role\" PASSWORD :'rekey_secret';\n\
          \\q\n"
     ))
 }
@@ -71,12 +71,9 @@ mod tests {
     #[test]
     fn the_rekey_script_sets_the_password_through_psql_variables_and_quits() {
         let script = rekey_script("app", "c0ffee").expect("a script");
+        assert!(script.contains("\\set rekey_secret 'c0ffee'\n"), "{script}");
         assert!(
-            script.contains("\\set stack_tui_secret 'c0ffee'\n"),
-            "{script}"
-        );
-        assert!(
-            script.contains("ALTER ROLE :\"stack_tui_role\" PASSWORD :'stack_tui_secret';"),
+            script.contains("ALTER ROLE :\"rekey_role\" PASSWORD :'rekey_secret';"),
             "{script}"
         );
         assert!(
