@@ -3,11 +3,7 @@
 //! and with a bound on the whole run.
 
 use bollard::Docker;
-use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, StartExecResults};
-use futures_util::StreamExt;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 
 /// What the command printed on each stream and how it ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,51 +34,23 @@ async fn run(
     container: &str,
     command: &[&str],
     env: &[&str],
-    input: &[u8],
+    mut input: &[u8],
 ) -> Result<InputExecOutput, String> {
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                cmd: Some(command.iter().map(|part| part.to_string()).collect()),
-                env: Some(env.iter().map(|var| var.to_string()).collect()),
-                attach_stdin: Some(true),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|err| format!("cannot exec in {container}: {err}"))?;
-    let mut result = InputExecOutput::default();
-    let started = docker
-        .start_exec(&exec.id, None)
-        .await
-        .map_err(|err| format!("cannot exec in {container}: {err}"))?;
-    if let StartExecResults::Attached {
-        mut output,
-        input: mut stdin,
-    } = started
-    {
-        stdin
-            .write_all(input)
-            .await
-            .map_err(|err| format!("cannot write to the command in {container}: {err}"))?;
-        // The commands here read what they need and end by themselves; closing is a courtesy.
-        let _ = stdin.shutdown().await;
-        while let Some(chunk) = output.next().await {
-            match chunk.map_err(|err| format!("reading from {container}: {err}"))? {
-                LogOutput::StdErr { message } => {
-                    result.stderr.push_str(&String::from_utf8_lossy(&message));
-                }
-                other => result.stdout.push_str(&other.to_string()),
-            }
-        }
-    }
-    result.exit_code = docker
-        .inspect_exec(&exec.id)
-        .await
-        .map_err(|err| format!("cannot read the exit code in {container}: {err}"))?
-        .exit_code;
-    Ok(result)
+    let mut stdout = Vec::new();
+    let ended = super::exec::stream(
+        docker,
+        container,
+        container,
+        command,
+        env,
+        Some(&mut input),
+        &mut stdout,
+    )
+    .await
+    .map_err(|err| format!("{err:#}"))?;
+    Ok(InputExecOutput {
+        exit_code: ended.exit_code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: ended.stderr,
+    })
 }

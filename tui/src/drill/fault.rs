@@ -238,7 +238,8 @@ impl HealGuard {
                     .map_err(|err| failed(format!("{err:#}")))
             }
             Remedy::Exec { command } => {
-                super::psql::run_inside(docker, &victim.id, command.clone())
+                let command: Vec<&str> = command.iter().map(String::as_str).collect();
+                crate::docker::exec::output(docker, &victim.id, &victim.name, &command)
                     .await
                     .map(drop)
                     .map_err(|err| failed(format!("{err:#}")))

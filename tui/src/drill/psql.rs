@@ -1,11 +1,10 @@
 //! psql inside the Postgres container, as the superuser over the local socket (the image's
 //! `POSTGRES_USER`): the drills read state and take locks with it without any password.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use bollard::Docker;
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::exec::{CreateExecOptions, StartExecOptions};
 use bollard::query_parameters::InspectContainerOptions;
-use futures_util::StreamExt;
 
 /// psql in the Postgres container, as the user and database its environment names.
 pub struct Psql<'a> {
@@ -84,7 +83,9 @@ impl<'a> Psql<'a> {
 
     /// Runs one statement; returns its rows, one per line, unaligned.
     pub async fn query(&self, sql: &str) -> anyhow::Result<String> {
-        run_inside(self.docker, &self.container, self.command(sql)).await
+        let command = self.command(sql);
+        let command: Vec<&str> = command.iter().map(String::as_str).collect();
+        crate::docker::exec::output(self.docker, &self.container, &self.container, &command).await
     }
 
     /// `SHOW name`, trimmed.
@@ -95,44 +96,4 @@ impl<'a> Psql<'a> {
             .trim()
             .to_string())
     }
-}
-
-/// Runs `command` inside `container` and returns its standard output; a non-zero exit is an
-/// error carrying its standard error.
-pub async fn run_inside(
-    docker: &Docker,
-    container: &str,
-    command: Vec<String>,
-) -> anyhow::Result<String> {
-    let program = command.first().cloned().unwrap_or_default();
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                cmd: Some(command),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .with_context(|| format!("cannot exec {program} in {container}"))?;
-    let mut out = String::new();
-    let mut err = String::new();
-    if let StartExecResults::Attached { mut output, .. } = docker.start_exec(&exec.id, None).await?
-    {
-        while let Some(chunk) = output.next().await {
-            match chunk? {
-                bollard::container::LogOutput::StdErr { message } => {
-                    err.push_str(&String::from_utf8_lossy(&message));
-                }
-                other => out.push_str(&other.to_string()),
-            }
-        }
-    }
-    let code = docker.inspect_exec(&exec.id).await?.exit_code;
-    if code != Some(0) {
-        bail!("{program} in {container} failed ({code:?}): {}", err.trim());
-    }
-    Ok(out)
 }
