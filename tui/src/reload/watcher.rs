@@ -48,8 +48,11 @@ impl Drop for ProjectWatcher {
 }
 
 /// How long a file must be quiet before its burst of changes is reported: long enough to coalesce
-/// an editor's save (temp file, rename, chmod) and a `git checkout`, short enough to feel instant.
-pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(250);
+/// an editor's save (temp file, rename, chmod: a few milliseconds), short enough that it is a
+/// small part of the edit loop (it and the burst merge add 100–200 ms before a build starts). A
+/// longer burst (a `git checkout`) is merged by `burst::merge_bursts`, and a build it starts too
+/// early is cancelled by the next trigger.
+pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(100);
 
 /// Pending events the consumer has not taken yet; the watcher thread waits when it is full.
 const CHANNEL_CAPACITY: usize = 64;
