@@ -1,6 +1,6 @@
 //! The `items` lock of the postgres-lock drill: a psql session inside the Postgres container
 //! takes `ACCESS EXCLUSIVE` and sleeps; the heal ends that session. The session also ends by
-//! itself after [`LOCK_SELF_LIMIT`], so even a drill killed outright cannot leave it behind.
+//! itself after `LOCK_SELF_LIMIT`, so even a drill killed outright cannot leave it behind.
 
 use super::psql::Psql;
 use anyhow::bail;
