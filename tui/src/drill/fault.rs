@@ -4,7 +4,9 @@
 
 use anyhow::{Context, bail};
 use bollard::Docker;
-use bollard::query_parameters::{InspectContainerOptions, StartContainerOptions};
+use bollard::query_parameters::{
+    InspectContainerOptions, RemoveContainerOptionsBuilder, StartContainerOptions,
+};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::path::Path;
@@ -145,6 +147,8 @@ pub enum Remedy {
     },
     /// A command run inside the container (`docker exec`), e.g. psql ending a session.
     Exec { command: Vec<String> },
+    /// The container removed (the edge drills' second client).
+    Remove,
 }
 
 impl Remedy {
@@ -165,6 +169,7 @@ impl Remedy {
                 args.extend(["exec".into(), victim.name.clone()]);
                 args.extend(command.iter().cloned());
             }
+            Self::Remove => args.extend(["rm".into(), "-f".into(), victim.name.clone()]),
         }
         args
     }
@@ -182,6 +187,7 @@ impl Remedy {
         match self {
             Self::Unpause => stderr.contains("is not paused"),
             Self::Reconnect { .. } => stderr.contains("already exists in network"),
+            Self::Remove => stderr.contains("No such container"),
             Self::EnsureRunning | Self::Exec { .. } => false,
         }
     }
@@ -220,6 +226,16 @@ impl HealGuard {
         };
         let fix = remedy.command(&victim);
         let failed = |what: String| format!("{what}. Recover with: {fix}");
+        if remedy == Remedy::Remove {
+            let force = RemoveContainerOptionsBuilder::default().force(true).build();
+            return match docker.remove_container(&victim.id, Some(force)).await {
+                Ok(()) => Ok(()),
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => Ok(()),
+                Err(err) => Err(failed(format!("{} is still there: {err}", victim.name))),
+            };
+        }
         let now = state(docker, &victim)
             .await
             .map_err(|err| failed(format!("{err:#}")))?;

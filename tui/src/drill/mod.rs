@@ -8,6 +8,7 @@ pub mod lock;
 pub mod network;
 pub mod psql;
 pub mod readback;
+pub mod second_client;
 pub mod target;
 
 pub use target::Stack;
@@ -16,7 +17,8 @@ use anyhow::{Context, bail};
 use fault::{HealGuard, Remedy, Victim};
 use load::{Load, LoadPlan, Recorded};
 use stack_core::drill::{
-    Drill, DrillReport, Fault, Marks, Observed, Round, Workload, evaluate, figures, passed,
+    AttackFigures, Drill, DrillReport, Fault, Marks, Observed, Round, Workload, evaluate, figures,
+    passed,
 };
 use std::time::{Duration, Instant};
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -135,6 +137,15 @@ struct Injected {
     fault_at: Duration,
     heal_at: Duration,
     restarted: Option<Duration>,
+    /// What the edge drills' second client saw.
+    attack: Option<AttackFigures>,
+}
+
+/// What the fault phase itself returns.
+#[derive(Default)]
+struct Phase {
+    restarted: Option<Duration>,
+    attack: Option<AttackFigures>,
 }
 
 impl Runner<'_> {
@@ -191,6 +202,7 @@ impl Runner<'_> {
                 u64::try_from(at.saturating_sub(injected.fault_at).as_millis()).unwrap_or(u64::MAX)
             }),
             writes,
+            attack: injected.attack.clone(),
         };
         let checks = evaluate(&drill.expect, &observed);
         if self.interrupts.seen {
@@ -295,8 +307,10 @@ impl Runner<'_> {
     async fn inject_and_heal(&mut self, load: &Load, victim: &Victim) -> anyhow::Result<Injected> {
         let drill = self.drill;
         let docker = &self.stack.docker;
-        let remedy = self.remedy(victim).await?;
-        let guard = HealGuard::arm(remedy, victim.clone());
+        let guard = self
+            .remedy(victim)
+            .await?
+            .map(|remedy| HealGuard::arm(remedy, victim.clone()));
         let fault_at = load.now();
         let killed_at = Instant::now();
         let phase = async {
@@ -304,7 +318,7 @@ impl Runner<'_> {
                 Fault::Pause => {
                     fault::pause(docker, victim).await?;
                     hold(drill, &format!("paused {}", victim.name)).await;
-                    Ok(None)
+                    Ok(Phase::default())
                 }
                 Fault::DisconnectBackend => {
                     let network = network::backend_network(&self.stack.profile.project);
@@ -314,13 +328,31 @@ impl Runner<'_> {
                         &format!("disconnected {} from {network}", victim.name),
                     )
                     .await;
-                    Ok(None)
+                    Ok(Phase::default())
                 }
                 Fault::LockItems => {
                     let psql = psql::Psql::new(docker, &victim.id).await?;
                     lock::take(&psql).await?;
                     hold(drill, &format!("locked items in {}", victim.name)).await;
-                    Ok(None)
+                    Ok(Phase::default())
+                }
+                Fault::Attack(attack) => {
+                    eprintln!(
+                        "{}: a second client on the frontend network attacks {} for {} s",
+                        drill.name,
+                        victim.name,
+                        drill.hold.as_secs()
+                    );
+                    let seen = second_client::attack(self.stack, attack, drill.hold).await?;
+                    eprintln!(
+                        "{}: {}",
+                        drill.name,
+                        stack_core::drill::attack::describe(&seen)
+                    );
+                    Ok(Phase {
+                        attack: Some(seen),
+                        ..Phase::default()
+                    })
                 }
                 Fault::KillMainProcess => {
                     let before = fault::kill_main_process(docker, victim).await?;
@@ -339,37 +371,47 @@ impl Runner<'_> {
                             RESTART_DEADLINE.as_secs()
                         );
                     }
-                    Ok(restarted)
+                    Ok(Phase {
+                        restarted,
+                        ..Phase::default()
+                    })
                 }
             }
         };
-        let outcome: anyhow::Result<Option<Duration>> = tokio::select! {
+        let outcome: anyhow::Result<Phase> = tokio::select! {
             outcome = phase => outcome,
             _ = self.interrupts.wait() => {
                 self.interrupts.seen = true;
                 Err(anyhow::anyhow!("interrupted during the fault"))
             }
         };
-        if let Err(failure) = guard.heal(docker).await {
+        if let Some(guard) = guard
+            && let Err(failure) = guard.heal(docker).await
+        {
             self.heal_failure = Some(failure);
         }
         let heal_at = match drill.fault {
             // The restart policy heals from the moment of the kill.
             Fault::KillMainProcess => fault_at,
-            Fault::Pause | Fault::DisconnectBackend | Fault::LockItems => load.now(),
+            Fault::Pause | Fault::DisconnectBackend | Fault::LockItems | Fault::Attack(_) => {
+                load.now()
+            }
         };
         eprintln!("{}: healed ({})", drill.name, drill.heal_text);
+        let phase = outcome?;
         Ok(Injected {
             fault_at,
             heal_at,
-            restarted: outcome?,
+            restarted: phase.restarted,
+            attack: phase.attack,
         })
     }
 
-    /// What undoes this drill's fault on `victim`, worked out before the fault goes in.
-    async fn remedy(&self, victim: &Victim) -> anyhow::Result<Remedy> {
+    /// What undoes this drill's fault on `victim`, worked out before the fault goes in. The
+    /// edge drills leave the victim alone: their second client removes itself.
+    async fn remedy(&self, victim: &Victim) -> anyhow::Result<Option<Remedy>> {
         let docker = &self.stack.docker;
-        Ok(match self.drill.fault {
+        Ok(Some(match self.drill.fault {
             Fault::Pause => Remedy::Unpause,
             Fault::KillMainProcess => Remedy::EnsureRunning,
             Fault::DisconnectBackend => {
@@ -383,7 +425,8 @@ impl Runner<'_> {
                     command: psql.command(&lock::release_sql()),
                 }
             }
-        })
+            Fault::Attack(_) => return Ok(None),
+        }))
     }
 
     /// Keeps the load on until requests succeed again, the target is healthy again (and, for

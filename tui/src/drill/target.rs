@@ -11,6 +11,8 @@ use std::net::IpAddr;
 
 /// nginx's `limit_req` rate when the container does not say (proxy-config/bin/start-nginx).
 const DEFAULT_RATE_LIMIT: u32 = 20;
+/// nginx's `limit_conn` per client when the container does not say (the same script).
+const DEFAULT_CONN_LIMIT: u32 = 32;
 /// The container port nginx serves HTTPS on (prod); the plain site is on 8080.
 const HTTPS_CONTAINER_PORT: u16 = 8443;
 const HTTP_CONTAINER_PORT: u16 = 8080;
@@ -25,6 +27,8 @@ pub struct Site {
     /// nginx's per-client requests per second (`STACK_RATE_LIMIT`): every host client shares
     /// one address behind Docker's port publishing, so the load stays under it.
     pub rate_limit: u32,
+    /// nginx's per-client requests in progress (`STACK_CONN_LIMIT`).
+    pub conn_limit: u32,
 }
 
 /// A running profile, checked healthy.
@@ -157,10 +161,12 @@ async fn site(
         None
     };
     let scheme = if tls { "https" } else { "http" };
+    let env = nginx_env(docker, &nginx.id).await;
     Ok(Site {
         origin: format!("{scheme}://{host}:{}", published.host_port),
         certificate,
-        rate_limit: rate_limit(docker, &nginx.id).await,
+        rate_limit: positive_setting(&env, "STACK_RATE_LIMIT").unwrap_or(DEFAULT_RATE_LIMIT),
+        conn_limit: positive_setting(&env, "STACK_CONN_LIMIT").unwrap_or(DEFAULT_CONN_LIMIT),
     })
 }
 
@@ -178,20 +184,23 @@ fn loopback_host(host_ip: &str) -> Option<String> {
     }
 }
 
-/// `STACK_RATE_LIMIT` from nginx's environment, else nginx's default.
-async fn rate_limit(docker: &Docker, nginx: &str) -> u32 {
-    let env = docker
+/// nginx's environment (`NAME=value` entries), empty when the engine does not say.
+async fn nginx_env(docker: &Docker, nginx: &str) -> Vec<String> {
+    docker
         .inspect_container(nginx, None::<InspectContainerOptions>)
         .await
         .ok()
         .and_then(|c| c.config)
         .and_then(|c| c.env)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// A whole number above zero set as `name` in `env`.
+fn positive_setting(env: &[String], name: &str) -> Option<u32> {
     env.iter()
-        .find_map(|entry| entry.strip_prefix("STACK_RATE_LIMIT="))
+        .find_map(|entry| entry.strip_prefix(name)?.strip_prefix('='))
         .and_then(|value| value.parse().ok())
-        .filter(|rate| *rate > 0)
-        .unwrap_or(DEFAULT_RATE_LIMIT)
+        .filter(|value| *value > 0)
 }
 
 #[cfg(test)]

@@ -22,20 +22,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
                 running.name, running.last
             )
         }
-        None => format!(" Drills on {} ", state.profile),
+        None => format!(
+            " Drills on {} ({}) ",
+            state.profile,
+            drills::rows(&state.profile).len()
+        ),
     };
     let rows = drills::rows(&state.profile);
+    // The list takes at most half the panel, so the selected drill's details stay readable;
+    // it scrolls to keep the selection in view.
     let list_height = u16::try_from(rows.len())
         .unwrap_or(u16::MAX)
-        .saturating_add(3);
+        .saturating_add(3)
+        .min((area.height / 2).max(6));
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Max(list_height), Constraint::Min(3)]).areas(area);
+    let visible = usize::from(list_area.height.saturating_sub(3)).max(1);
+    let first = (view.selected + 1).saturating_sub(visible);
     let name_width = rows.iter().map(|d| d.name.len()).max().unwrap_or(0);
     let mut lines = vec![Line::from(Span::styled(
         format!("  {:<name_width$}  {:<9} last run", "drill", "service"),
         style::muted(&state.theme),
     ))];
-    for (index, drill) in rows.iter().enumerate() {
+    for (index, drill) in rows.iter().enumerate().skip(first).take(visible) {
         let marker = if index == view.selected { "▶ " } else { "  " };
         let running = view.running.as_ref().is_some_and(|r| r.name == drill.name);
         let mut spans = vec![Span::raw(format!(

@@ -2,6 +2,7 @@
 //! what a passing run looks like. `stack-tui drill list`, the runner, the reports and DRILLS.md
 //! all read this table.
 
+use super::attack::{Attack, AttackExpectation};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -21,6 +22,9 @@ pub enum Fault {
     /// An `ACCESS EXCLUSIVE` lock on `items`, taken and held by a psql session inside the
     /// Postgres container: every statement on the table waits behind it.
     LockItems,
+    /// A second client, from its own address on the stack's frontend network, misbehaving
+    /// towards nginx for the hold time.
+    Attack(Attack),
 }
 
 /// How a drill undoes its fault.
@@ -36,6 +40,8 @@ pub enum Heal {
     Reconnect,
     /// The lock's session ended with `pg_terminate_backend` after the hold time.
     ReleaseLock,
+    /// The second client stops at the end of the hold time and its container is removed.
+    StopClient,
 }
 
 impl Fault {
@@ -46,6 +52,7 @@ impl Fault {
             Self::Pause => Heal::Unpause,
             Self::DisconnectBackend => Heal::Reconnect,
             Self::LockItems => Heal::ReleaseLock,
+            Self::Attack(_) => Heal::StopClient,
         }
     }
 }
@@ -92,6 +99,8 @@ pub struct Expectation {
     pub degraded_seen: bool,
     /// Every acknowledged write can be read back afterwards.
     pub durable: bool,
+    /// What the edge drills' second client must have seen.
+    pub attack: Option<AttackExpectation>,
 }
 
 /// One drill of the catalogue.
@@ -132,7 +141,12 @@ const NONE_EXPECTED: Expectation = Expectation {
     restarted: false,
     degraded_seen: false,
     durable: false,
+    attack: None,
 };
+
+/// Profiles with nginx's plain-HTTP site, where the second client speaks to the same server
+/// the polite load does (prod's port 8080 only redirects to HTTPS).
+const PLAIN_HTTP_PROFILES: &[&str] = &["local", "dev"];
 
 /// Every drill, in the order `drill run --all` runs them (the ones that only slow the stack
 /// first, then those that kill).
@@ -246,6 +260,98 @@ pub const DRILLS: &[Drill] = &[
                      recovered within 15 s",
         expect: Expectation {
             max_fault_p99: Some(Duration::from_millis(7500)),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "nginx-slow-headers",
+        service: "nginx",
+        profiles: PLAIN_HTTP_PROFILES,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::SlowHeaders),
+        fault_text: "slowloris from a second client on the frontend network: 128 connections, \
+                     each sending one more header line every 2 s and never ending its request",
+        heal: Heal::StopClient,
+        heal_text: "the second client stops and its container is removed",
+        workload: Workload::Home,
+        hold: Duration::from_secs(14),
+        expected: "the polite client on the host keeps getting 200 throughout; nginx closes the \
+                   slow connections itself when client_header_timeout (10 s) runs out, so they \
+                   cannot pile up",
+        check_text: "no failed request; p99 under 2.5 s; ≥ 90 % of the slow connections closed \
+                     by nginx within 13 s",
+        expect: Expectation {
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            attack: Some(AttackExpectation::CutOffWithin(Duration::from_secs(13))),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "nginx-slow-body",
+        service: "nginx",
+        profiles: PLAIN_HTTP_PROFILES,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::SlowBody),
+        fault_text: "slow POST from a second client on the frontend network: 64 requests to \
+                     /api/items announcing a 4 KiB body, then sending it a byte every 2 s",
+        heal: Heal::StopClient,
+        heal_text: "the second client stops and its container is removed",
+        workload: Workload::Home,
+        hold: Duration::from_secs(8),
+        expected: "the polite client keeps getting 200; nginx buffers request bodies before the \
+                   app sees them, and lets the slow client hold only its requests-in-progress \
+                   limit (STACK_CONN_LIMIT, 32), answering the rest 429 at once",
+        check_text: "no failed request; p99 under 2.5 s; every slow request beyond the \
+                     connection limit answered 429",
+        expect: Expectation {
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            attack: Some(AttackExpectation::HeldAtMostConnLimit),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "nginx-slow-read",
+        service: "nginx",
+        profiles: PLAIN_HTTP_PROFILES,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::SlowRead),
+        fault_text: "slow read from a second client on the frontend network: 64 connections, \
+                     each with 20 item-list requests pipelined and a 2 KiB receive window, \
+                     reading nothing past the first status line",
+        heal: Heal::StopClient,
+        heal_text: "the second client stops and its container is removed",
+        workload: Workload::Home,
+        hold: Duration::from_secs(8),
+        expected: "the polite client keeps getting 200: nginx reads the app's answers into its \
+                   own buffers (the app's instances are free again at once), and what it cannot \
+                   hand to the slow reader waits in nginx, bounded by send_timeout (30 s) and \
+                   the per-client limits",
+        check_text: "no failed request; p99 under 2.5 s",
+        expect: Expectation {
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            attack: Some(AttackExpectation::PoliteOnly),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "nginx-flood",
+        service: "nginx",
+        profiles: PLAIN_HTTP_PROFILES,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::Flood),
+        fault_text: "a second client on the frontend network floods GET / from 16 keep-alive \
+                     connections, as fast as nginx answers (at most 30,000 requests)",
+        heal: Heal::StopClient,
+        heal_text: "the second client stops and its container is removed",
+        workload: Workload::Home,
+        hold: Duration::from_secs(8),
+        expected: "the polite client keeps getting 200: the flood has its own per-client bucket \
+                   (STACK_RATE_LIMIT per second, bursts of 40) and nearly all of it is answered \
+                   429 by nginx without reaching the app",
+        check_text: "no failed request; p99 under 2.5 s; ≥ 90 % of the flood answered 429",
+        expect: Expectation {
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            attack: Some(AttackExpectation::RateLimited { min_share: 0.9 }),
             ..NONE_EXPECTED
         },
     },

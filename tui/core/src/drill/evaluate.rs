@@ -1,5 +1,6 @@
 //! Pass or fail: each of a drill's expectations checked against what one round observed.
 
+use super::attack::{AttackFigures, attack_checks};
 use super::catalogue::Expectation;
 use super::figures::Figures;
 use serde::Serialize;
@@ -33,6 +34,8 @@ pub struct Observed {
     /// How long after the fault the target was healthy again (`None`: not within the drill).
     pub healthy_ms: Option<u64>,
     pub writes: Option<Writes>,
+    /// What the edge drills' second client saw.
+    pub attack: Option<AttackFigures>,
 }
 
 /// One expectation, checked.
@@ -147,6 +150,16 @@ pub fn evaluate(expect: &Expectation, observed: &Observed) -> Vec<Check> {
             None => checks.push(check("writes read back", false, "nothing read back")),
         }
     }
+    if let Some(wanted) = expect.attack {
+        match &observed.attack {
+            Some(seen) => checks.extend(
+                attack_checks(wanted, seen)
+                    .into_iter()
+                    .map(|(what, passed, seen)| check(what, passed, seen)),
+            ),
+            None => checks.push(check("the second client ran", false, "it did not")),
+        }
+    }
     let limit_ms = u64::try_from(expect.recover_within.as_millis()).unwrap_or(u64::MAX);
     checks.push(match figures.time_to_recover_ms {
         Some(ms) => check(
@@ -196,6 +209,7 @@ mod tests {
             restart_ms: Some(300),
             healthy_ms: Some(5000),
             writes: None,
+            attack: None,
         }
     }
 

@@ -2,11 +2,13 @@
 //! to, the pass/fail evaluation and the reports. stack-tui's `drill` module injects the faults
 //! and runs the load.
 
+pub mod attack;
 pub mod catalogue;
 pub mod evaluate;
 pub mod figures;
 pub mod report;
 
+pub use attack::{Attack, AttackExpectation, AttackFigures};
 pub use catalogue::{DRILLS, Drill, Expectation, Fault, Heal, Workload, find};
 pub use evaluate::{Check, Observed, Writes, evaluate, passed};
 pub use figures::{Figures, Marks, Outcome, Sample, figures};

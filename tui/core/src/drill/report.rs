@@ -146,6 +146,9 @@ fn round_lines(out: &mut String, round: &Round) {
             if restarted { "yes" } else { "no" }
         );
     }
+    if let Some(attack) = &round.observed.attack {
+        let _ = writeln!(out, "  {}", super::attack::describe(attack));
+    }
     if let Some(writes) = &round.observed.writes {
         let _ = writeln!(
             out,
@@ -307,6 +310,7 @@ mod tests {
                 fsync: "on".into(),
                 synchronous_commit: "on".into(),
             }),
+            attack: None,
         };
         let checks = evaluate(&drill.expect, &observed);
         report.rounds.push(Round {

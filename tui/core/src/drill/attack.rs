@@ -1,0 +1,209 @@
+//! The edge drills' second client: what it does to nginx, what it saw, and what a passing run
+//! must show. It runs from its own address on the stack's frontend network (a drill-made
+//! container), so nginx's per-client limits tell it apart from the polite load on the host.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What the second client does to nginx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attack {
+    /// Slowloris: many connections, each sending its request headers one line every few
+    /// seconds and never finishing them.
+    SlowHeaders,
+    /// Slow POST: complete headers announcing a body, then the body a byte every few seconds.
+    SlowBody,
+    /// Slow read: requests for the largest answer, pipelined, on connections that read
+    /// almost nothing back (a tiny receive window), so nginx's writes back up.
+    SlowRead,
+    /// As many requests as a few keep-alive connections can send, bounded in count and time.
+    Flood,
+}
+
+impl Attack {
+    /// Connections the second client opens (flood: its keep-alive connections).
+    pub fn connections(self) -> u32 {
+        match self {
+            Self::SlowHeaders => 128,
+            Self::SlowBody | Self::SlowRead => 64,
+            Self::Flood => 16,
+        }
+    }
+
+    /// The most requests the flood sends, whatever the hold time.
+    pub const FLOOD_MAX_REQUESTS: u64 = 30_000;
+}
+
+/// What the second client saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AttackFigures {
+    pub connections: u64,
+    /// Connections nginx refused or reset before the client had sent anything.
+    pub refused: u64,
+    pub requests: u64,
+    /// Answers by status (only the status line is read on slow connections).
+    pub statuses: BTreeMap<u16, u64>,
+    /// Connections nginx closed while the client was still slow.
+    pub closed_by_server: u64,
+    /// When nginx closed the last of them, from the connection's start.
+    pub last_closed_ms: Option<u64>,
+    /// nginx's requests-in-progress limit per client (`STACK_CONN_LIMIT`) during the run.
+    pub conn_limit: u32,
+}
+
+impl AttackFigures {
+    pub fn count(&self, status: u16) -> u64 {
+        self.statuses.get(&status).copied().unwrap_or(0)
+    }
+}
+
+/// What a passing run must show about the second client.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttackExpectation {
+    /// nginx closes at least nine in ten slow connections itself, each within this time.
+    CutOffWithin(Duration),
+    /// nginx lets the client hold at most its requests-in-progress limit: every connection
+    /// beyond it is answered 429 at once.
+    HeldAtMostConnLimit,
+    /// At least this share of the client's requests is answered 429 (its own rate bucket).
+    RateLimited { min_share: f64 },
+    /// Nothing about the client itself: only the polite load's checks apply.
+    PoliteOnly,
+}
+
+/// The checks for the second client, as (what, passed, observed).
+pub fn attack_checks(
+    expect: AttackExpectation,
+    seen: &AttackFigures,
+) -> Vec<(String, bool, String)> {
+    match expect {
+        AttackExpectation::CutOffWithin(limit) => {
+            let limit_ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+            let wanted = seen.connections * 9 / 10;
+            let last = seen
+                .last_closed_ms
+                .map_or("-".to_string(), |ms| format!("{:.1} s", ms as f64 / 1000.0));
+            vec![(
+                format!(
+                    "nginx closed ≥ 90 % of the slow connections, each within {} s",
+                    limit_ms / 1000
+                ),
+                seen.connections > 0
+                    && seen.closed_by_server >= wanted
+                    && seen.last_closed_ms.is_some_and(|ms| ms <= limit_ms),
+                format!(
+                    "{} of {} closed by nginx, the last after {last}",
+                    seen.closed_by_server, seen.connections
+                ),
+            )]
+        }
+        AttackExpectation::HeldAtMostConnLimit => {
+            let beyond = seen.connections.saturating_sub(u64::from(seen.conn_limit));
+            let refused = seen.count(429);
+            vec![(
+                format!(
+                    "the slow client held at most {} requests, the rest answered 429",
+                    seen.conn_limit
+                ),
+                seen.connections > u64::from(seen.conn_limit) && refused >= beyond,
+                format!(
+                    "{refused} of {} answered 429 ({beyond} beyond the limit)",
+                    seen.connections
+                ),
+            )]
+        }
+        AttackExpectation::RateLimited { min_share } => {
+            let limited = seen.count(429);
+            let share = if seen.requests == 0 {
+                0.0
+            } else {
+                limited as f64 / seen.requests as f64
+            };
+            vec![(
+                format!(
+                    "at least {:.0} % of the flood answered 429",
+                    min_share * 100.0
+                ),
+                seen.requests > 0 && share >= min_share,
+                format!(
+                    "{limited} of {} ({:.1} %) answered 429",
+                    seen.requests,
+                    share * 100.0
+                ),
+            )]
+        }
+        AttackExpectation::PoliteOnly => Vec::new(),
+    }
+}
+
+/// One line for the report: what the second client did and saw.
+pub fn describe(seen: &AttackFigures) -> String {
+    let statuses: Vec<String> = seen
+        .statuses
+        .iter()
+        .map(|(status, count)| format!("{status}×{count}"))
+        .collect();
+    let statuses = if statuses.is_empty() {
+        "no answer read".to_string()
+    } else {
+        statuses.join(", ")
+    };
+    format!(
+        "second client: {} connections ({} refused), {} requests: {statuses}; {} closed by nginx",
+        seen.connections, seen.refused, seen.requests, seen.closed_by_server
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen() -> AttackFigures {
+        AttackFigures {
+            connections: 64,
+            conn_limit: 32,
+            ..AttackFigures::default()
+        }
+    }
+
+    #[test]
+    fn cut_off_needs_nine_in_ten_closed_in_time() {
+        let expect = AttackExpectation::CutOffWithin(Duration::from_secs(13));
+        let mut figures = seen();
+        figures.closed_by_server = 60;
+        figures.last_closed_ms = Some(10_200);
+        assert!(attack_checks(expect, &figures)[0].1);
+        figures.last_closed_ms = Some(14_000);
+        assert!(!attack_checks(expect, &figures)[0].1);
+        figures.last_closed_ms = Some(10_200);
+        figures.closed_by_server = 10;
+        assert!(!attack_checks(expect, &figures)[0].1);
+    }
+
+    #[test]
+    fn the_connection_limit_refuses_the_rest() {
+        let mut figures = seen();
+        figures.statuses.insert(429, 32);
+        assert!(attack_checks(AttackExpectation::HeldAtMostConnLimit, &figures)[0].1);
+        figures.statuses.insert(429, 3);
+        let checks = attack_checks(AttackExpectation::HeldAtMostConnLimit, &figures);
+        assert!(!checks[0].1);
+        assert!(checks[0].2.contains("3 of 64"), "{}", checks[0].2);
+    }
+
+    #[test]
+    fn a_flood_must_be_mostly_limited() {
+        let expect = AttackExpectation::RateLimited { min_share: 0.9 };
+        let mut figures = seen();
+        figures.requests = 1000;
+        figures.statuses.insert(429, 950);
+        figures.statuses.insert(200, 50);
+        assert!(attack_checks(expect, &figures)[0].1);
+        figures.statuses.insert(429, 100);
+        assert!(!attack_checks(expect, &figures)[0].1);
+        assert!(!attack_checks(expect, &AttackFigures::default())[0].1);
+    }
+}

