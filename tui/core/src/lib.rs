@@ -12,13 +12,15 @@
 //! - `audit`: the security rules and their reports;
 //! - `drill`: the fault drills' catalogue, figures, pass/fail evaluation and reports;
 //! - `backup`: backup folders' names, manifests, checksums and the version rule for restoring;
-//! - `secrets`: which generated secret opens which store, and what a refusal means (drift).
+//! - `secrets`: which generated secret opens which store, and what a refusal means (drift);
+//! - `image_source`: which image source made the data volumes, and whether `up` may switch.
 
 pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod config;
 pub mod drill;
+pub mod image_source;
 pub mod logs;
 pub mod model;
 pub mod protocol;
