@@ -2,13 +2,15 @@
 //! each secret still opens its store (secret drift).
 
 use super::endpoint_check::endpoint_checks;
+use super::image_source;
 use super::ports::{PortCheck, check_port};
 use super::secret_drift;
 use crate::compose::{Compose, detect_version};
 use crate::docker::endpoint;
 use crate::docker::{connect_to, project_snapshots};
 use bollard::Docker;
-use stack_core::model::Layout;
+use stack_core::image_source::Decision;
+use stack_core::model::{ComposeModel, Layout};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Verdict {
@@ -110,7 +112,11 @@ pub async fn doctor(layout: &Layout, profile: &str) -> anyhow::Result<()> {
 }
 
 async fn project_checks(report: &mut Report, docker: Option<&Docker>, compose: Compose) {
-    let model = match compose.model().await {
+    let config = match compose.config_json(&[]).await {
+        Ok(text) => text,
+        Err(err) => return report.line(Verdict::Fail, err.to_string()),
+    };
+    let model = match ComposeModel::from_json(&config) {
         Ok(model) => {
             report.line(
                 Verdict::Ok,
@@ -167,6 +173,27 @@ async fn project_checks(report: &mut Report, docker: Option<&Docker>, compose: C
                 format!("secret {name}: {} does not exist yet. Fix: `stack-tui up` generates it in its preparation step", path.display()),
             ),
             None => report.line(Verdict::Ok, format!("secret {name}: not file-based")),
+        }
+    }
+    // Which image source made the data volumes, against the one `up` would start.
+    if let Some(docker) = docker {
+        let parsed = serde_json::from_str(&config).unwrap_or_default();
+        match image_source::check(docker, &compose, &parsed).await {
+            Ok(Some(decision)) => {
+                let (failed, text) = decision.report();
+                let unknown = matches!(&decision, Decision::Allowed { unrecorded, .. } if !unrecorded.is_empty());
+                let verdict = match (failed, unknown) {
+                    (true, _) => Verdict::Fail,
+                    (false, true) => Verdict::Warn,
+                    (false, false) => Verdict::Ok,
+                };
+                report.line(verdict, text);
+            }
+            Ok(None) => {}
+            Err(err) => report.line(
+                Verdict::Warn,
+                format!("image source: cannot read the data volumes' record: {err:#}"),
+            ),
         }
     }
     // Each secret against the store that keeps a copy of it, through the running containers.

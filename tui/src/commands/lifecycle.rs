@@ -1,5 +1,6 @@
 //! `up` and `down`, with compose's own progress on the terminal.
 
+use super::image_source;
 use super::ports::{PortCheck, check_port};
 use super::secret_drift;
 use crate::compose::{Compose, Output, detect_version, prepare};
@@ -38,7 +39,11 @@ pub async fn up(layout: &Layout, profile: &str, detach: bool) -> anyhow::Result<
     let compose = Compose::new(layout.profile(profile)?);
     detect_version().await?;
     prepare(layout, profile, Output::Terminal).await?;
-    let model = compose.model().await?;
+    let config = compose.config_json(&[]).await?;
+    let model = ComposeModel::from_json(&config)?;
+    // Before anything starts: data made by the other image source is refused, untouched.
+    let parsed: serde_json::Value = serde_json::from_str(&config)?;
+    image_source::ensure_same_source(&connect().await?, &compose, &parsed).await?;
     ensure_ports_free(&compose, &model).await?;
     eprintln!(
         "bringing up {} (project {})…",

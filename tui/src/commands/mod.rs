@@ -10,6 +10,7 @@ mod doctor;
 mod drill;
 mod endpoint_check;
 mod export;
+mod image_source;
 mod lifecycle;
 mod logs;
 mod ports;

@@ -15,8 +15,10 @@ mod handoff;
 mod query;
 mod readiness_probes;
 mod session;
+mod volume_file;
 mod worker;
 
 pub use client::{DockerError, connect, connect_to};
 pub use query::{project_networks, project_snapshots, running_config_hashes, stream_logs};
+pub use volume_file::{VolumeFile, read_volume_files};
 pub use worker::{WorkerHandle, spawn_worker};

@@ -1,0 +1,91 @@
+//! The image-source check: were the profile's data volumes made by the image source `up` is
+//! about to start? `up` refuses a mismatch before anything starts; `doctor` reports it (see
+//! `stack_core::image_source` for why the data breaks and how each store records its source).
+
+use super::secret_drift::cli;
+use crate::compose::Compose;
+use crate::docker::read_volume_files;
+use bollard::Docker;
+use serde_json::Value;
+use stack_core::image_source::{
+    Decision, Found, ImageSource, MARKER_FILE, Recorded, current_source, data_volumes, decide,
+};
+use stack_core::model::{APP_ROLE, ROLE_LABEL};
+
+/// Local images a never-started container may use to mount the volumes: the app's first (no
+/// declared volumes, built at every `up`), then the others the model names.
+fn candidate_images(config: &Value) -> Vec<String> {
+    let services = config.get("services").and_then(Value::as_object);
+    let mut images: Vec<(bool, String)> = services
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, service)| {
+            let image = service.get("image")?.as_str()?.to_string();
+            let role = service.pointer(&format!("/labels/{ROLE_LABEL}"));
+            Some((role.and_then(Value::as_str) != Some(APP_ROLE), image))
+        })
+        .collect();
+    images.sort();
+    images.dedup();
+    images.into_iter().map(|(_, image)| image).collect()
+}
+
+fn recorded(content: Result<Option<String>, String>) -> Recorded {
+    match content {
+        Ok(None) => Recorded::Missing,
+        Ok(Some(text)) => ImageSource::parse(&text).map_or_else(
+            || Recorded::Unknown(format!("its record says {:?}", text.trim())),
+            Recorded::Source,
+        ),
+        Err(why) => Recorded::Unknown(why),
+    }
+}
+
+/// The decision for this profile's volumes, or None for a project whose stores carry no
+/// image-source label (nothing to compare with).
+pub(super) async fn check(
+    docker: &Docker,
+    compose: &Compose,
+    config: &Value,
+) -> anyhow::Result<Option<Decision>> {
+    let Some(current) = current_source(config) else {
+        return Ok(None);
+    };
+    let volumes = data_volumes(config);
+    let names: Vec<String> = volumes.iter().map(|v| v.volume.clone()).collect();
+    let files = read_volume_files(docker, &names, MARKER_FILE, &candidate_images(config)).await?;
+    let found: Vec<Found> = files
+        .into_iter()
+        .filter_map(|file| {
+            let volume = volumes.iter().find(|v| v.volume == file.volume)?.clone();
+            Some(Found {
+                volume,
+                recorded: recorded(file.content),
+            })
+        })
+        .collect();
+    Ok(Some(decide(
+        &compose.profile().name,
+        &cli(compose),
+        current,
+        &found,
+    )))
+}
+
+/// `up`'s gate: Err with the whole refusal on a mismatch, a note for unrecorded volumes.
+pub(super) async fn ensure_same_source(
+    docker: &Docker,
+    compose: &Compose,
+    config: &Value,
+) -> anyhow::Result<()> {
+    match check(docker, compose, config).await? {
+        Some(Decision::Refused(mismatch)) => Err(anyhow::anyhow!("{mismatch}")),
+        Some(decision) => {
+            if let Some(note) = decision.note() {
+                eprintln!("{note}");
+            }
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
