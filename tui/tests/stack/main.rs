@@ -15,6 +15,7 @@ mod cli_docker;
 mod docker_engine;
 mod drills;
 mod export_kube;
+mod image_source;
 mod reload_dev;
 mod reload_local;
 mod reload_requests;
