@@ -89,3 +89,27 @@ pub(super) async fn ensure_same_source(
         None => Ok(()),
     }
 }
+
+/// The same gate for the dashboard's up and hot reload's compose step: Err with the refusal in
+/// one line (doctor's, naming the way back) when data of the other source would be started
+/// over. A record that cannot be read does not stop them (as in `up`, it is not a mismatch).
+pub async fn refuse_other_source(compose: &Compose) -> Result<(), String> {
+    let config = compose
+        .config_json(&[])
+        .await
+        .map_err(|err| err.to_string())?;
+    let parsed: Value = serde_json::from_str(&config).map_err(|err| err.to_string())?;
+    let docker = crate::docker::connect()
+        .await
+        .map_err(|err| err.to_string())?;
+    match check(&docker, compose, &parsed).await {
+        Ok(Some(decision @ Decision::Refused(_))) => {
+            Err(format!("{}; nothing was started", decision.report().1))
+        }
+        Ok(_) => Ok(()),
+        Err(err) => {
+            tracing::warn!(%err, "image-source check skipped");
+            Ok(())
+        }
+    }
+}

@@ -28,6 +28,7 @@ pub use docs::{completions, man};
 pub use doctor::doctor;
 pub use drill::{DrillRun, drill_list, drill_run};
 pub use export::{KubeOptions, export_image, export_kube};
+pub use image_source::refuse_other_source;
 pub use lifecycle::{Confirmation, down, up};
 pub use logs::{logs, parse_since};
 pub use ports::{PortCheck, check_port};
