@@ -6,5 +6,6 @@
 # Executed or sourced (see 000_app_role.sh): no `exit`, no shell options changed.
 
 if [ -n "${STACK_IMAGE_SOURCE:-}" ]; then
-    printf '%s\n' "$STACK_IMAGE_SOURCE" >"${PGDATA:-/var/lib/postgresql/data}/stack-tui-image-source"
+    printf '%s\n' "$STACK_IMAGE_SOURCE" >"${PGDATA:-/var/lib/postgresql/data}/stack-tui-image-source" ||
+        echo "001_image_source: cannot record the image source in PGDATA" >&2
 fi
