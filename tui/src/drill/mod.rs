@@ -146,6 +146,8 @@ struct Injected {
 struct Phase {
     restarted: Option<Duration>,
     attack: Option<AttackFigures>,
+    /// A heal inside the phase that failed (the overload drills' lock on `items`).
+    heal_failure: Option<String>,
 }
 
 impl Runner<'_> {
@@ -343,7 +345,17 @@ impl Runner<'_> {
                         victim.name,
                         drill.hold.as_secs()
                     );
-                    let seen = second_client::attack(self.stack, attack, drill.hold).await?;
+                    let lock = if attack.locks_items() {
+                        Some(lock_items(self.stack, drill).await?)
+                    } else {
+                        None
+                    };
+                    let seen = second_client::attack(self.stack, attack, drill.hold, victim).await;
+                    let heal_failure = match lock {
+                        Some(lock) => lock.heal(docker).await.err(),
+                        None => None,
+                    };
+                    let seen = seen?;
                     eprintln!(
                         "{}: {}",
                         drill.name,
@@ -351,6 +363,7 @@ impl Runner<'_> {
                     );
                     Ok(Phase {
                         attack: Some(seen),
+                        heal_failure,
                         ..Phase::default()
                     })
                 }
@@ -399,6 +412,9 @@ impl Runner<'_> {
         };
         eprintln!("{}: healed ({})", drill.name, drill.heal_text);
         let phase = outcome?;
+        if let Some(failure) = phase.heal_failure {
+            self.heal_failure.get_or_insert(failure);
+        }
         Ok(Injected {
             fault_at,
             heal_at,
@@ -512,6 +528,31 @@ impl Runner<'_> {
         }
         Ok(writes)
     }
+}
+
+/// Locks `items` from a psql session in Postgres, with the guard that ends the session.
+async fn lock_items(stack: &Stack, drill: &Drill) -> anyhow::Result<HealGuard> {
+    let docker = &stack.docker;
+    let postgres = stack
+        .service("postgres")
+        .await?
+        .into_iter()
+        .next()
+        .context("no running postgres")?;
+    let postgres = Victim {
+        id: postgres.id,
+        name: postgres.name,
+    };
+    let psql = psql::Psql::new(docker, &postgres.id).await?;
+    let guard = HealGuard::arm(
+        Remedy::Exec {
+            command: psql.command(&lock::release_sql()),
+        },
+        postgres.clone(),
+    );
+    lock::take(&psql).await?;
+    eprintln!("{}: locked items in {}", drill.name, postgres.name);
+    Ok(guard)
 }
 
 /// Keeps the fault in for the drill's hold time.

@@ -121,7 +121,12 @@ fn a_drill_runs_only_after_a_yes_and_one_at_a_time() {
 fn the_panel_lists_only_the_profiles_drills() {
     let mut state = healthy_state();
     press(&mut state, KeyCode::Char('8'));
-    let local = screen(&state);
+    // The list scrolls with the selection: walk to its end, keeping every screen.
+    let mut local = screen(&state);
+    for _ in 0..stack_core::drill::DRILLS.len() {
+        press(&mut state, KeyCode::Down);
+        local.push_str(&screen(&state));
+    }
     assert!(local.contains("postgres-kill-durability"), "{local}");
     assert!(
         !local.contains("app-replica-kill"),

@@ -1,6 +1,7 @@
-//! The edge drills' second client: what it does to nginx, what it saw, and what a passing run
-//! must show. It runs from its own address on the stack's frontend network (a drill-made
-//! container), so nginx's per-client limits tell it apart from the polite load on the host.
+//! The second client of the edge and overload drills: what it does, what it saw, and what a
+//! passing run must show. It runs from its own address on the stack's frontend network (a
+//! drill-made container), so nginx's per-client limits tell it apart from the polite load on the
+//! host, and it can reach an app replica without nginx in between.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,20 +21,41 @@ pub enum Attack {
     SlowRead,
     /// As many requests as a few keep-alive connections can send, bounded in count and time.
     Flood,
+    /// Item reads straight to one app replica, more at once than it has instances, while
+    /// `items` is locked so that each one holds its instance.
+    InstancePool,
+    /// Item reads straight to one app replica, more at once than its Postgres pool has
+    /// connections (fewer than its instances), while `items` is locked.
+    PostgresPool,
 }
 
 impl Attack {
     /// Connections the second client opens (flood: its keep-alive connections).
     pub fn connections(self) -> u32 {
         match self {
-            Self::SlowHeaders => 128,
+            Self::SlowHeaders | Self::InstancePool => 128,
             Self::SlowBody | Self::SlowRead => 64,
+            Self::PostgresPool => 40,
             Self::Flood => 16,
         }
     }
 
-    /// The most requests the flood sends, whatever the hold time.
-    pub const FLOOD_MAX_REQUESTS: u64 = 30_000;
+    /// The service the second client speaks to: nginx, or one app replica directly.
+    pub fn target_service(self) -> &'static str {
+        match self {
+            Self::InstancePool | Self::PostgresPool => "app",
+            Self::SlowHeaders | Self::SlowBody | Self::SlowRead | Self::Flood => "nginx",
+        }
+    }
+
+    /// Whether `items` is locked while the client runs, so that each request holds its
+    /// instance and its pool connection up to the app's statement timeout.
+    pub fn locks_items(self) -> bool {
+        matches!(self, Self::InstancePool | Self::PostgresPool)
+    }
+
+    /// The most requests the request loops (flood, pools) send, whatever the hold time.
+    pub const MAX_REQUESTS: u64 = 30_000;
 }
 
 /// What the second client saw.
@@ -51,6 +73,12 @@ pub struct AttackFigures {
     pub last_closed_ms: Option<u64>,
     /// nginx's requests-in-progress limit per client (`STACK_CONN_LIMIT`) during the run.
     pub conn_limit: u32,
+    /// 503s that said the dependency is overloaded (with `Retry-After`): a pool wait ran out.
+    pub overloaded: u64,
+    /// 503s from edge-host itself: every instance of the replica was in use.
+    pub instances_full: u64,
+    /// The slowest answer the client got, in milliseconds.
+    pub slowest_ms: Option<u64>,
 }
 
 impl AttackFigures {
@@ -70,6 +98,12 @@ pub enum AttackExpectation {
     HeldAtMostConnLimit,
     /// At least this share of the client's requests is answered 429 (its own rate bucket).
     RateLimited { min_share: f64 },
+    /// Every answer is 200 or 503, each within the bound, and at least one 503 says the
+    /// replica's instances were all in use.
+    InstancesRefused { within: Duration },
+    /// Every answer is 200 or 503, each within the bound, and at least one 503 says the
+    /// Postgres pool was exhausted (overload, with `Retry-After`).
+    PoolOverloaded { within: Duration },
     /// Nothing about the client itself: only the polite load's checks apply.
     PoliteOnly,
 }
@@ -135,8 +169,58 @@ pub fn attack_checks(
                 ),
             )]
         }
+        AttackExpectation::InstancesRefused { within } => {
+            let mut checks = answered_in_time(seen, within);
+            checks.push((
+                "the replica refused what it had no instance for (503 at once)".to_string(),
+                seen.instances_full > 0,
+                format!(
+                    "{} answered 'too many requests in flight'",
+                    seen.instances_full
+                ),
+            ));
+            checks
+        }
+        AttackExpectation::PoolOverloaded { within } => {
+            let mut checks = answered_in_time(seen, within);
+            checks.push((
+                "pool exhaustion answered as overload (503 with Retry-After)".to_string(),
+                seen.overloaded > 0,
+                format!("{} answered overloaded", seen.overloaded),
+            ));
+            checks
+        }
         AttackExpectation::PoliteOnly => Vec::new(),
     }
+}
+
+/// Every answer the client got was 200 or 503 (never 500, 502, 504 or none), within `within`.
+fn answered_in_time(seen: &AttackFigures, within: Duration) -> Vec<(String, bool, String)> {
+    let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
+    let answered: u64 = seen.statuses.values().sum();
+    let unanswered = seen.requests.saturating_sub(answered);
+    let problems: Vec<String> = seen
+        .statuses
+        .iter()
+        .filter(|(status, _)| !matches!(status, 200 | 503))
+        .map(|(status, count)| format!("{status}×{count}"))
+        .chain((unanswered > 0).then(|| format!("{unanswered} unanswered")))
+        .collect();
+    let slowest = seen
+        .slowest_ms
+        .map_or("-".to_string(), |ms| format!("{ms} ms"));
+    vec![(
+        format!(
+            "every answer to the client 200 or 503 within {:.1} s",
+            within.as_secs_f64()
+        ),
+        answered > 0 && problems.is_empty() && seen.slowest_ms.is_some_and(|ms| ms <= within_ms),
+        if problems.is_empty() {
+            format!("{answered} answered, the slowest in {slowest}")
+        } else {
+            format!("also {}", problems.join(", "))
+        },
+    )]
 }
 
 /// One line for the report: what the second client did and saw.
@@ -151,10 +235,18 @@ pub fn describe(seen: &AttackFigures) -> String {
     } else {
         statuses.join(", ")
     };
-    format!(
-        "second client: {} connections ({} refused), {} requests: {statuses}; {} closed by nginx",
+    let mut text = format!(
+        "second client: {} connections ({} refused), {} requests: {statuses}; {} closed by the \
+         server",
         seen.connections, seen.refused, seen.requests, seen.closed_by_server
-    )
+    );
+    if seen.overloaded + seen.instances_full > 0 {
+        text.push_str(&format!(
+            "; 503s: {} overloaded, {} instances full",
+            seen.overloaded, seen.instances_full
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -205,5 +297,39 @@ mod tests {
         figures.statuses.insert(429, 100);
         assert!(!attack_checks(expect, &figures)[0].1);
         assert!(!attack_checks(expect, &AttackFigures::default())[0].1);
+    }
+
+    #[test]
+    fn overload_needs_fast_503s_and_the_right_kind() {
+        let expect = AttackExpectation::PoolOverloaded {
+            within: Duration::from_millis(2500),
+        };
+        let mut figures = seen();
+        figures.requests = 100;
+        figures.statuses.insert(503, 90);
+        figures.statuses.insert(200, 10);
+        figures.overloaded = 40;
+        figures.slowest_ms = Some(1100);
+        assert!(attack_checks(expect, &figures).iter().all(|c| c.1));
+        figures.statuses.insert(504, 1);
+        figures.requests = 101;
+        let checks = attack_checks(expect, &figures);
+        assert!(!checks[0].1);
+        assert!(checks[0].2.contains("504×1"), "{}", checks[0].2);
+        figures.statuses.remove(&504);
+        figures.requests = 102;
+        assert!(!attack_checks(expect, &figures)[0].1, "two unanswered");
+        figures.requests = 100;
+        figures.slowest_ms = Some(30_000);
+        assert!(!attack_checks(expect, &figures)[0].1, "too slow");
+        figures.slowest_ms = Some(1100);
+        figures.overloaded = 0;
+        assert!(!attack_checks(expect, &figures)[1].1);
+        let instances = AttackExpectation::InstancesRefused {
+            within: Duration::from_millis(2500),
+        };
+        assert!(!attack_checks(instances, &figures)[1].1);
+        figures.instances_full = 3;
+        assert!(attack_checks(instances, &figures)[1].1);
     }
 }

@@ -356,6 +356,68 @@ pub const DRILLS: &[Drill] = &[
         },
     },
     Drill {
+        name: "app-instance-pool",
+        service: "app",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::InstancePool),
+        fault_text: "items locked, and a second client on the frontend network sends item \
+                     reads straight to one app replica on 128 connections, more than its \
+                     instances (48; prod 16), each backing off 100 ms after a 503",
+        heal: Heal::StopClient,
+        heal_text: "the second client stops and its container is removed; the lock's session \
+                    is ended",
+        workload: Workload::ItemList,
+        hold: Duration::from_secs(6),
+        expected: "the replica answers what it has no instance for at once with 503 ('too many \
+                   requests in flight') instead of queueing it; every other request answers 503 \
+                   within about a second (statement timeout or pool wait), never 500/504 or a \
+                   hang; 200 again within 15 s",
+        check_text: "the polite client's failures are 503 only, p99 under 2.5 s; the second \
+                     client got only 200/503, each within 2.5 s, some of them 'too many requests \
+                     in flight'; recovered within 15 s",
+        expect: Expectation {
+            max_failed_share: 1.0,
+            failure_statuses: Some(&[503]),
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            attack: Some(AttackExpectation::InstancesRefused {
+                within: Duration::from_millis(2500),
+            }),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "postgres-pool-exhaust",
+        service: "app",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::PostgresPool),
+        fault_text: "items locked, and a second client on the frontend network sends item \
+                     reads straight to one app replica on 40 connections, more than its \
+                     Postgres pool (16; prod 8) and fewer than its instances",
+        heal: Heal::StopClient,
+        heal_text: "the second client stops and its container is removed; the lock's session \
+                    is ended",
+        workload: Workload::ItemList,
+        hold: Duration::from_secs(6),
+        expected: "requests that find every pooled connection busy wait at most 500 ms for one \
+                   and answer 503 as an overloaded dependency (with Retry-After), not as an \
+                   outage; those holding a connection answer 503 at the 1 s statement timeout; \
+                   never 500/504 or a hang; 200 again within 15 s",
+        check_text: "the polite client's failures are 503 only, p99 under 2.5 s; the second \
+                     client got only 200/503, each within 2.5 s, some of them overloaded; \
+                     recovered within 15 s",
+        expect: Expectation {
+            max_failed_share: 1.0,
+            failure_statuses: Some(&[503]),
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            attack: Some(AttackExpectation::PoolOverloaded {
+                within: Duration::from_millis(2500),
+            }),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
         name: "redis-kill",
         service: "redis",
         profiles: EVERY_PROFILE,

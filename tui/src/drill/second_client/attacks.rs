@@ -1,6 +1,6 @@
-//! The four ways the second client misbehaves towards nginx, over raw connections so that it can
-//! be exactly as slow as it means to be. Each connection is one task; every loop ends at the
-//! hold time (and the flood also at its request cap).
+//! The ways the second client misbehaves, over raw connections so that it can be exactly as slow
+//! as it means to be. Each connection is one task; every loop ends at the hold time (and the
+//! request loops also at their shared request cap).
 
 use stack_core::drill::{Attack, AttackFigures};
 use std::net::SocketAddr;
@@ -24,6 +24,15 @@ const SLOW_READ_REQUESTS: usize = 20;
 const SLOW_BODY_BYTES: usize = 4096;
 /// Largest answer header the client reads.
 const MAX_HEAD: usize = 16 * 1024;
+/// What the pool attacks read: always Postgres (reads by id may come from the Redis cache).
+const ITEM_LIST: &str = "/api/items?per_page=5";
+/// A pool attack's connection waits this long after a 503 before asking again, as a client
+/// that backs off a little would; without it the refusals alone would spin the CPU.
+const BACK_OFF: Duration = Duration::from_millis(100);
+/// A request sent just before the deadline still gets this long to be answered.
+const ANSWER_GRACE: Duration = Duration::from_secs(3);
+/// edge-host's own refusal when every instance of the replica is in use.
+const INSTANCES_FULL: &[u8] = b"too many requests in flight";
 
 /// What one connection saw.
 #[derive(Debug, Default)]
@@ -33,6 +42,9 @@ struct Seen {
     statuses: Vec<u16>,
     /// When nginx closed it, from the connection's start.
     closed_after: Option<Duration>,
+    overloaded: u64,
+    instances_full: u64,
+    slowest: Option<Duration>,
 }
 
 pub async fn run(attack: Attack, target: SocketAddr, hold: Duration) -> AttackFigures {
@@ -46,7 +58,10 @@ pub async fn run(attack: Attack, target: SocketAddr, hold: Duration) -> AttackFi
                 Attack::SlowHeaders => slow_headers(target, index, deadline).await,
                 Attack::SlowBody => slow_body(target, deadline).await,
                 Attack::SlowRead => slow_read(target, deadline).await,
-                Attack::Flood => flood(target, deadline, &sent).await,
+                Attack::Flood => hammer(target, "/", None, deadline, &sent).await,
+                Attack::InstancePool | Attack::PostgresPool => {
+                    hammer(target, ITEM_LIST, Some(BACK_OFF), deadline, &sent).await
+                }
             }
         });
     }
@@ -57,6 +72,12 @@ pub async fn run(attack: Attack, target: SocketAddr, hold: Duration) -> AttackFi
     while let Some(joined) = tasks.join_next().await {
         let Ok(seen) = joined else { continue };
         figures.refused += u64::from(seen.refused);
+        figures.overloaded += seen.overloaded;
+        figures.instances_full += seen.instances_full;
+        if let Some(slowest) = seen.slowest {
+            let ms = u64::try_from(slowest.as_millis()).unwrap_or(u64::MAX);
+            figures.slowest_ms = Some(figures.slowest_ms.unwrap_or(0).max(ms));
+        }
         figures.requests += seen.requests;
         for status in seen.statuses {
             *figures.statuses.entry(status).or_default() += 1;
@@ -228,14 +249,19 @@ async fn slow_read(target: SocketAddr, deadline: Instant) -> Seen {
     seen
 }
 
-/// Flood: back-to-back GET / on a keep-alive connection (a new one when nginx closes it), until
-/// the deadline or the shared request cap.
-async fn flood(target: SocketAddr, deadline: Instant, sent: &AtomicU64) -> Seen {
+/// Back-to-back GETs of `path` on a keep-alive connection (a new one when the server closes
+/// it), until the deadline or the shared request cap; after a 503 it waits `back_off` if given.
+async fn hammer(
+    target: SocketAddr,
+    path: &str,
+    back_off: Option<Duration>,
+    deadline: Instant,
+    sent: &AtomicU64,
+) -> Seen {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: drill\r\n\r\n");
     let mut seen = Seen::default();
     let mut stream: Option<TcpStream> = None;
-    while Instant::now() < deadline
-        && sent.fetch_add(1, Ordering::Relaxed) < Attack::FLOOD_MAX_REQUESTS
-    {
+    while Instant::now() < deadline && sent.fetch_add(1, Ordering::Relaxed) < Attack::MAX_REQUESTS {
         if stream.is_none() {
             stream = connect(target, None).await;
             if stream.is_none() {
@@ -248,26 +274,43 @@ async fn flood(target: SocketAddr, deadline: Instant, sent: &AtomicU64) -> Seen 
             continue;
         };
         seen.requests += 1;
-        let left = deadline.saturating_duration_since(Instant::now());
-        match timeout(left, exchange(connection)).await {
-            Ok(Some((status, keep_alive))) => {
-                seen.statuses.push(status);
-                if !keep_alive {
-                    stream = None;
-                }
-            }
-            Ok(None) | Err(_) => stream = None,
+        let started = Instant::now();
+        let bound = deadline.saturating_duration_since(started) + ANSWER_GRACE;
+        let Ok(Some(answer)) = timeout(bound, exchange(connection, &request)).await else {
+            // No answer (a hang or a dropped connection): counted as sent, not answered.
+            stream = None;
+            continue;
+        };
+        let took = started.elapsed();
+        seen.slowest = Some(seen.slowest.map_or(took, |slowest| slowest.max(took)));
+        seen.statuses.push(answer.status);
+        seen.overloaded += u64::from(answer.overloaded);
+        seen.instances_full += u64::from(answer.instances_full);
+        if !answer.keep_alive {
+            stream = None;
+        }
+        if answer.status == 503
+            && let Some(pause) = back_off
+        {
+            tokio::time::sleep(pause).await;
         }
     }
     seen
 }
 
-/// One request on a kept-alive connection and its whole answer: (status, connection kept).
-async fn exchange(stream: &mut TcpStream) -> Option<(u16, bool)> {
-    stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: drill\r\n\r\n")
-        .await
-        .ok()?;
+/// One answer, as the request loops read it.
+struct Answer {
+    status: u16,
+    keep_alive: bool,
+    /// A 503 with `Retry-After`: the app's overloaded dependency.
+    overloaded: bool,
+    /// edge-host's refusal when all its instances are in use.
+    instances_full: bool,
+}
+
+/// One request on a kept-alive connection and its whole answer.
+async fn exchange(stream: &mut TcpStream, request: &str) -> Option<Answer> {
+    stream.write_all(request.as_bytes()).await.ok()?;
     let mut bytes = Vec::with_capacity(1024);
     let mut buffer = [0u8; 4096];
     loop {
@@ -294,29 +337,36 @@ async fn exchange(stream: &mut TcpStream) -> Option<(u16, bool)> {
                 .map(str::to_ascii_lowercase)
         };
         let keep_alive = header("connection").as_deref() != Some("close");
+        let retry_after = header("retry-after").is_some();
         let chunked = header("transfer-encoding").is_some_and(|v| v.contains("chunked"));
         let length: usize = header("content-length")
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0);
         let mut body = bytes.split_off(head_len);
-        if chunked {
-            while !body.ends_with(b"0\r\n\r\n") {
-                let read = stream.read(&mut buffer).await.ok()?;
-                if read == 0 {
-                    return None;
-                }
-                body.extend_from_slice(&buffer[..read]);
+        let complete = |body: &[u8]| {
+            if chunked {
+                body.ends_with(b"0\r\n\r\n")
+            } else {
+                body.len() >= length
             }
-        } else {
-            while body.len() < length {
-                let read = stream.read(&mut buffer).await.ok()?;
-                if read == 0 {
-                    return None;
-                }
-                body.extend_from_slice(&buffer[..read]);
+        };
+        while !complete(&body) {
+            let read = stream.read(&mut buffer).await.ok()?;
+            if read == 0 {
+                return None;
             }
+            body.extend_from_slice(&buffer[..read]);
         }
-        return Some((status, keep_alive));
+        let instances_full = status == 503
+            && body
+                .windows(INSTANCES_FULL.len())
+                .any(|window| window == INSTANCES_FULL);
+        return Some(Answer {
+            status,
+            keep_alive,
+            overloaded: status == 503 && retry_after,
+            instances_full,
+        });
     }
 }
 

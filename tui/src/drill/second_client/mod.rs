@@ -27,16 +27,19 @@ use tokio::sync::oneshot;
 const CLIENT_LABEL: &str = "stack-tui.drill-client";
 /// nginx's plain-HTTP port inside its container.
 const NGINX_HTTP_PORT: u16 = 8080;
+/// edge-host's port inside an app replica.
+const APP_PORT: u16 = 3000;
 /// The container outlives no attack by more than this, even if nothing removes it.
 const CONTAINER_LIFETIME: Duration = Duration::from_secs(300);
 
-/// Runs `attack` against the stack's nginx for `hold` from the second client's address and
-/// returns what it saw. The client's container is gone when this returns (or says how to remove
-/// it, if that failed).
+/// Runs `attack` for `hold` from the second client's address against `target` (nginx, or the
+/// app replica the pool attacks aim at) and returns what it saw. The client's container is gone
+/// when this returns (or the error says how to remove it, if that failed).
 pub async fn attack(
     stack: &Stack,
     attack: Attack,
     hold: Duration,
+    target: &Victim,
 ) -> anyhow::Result<AttackFigures> {
     let docker = &stack.docker;
     let project = &stack.profile.project;
@@ -47,7 +50,12 @@ pub async fn attack(
         .into_iter()
         .next()
         .context("no running nginx")?;
-    let (image, address) = nginx_image_and_address(docker, &nginx.id, &network).await?;
+    let image = image_of(docker, &nginx.id).await?;
+    let port = match attack.target_service() {
+        "app" => APP_PORT,
+        _ => NGINX_HTTP_PORT,
+    };
+    let address = address_on(docker, target, &network, port).await?;
     remove_leftovers(docker, project).await;
     let client = start_container(docker, project, &image, &network).await?;
     let guard = HealGuard::arm(Remedy::Remove, client.clone());
@@ -59,31 +67,39 @@ pub async fn attack(
     outcome
 }
 
-/// nginx's image (the second client runs `sleep` from it, so nothing new is pulled) and its
-/// address on the frontend network.
-async fn nginx_image_and_address(
-    docker: &Docker,
-    nginx: &str,
-    network: &str,
-) -> anyhow::Result<(String, SocketAddr)> {
-    let inspected = docker
-        .inspect_container(nginx, None::<InspectContainerOptions>)
+/// The image the second client runs `sleep` from: nginx's, so nothing new is pulled (the app
+/// image has nothing but edge-host).
+async fn image_of(docker: &Docker, container: &str) -> anyhow::Result<String> {
+    docker
+        .inspect_container(container, None::<InspectContainerOptions>)
         .await
-        .context("cannot inspect nginx")?;
-    let image = inspected
+        .with_context(|| format!("cannot inspect {container}"))?
         .config
         .and_then(|config| config.image)
-        .context("the engine names no image for nginx")?;
-    let ip = inspected
+        .with_context(|| format!("the engine names no image for {container}"))
+}
+
+/// `target`'s address and `port` on `network`.
+async fn address_on(
+    docker: &Docker,
+    target: &Victim,
+    network: &str,
+    port: u16,
+) -> anyhow::Result<SocketAddr> {
+    let ip = docker
+        .inspect_container(&target.id, None::<InspectContainerOptions>)
+        .await
+        .with_context(|| format!("cannot inspect {}", target.name))?
         .network_settings
         .and_then(|settings| settings.networks)
         .and_then(|networks| networks.get(network).cloned())
         .and_then(|endpoint| endpoint.ip_address)
-        .with_context(|| format!("nginx has no address on {network}"))?;
+        .filter(|ip| !ip.is_empty())
+        .with_context(|| format!("{} has no address on {network}", target.name))?;
     let ip: IpAddr = ip
         .parse()
-        .with_context(|| format!("nginx's address on {network} is not an IP: {ip}"))?;
-    Ok((image, SocketAddr::new(ip, NGINX_HTTP_PORT)))
+        .with_context(|| format!("{}'s address on {network} is not an IP: {ip}", target.name))?;
+    Ok(SocketAddr::new(ip, port))
 }
 
 /// A second client left by a run that was killed outright.
