@@ -2,10 +2,9 @@
 //! each secret still opens its store (secret drift).
 
 use super::endpoint_check::endpoint_checks;
-use super::image_source;
 use super::ports::{PortCheck, check_port};
 use super::secret_drift;
-use crate::compose::{Compose, detect_version};
+use crate::compose::{Compose, detect_version, image_source};
 use crate::docker::endpoint;
 use crate::docker::{connect_to, project_snapshots};
 use bollard::Docker;

@@ -1,9 +1,8 @@
 //! `up` and `down`, with compose's own progress on the terminal.
 
-use super::image_source;
 use super::ports::{PortCheck, check_port};
 use super::secret_drift;
-use crate::compose::{Compose, Output, detect_version, prepare};
+use crate::compose::{Compose, Output, detect_version, image_source, prepare};
 use crate::docker::{connect, project_snapshots};
 use stack_core::model::{ComposeError, ComposeModel, Layout, is_protected};
 

@@ -52,19 +52,7 @@ struct StoreContainer {
 
 /// How to invoke stack-tui for this profile, for the fixes we print.
 pub(super) fn cli(compose: &Compose) -> String {
-    let profile = compose.profile();
-    let prefix = profile
-        .project
-        .strip_suffix(&format!("-{}", profile.name))
-        .unwrap_or("stack");
-    if prefix == "stack" {
-        format!("stack-tui --profile {}", profile.name)
-    } else {
-        format!(
-            "stack-tui --project-prefix {prefix} --profile {}",
-            profile.name
-        )
-    }
+    compose.stack_tui_command()
 }
 
 /// The services holding the stores this project's secrets open (for `up` to start first).

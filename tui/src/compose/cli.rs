@@ -69,6 +69,23 @@ impl Compose {
         &self.profile
     }
 
+    /// How to invoke stack-tui for this profile, for the fixes errors print.
+    pub fn stack_tui_command(&self) -> String {
+        let profile = &self.profile;
+        let prefix = profile
+            .project
+            .strip_suffix(&format!("-{}", profile.name))
+            .unwrap_or("stack");
+        if prefix == "stack" {
+            format!("stack-tui --profile {}", profile.name)
+        } else {
+            format!(
+                "stack-tui --project-prefix {prefix} --profile {}",
+                profile.name
+            )
+        }
+    }
+
     fn command(&self, args: &[&str]) -> (Command, String) {
         let mut command = docker_cli::docker();
         let mut all: Vec<OsString> = vec!["compose".into()];

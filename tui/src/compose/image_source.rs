@@ -1,9 +1,9 @@
 //! The image-source check: were the profile's data volumes made by the image source `up` is
-//! about to start? `up` refuses a mismatch before anything starts; `doctor` reports it (see
-//! `stack_core::image_source` for why the data breaks and how each store records its source).
+//! about to start? `up` (the command, the dashboard's, and hot reload's compose step) refuses a
+//! mismatch before anything starts; `doctor` reports it (see `stack_core::image_source` for why
+//! the data breaks and how each store records its source).
 
-use super::secret_drift::cli;
-use crate::compose::Compose;
+use super::Compose;
 use crate::docker::read_volume_files;
 use bollard::Docker;
 use serde_json::Value;
@@ -43,7 +43,7 @@ fn recorded(content: Result<Option<String>, String>) -> Recorded {
 
 /// The decision for this profile's volumes, or None for a project whose stores carry no
 /// image-source label (nothing to compare with).
-pub(super) async fn check(
+pub async fn check(
     docker: &Docker,
     compose: &Compose,
     config: &Value,
@@ -66,14 +66,14 @@ pub(super) async fn check(
         .collect();
     Ok(Some(decide(
         &compose.profile().name,
-        &cli(compose),
+        &compose.stack_tui_command(),
         current,
         &found,
     )))
 }
 
 /// `up`'s gate: Err with the whole refusal on a mismatch, a note for unrecorded volumes.
-pub(super) async fn ensure_same_source(
+pub async fn ensure_same_source(
     docker: &Docker,
     compose: &Compose,
     config: &Value,

@@ -138,7 +138,7 @@ impl Context {
                         crate::compose::prepare(&layout, &profile, Output::Captured)
                             .await
                             .map_err(|e| e.to_string())?;
-                        crate::commands::refuse_other_source(&compose).await?;
+                        crate::compose::refuse_other_source(&compose).await?;
                         compose.up(false, Output::Captured).await
                     }
                     (ComposeOp::Down { volumes }, _) => {

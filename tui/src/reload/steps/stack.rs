@@ -25,7 +25,7 @@ impl StepContext {
     /// restarts those whose bind-mounted files changed but that compose left running.
     pub(super) async fn apply_compose(&self, changed_files: &[PathBuf]) -> Result<String, String> {
         // A changed env/images.env must not start the other image source over the data.
-        crate::commands::refuse_other_source(&self.compose).await?;
+        crate::compose::refuse_other_source(&self.compose).await?;
         let rolled = if self.only_the_app_changed().await {
             Some(self.roll_replicas().await?)
         } else {
