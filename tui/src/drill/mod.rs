@@ -2,6 +2,7 @@
 //! catalogue (`stack_core::drill`), the heal, and a report of what the clients saw. The heal
 //! runs on every way out (error, ctrl-c, panic through [`fault::HealGuard`]).
 
+pub mod drift;
 pub mod fault;
 pub mod load;
 pub mod lock;
@@ -139,6 +140,7 @@ struct Injected {
     restarted: Option<Duration>,
     /// What the edge drills' second client saw.
     attack: Option<AttackFigures>,
+    not_ready: Option<String>,
 }
 
 /// What the fault phase itself returns.
@@ -148,6 +150,8 @@ struct Phase {
     attack: Option<AttackFigures>,
     /// A heal inside the phase that failed (the overload drills' lock on `items`).
     heal_failure: Option<String>,
+    /// The app's first reason for not being ready (the secret-drift drill).
+    not_ready: Option<String>,
 }
 
 impl Runner<'_> {
@@ -205,6 +209,7 @@ impl Runner<'_> {
             }),
             writes,
             attack: injected.attack.clone(),
+            not_ready: injected.not_ready.clone(),
         };
         let checks = evaluate(&drill.expect, &observed);
         if self.interrupts.seen {
@@ -338,6 +343,30 @@ impl Runner<'_> {
                     hold(drill, &format!("locked items in {}", victim.name)).await;
                     Ok(Phase::default())
                 }
+                Fault::AppRoleDrift => {
+                    let (role, _) = drift::app_login()?;
+                    let psql = psql::Psql::new(docker, &victim.id).await?;
+                    drift::drift(&psql, role).await?;
+                    eprintln!(
+                        "{}: role {role} in {} no longer opens with the secret for {} s",
+                        drill.name,
+                        victim.name,
+                        drill.hold.as_secs()
+                    );
+                    let replicas: Vec<(String, String)> = self
+                        .stack
+                        .service("app")
+                        .await?
+                        .into_iter()
+                        .map(|c| (c.id, c.name))
+                        .collect();
+                    let until = Instant::now() + drill.hold;
+                    let not_ready = drift::watch_readiness(docker, &replicas, until).await;
+                    Ok(Phase {
+                        not_ready,
+                        ..Phase::default()
+                    })
+                }
                 Fault::Attack(attack) => {
                     eprintln!(
                         "{}: a second client on the frontend network attacks {} for {} s",
@@ -406,9 +435,11 @@ impl Runner<'_> {
         let heal_at = match drill.fault {
             // The restart policy heals from the moment of the kill.
             Fault::KillMainProcess => fault_at,
-            Fault::Pause | Fault::DisconnectBackend | Fault::LockItems | Fault::Attack(_) => {
-                load.now()
-            }
+            Fault::Pause
+            | Fault::DisconnectBackend
+            | Fault::LockItems
+            | Fault::Attack(_)
+            | Fault::AppRoleDrift => load.now(),
         };
         eprintln!("{}: healed ({})", drill.name, drill.heal_text);
         let phase = outcome?;
@@ -420,6 +451,7 @@ impl Runner<'_> {
             heal_at,
             restarted: phase.restarted,
             attack: phase.attack,
+            not_ready: phase.not_ready,
         })
     }
 
@@ -439,6 +471,13 @@ impl Runner<'_> {
                 let psql = psql::Psql::new(docker, &victim.id).await?;
                 Remedy::Exec {
                     command: psql.command(&lock::release_sql()),
+                }
+            }
+            Fault::AppRoleDrift => {
+                let (role, check) = drift::app_login()?;
+                let psql = psql::Psql::new(docker, &victim.id).await?;
+                Remedy::Exec {
+                    command: psql.script_command(&drift::rekey_script(role, check.secret)),
                 }
             }
             Fault::Attack(_) => return Ok(None),

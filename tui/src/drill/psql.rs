@@ -51,6 +51,20 @@ impl<'a> Psql<'a> {
         ]
     }
 
+    /// The command line that runs a psql `script` (several statements, psql's own
+    /// meta-commands) fed on a here-document, for when a file inside the container must be read
+    /// by psql itself.
+    pub fn script_command(&self, script: &str) -> Vec<String> {
+        vec![
+            "sh".to_string(),
+            "-c".into(),
+            format!("psql -X -q -v ON_ERROR_STOP=1 -U \"$1\" -d \"$2\" <<'SQL'\n{script}SQL\n"),
+            "sh".into(),
+            self.user.clone(),
+            self.database.clone(),
+        ]
+    }
+
     pub fn container(&self) -> &str {
         &self.container
     }

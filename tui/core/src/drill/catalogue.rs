@@ -23,8 +23,11 @@ pub enum Fault {
     /// Postgres container: every statement on the table waits behind it.
     LockItems,
     /// A second client, from its own address on the stack's frontend network, misbehaving
-    /// towards nginx for the hold time.
+    /// towards nginx (or straight towards an app replica) for the hold time.
     Attack(Attack),
+    /// The app role's password in Postgres set to a random one and the app's sessions ended:
+    /// the secret the app logs in with no longer opens the database.
+    AppRoleDrift,
 }
 
 /// How a drill undoes its fault.
@@ -42,6 +45,8 @@ pub enum Heal {
     ReleaseLock,
     /// The second client stops at the end of the hold time and its container is removed.
     StopClient,
+    /// The role's password set back from the secret, as the init script first set it.
+    Rekey,
 }
 
 impl Fault {
@@ -53,6 +58,7 @@ impl Fault {
             Self::DisconnectBackend => Heal::Reconnect,
             Self::LockItems => Heal::ReleaseLock,
             Self::Attack(_) => Heal::StopClient,
+            Self::AppRoleDrift => Heal::Rekey,
         }
     }
 }
@@ -101,6 +107,8 @@ pub struct Expectation {
     pub durable: bool,
     /// What the edge drills' second client must have seen.
     pub attack: Option<AttackExpectation>,
+    /// The app's readiness probe said not ready while the fault lasted.
+    pub not_ready_seen: bool,
 }
 
 /// One drill of the catalogue.
@@ -142,6 +150,7 @@ const NONE_EXPECTED: Expectation = Expectation {
     degraded_seen: false,
     durable: false,
     attack: None,
+    not_ready_seen: false,
 };
 
 /// Profiles with nginx's plain-HTTP site, where the second client speaks to the same server
@@ -214,6 +223,34 @@ pub const DRILLS: &[Drill] = &[
             max_failed_share: 1.0,
             failure_statuses: Some(&[503]),
             max_fault_p99: Some(Duration::from_millis(2500)),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "postgres-secret-drift",
+        service: "postgres",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::AppRoleDrift,
+        fault_text: "the app role's password in Postgres set to a random one and its sessions \
+                     ended, so the secret in env/secrets/db_password no longer opens the \
+                     database (a second checkout or a deleted env/secrets/ over the volume)",
+        heal: Heal::Rekey,
+        heal_text: "the role's password set back from the secret (psql reads \
+                    /run/secrets/db_password itself, as the init script did)",
+        workload: Workload::ItemList,
+        hold: Duration::from_secs(6),
+        expected: "item reads answer 503 naming Postgres' refusal within about a second, never \
+                   a hang; the dashboard's readiness (and `status`) shows the app not ready \
+                   while Docker still calls every container healthy; 200 again within 15 s of \
+                   the re-key, with no stale pooled connection failing afterwards",
+        check_text: "failures are 503 only; p99 during the drift under 2.5 s; the app shown not \
+                     ready; recovered within 15 s",
+        expect: Expectation {
+            max_failed_share: 1.0,
+            failure_statuses: Some(&[503]),
+            max_fault_p99: Some(Duration::from_millis(2500)),
+            not_ready_seen: true,
             ..NONE_EXPECTED
         },
     },

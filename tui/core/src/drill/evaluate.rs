@@ -36,6 +36,8 @@ pub struct Observed {
     pub writes: Option<Writes>,
     /// What the edge drills' second client saw.
     pub attack: Option<AttackFigures>,
+    /// The first reason an app replica gave for not being ready during the fault.
+    pub not_ready: Option<String>,
 }
 
 /// One expectation, checked.
@@ -150,6 +152,16 @@ pub fn evaluate(expect: &Expectation, observed: &Observed) -> Vec<Check> {
             None => checks.push(check("writes read back", false, "nothing read back")),
         }
     }
+    if expect.not_ready_seen {
+        checks.push(check(
+            "the app shown not ready during the fault",
+            observed.not_ready.is_some(),
+            observed
+                .not_ready
+                .clone()
+                .unwrap_or_else(|| "every probe said ready".to_string()),
+        ));
+    }
     if let Some(wanted) = expect.attack {
         match &observed.attack {
             Some(seen) => checks.extend(
@@ -210,6 +222,7 @@ mod tests {
             healthy_ms: Some(5000),
             writes: None,
             attack: None,
+            not_ready: None,
         }
     }
 

@@ -146,6 +146,9 @@ fn round_lines(out: &mut String, round: &Round) {
             if restarted { "yes" } else { "no" }
         );
     }
+    if let Some(reason) = &round.observed.not_ready {
+        let _ = writeln!(out, "             not ready: {reason}");
+    }
     if let Some(attack) = &round.observed.attack {
         let _ = writeln!(out, "  {}", super::attack::describe(attack));
     }
@@ -311,6 +314,7 @@ mod tests {
                 synchronous_commit: "on".into(),
             }),
             attack: None,
+            not_ready: None,
         };
         let checks = evaluate(&drill.expect, &observed);
         report.rounds.push(Round {
