@@ -4,6 +4,7 @@
 
 pub mod drift;
 pub mod fault;
+pub mod flip;
 pub mod load;
 pub mod lock;
 pub mod network;
@@ -18,8 +19,8 @@ use anyhow::{Context, bail};
 use fault::{HealGuard, Remedy, Victim};
 use load::{Load, LoadPlan, Recorded};
 use stack_core::drill::{
-    AttackFigures, Drill, DrillReport, Fault, Marks, Observed, Round, Workload, evaluate, figures,
-    passed,
+    AttackFigures, Drill, DrillReport, Fault, FlipSeen, Marks, Observed, Round, Workload, evaluate,
+    figures, passed,
 };
 use std::time::{Duration, Instant};
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -141,6 +142,7 @@ struct Injected {
     /// What the edge drills' second client saw.
     attack: Option<AttackFigures>,
     not_ready: Option<String>,
+    flip: Option<FlipSeen>,
 }
 
 /// What the fault phase itself returns.
@@ -152,6 +154,8 @@ struct Phase {
     heal_failure: Option<String>,
     /// The app's first reason for not being ready (the secret-drift drill).
     not_ready: Option<String>,
+    /// The image-source drill's refused `up`.
+    flip: Option<FlipSeen>,
 }
 
 impl Runner<'_> {
@@ -210,6 +214,7 @@ impl Runner<'_> {
             writes,
             attack: injected.attack.clone(),
             not_ready: injected.not_ready.clone(),
+            flip: injected.flip.clone(),
         };
         let checks = evaluate(&drill.expect, &observed);
         if self.interrupts.seen {
@@ -367,6 +372,40 @@ impl Runner<'_> {
                         ..Phase::default()
                     })
                 }
+                Fault::FlipImageSource => {
+                    let saved = flip::SavedImagesEnv::save(self.stack)?;
+                    let source = saved.source().with_context(|| {
+                        format!(
+                            "{} names no image source; run `{} up` once first",
+                            stack_core::image_source::IMAGES_ENV,
+                            self.stack.profile.name
+                        )
+                    })?;
+                    let other = source.other();
+                    let before = flip::fingerprint(self.stack).await?;
+                    eprintln!(
+                        "{}: up with STACK_IMAGE_SOURCE={other} over data made by {source}",
+                        drill.name,
+                        other = other.as_str(),
+                        source = source.as_str()
+                    );
+                    let attempt = flip::attempt(self.stack, source, other).await;
+                    let heal_failure = saved.restore().err();
+                    let attempt = attempt?;
+                    let after = flip::fingerprint(self.stack).await?;
+                    Ok(Phase {
+                        flip: Some(FlipSeen {
+                            source: source.as_str().to_string(),
+                            other: other.as_str().to_string(),
+                            exit: attempt.exit,
+                            refusal: attempt.refusal,
+                            names_fix: attempt.names_fix,
+                            containers_unchanged: before == after,
+                        }),
+                        heal_failure,
+                        ..Phase::default()
+                    })
+                }
                 Fault::Attack(attack) => {
                     eprintln!(
                         "{}: a second client on the frontend network attacks {} for {} s",
@@ -439,7 +478,8 @@ impl Runner<'_> {
             | Fault::DisconnectBackend
             | Fault::LockItems
             | Fault::Attack(_)
-            | Fault::AppRoleDrift => load.now(),
+            | Fault::AppRoleDrift
+            | Fault::FlipImageSource => load.now(),
         };
         eprintln!("{}: healed ({})", drill.name, drill.heal_text);
         let phase = outcome?;
@@ -452,6 +492,7 @@ impl Runner<'_> {
             restarted: phase.restarted,
             attack: phase.attack,
             not_ready: phase.not_ready,
+            flip: phase.flip,
         })
     }
 
@@ -480,7 +521,7 @@ impl Runner<'_> {
                     command: psql.script_command(&drift::rekey_script(role, check.secret)),
                 }
             }
-            Fault::Attack(_) => return Ok(None),
+            Fault::Attack(_) | Fault::FlipImageSource => return Ok(None),
         }))
     }
 

@@ -28,6 +28,8 @@ pub enum Fault {
     /// The app role's password in Postgres set to a random one and the app's sessions ended:
     /// the secret the app logs in with no longer opens the database.
     AppRoleDrift,
+    /// `stack-tui up` asked to start the other image source over the profile's data volumes.
+    FlipImageSource,
 }
 
 /// How a drill undoes its fault.
@@ -47,6 +49,8 @@ pub enum Heal {
     StopClient,
     /// The role's password set back from the secret, as the init script first set it.
     Rekey,
+    /// `env/images.env` written back as it was (the refused `up` had recorded the other source).
+    RestoreImagesEnv,
 }
 
 impl Fault {
@@ -59,6 +63,7 @@ impl Fault {
             Self::LockItems => Heal::ReleaseLock,
             Self::Attack(_) => Heal::StopClient,
             Self::AppRoleDrift => Heal::Rekey,
+            Self::FlipImageSource => Heal::RestoreImagesEnv,
         }
     }
 }
@@ -109,6 +114,8 @@ pub struct Expectation {
     pub attack: Option<AttackExpectation>,
     /// The app's readiness probe said not ready while the fault lasted.
     pub not_ready_seen: bool,
+    /// `up` refused the other image source, naming the way back, and changed no container.
+    pub flip_refused: bool,
 }
 
 /// One drill of the catalogue.
@@ -151,6 +158,7 @@ const NONE_EXPECTED: Expectation = Expectation {
     durable: false,
     attack: None,
     not_ready_seen: false,
+    flip_refused: false,
 };
 
 /// Profiles with nginx's plain-HTTP site, where the second client speaks to the same server
@@ -451,6 +459,29 @@ pub const DRILLS: &[Drill] = &[
             attack: Some(AttackExpectation::PoolOverloaded {
                 within: Duration::from_millis(2500),
             }),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "image-source-flip",
+        service: "postgres",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::FlipImageSource,
+        fault_text: "`STACK_IMAGE_SOURCE=<the other one> stack-tui up --detach` over the \
+                     running profile's data (upstream ↔ stand-in: another Redis version and \
+                     another C library under Postgres)",
+        heal: Heal::RestoreImagesEnv,
+        heal_text: "env/images.env written back as it was",
+        workload: Workload::Home,
+        hold: Duration::from_secs(1),
+        expected: "up refuses before anything starts, naming the volumes, why their data would \
+                   break and the way back; every container keeps running untouched and the \
+                   clients notice nothing",
+        check_text: "no failed request; up exits non-zero with the refusal and the way back; \
+                     no container recreated or restarted",
+        expect: Expectation {
+            flip_refused: true,
             ..NONE_EXPECTED
         },
     },

@@ -23,6 +23,21 @@ pub struct Writes {
     pub synchronous_commit: String,
 }
 
+/// What the image-source drill's refused `up` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FlipSeen {
+    pub source: String,
+    pub other: String,
+    /// `up`'s exit status (`None`: ended by a signal).
+    pub exit: Option<i32>,
+    /// The refusal's headline, as `up` printed it.
+    pub refusal: Option<String>,
+    /// The refusal named the way back (`STACK_IMAGE_SOURCE=<old> … up`).
+    pub names_fix: bool,
+    /// Every container of the project kept its id and start time.
+    pub containers_unchanged: bool,
+}
+
 /// What one round of a drill observed beside the load's figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observed {
@@ -38,6 +53,8 @@ pub struct Observed {
     pub attack: Option<AttackFigures>,
     /// The first reason an app replica gave for not being ready during the fault.
     pub not_ready: Option<String>,
+    /// The image-source drill's refused `up`.
+    pub flip: Option<FlipSeen>,
 }
 
 /// One expectation, checked.
@@ -162,6 +179,9 @@ pub fn evaluate(expect: &Expectation, observed: &Observed) -> Vec<Check> {
                 .unwrap_or_else(|| "every probe said ready".to_string()),
         ));
     }
+    if expect.flip_refused {
+        checks.extend(flip_checks(observed.flip.as_ref()));
+    }
     if let Some(wanted) = expect.attack {
         match &observed.attack {
             Some(seen) => checks.extend(
@@ -186,6 +206,41 @@ pub fn evaluate(expect: &Expectation, observed: &Observed) -> Vec<Check> {
         ),
     });
     checks
+}
+
+fn flip_checks(flip: Option<&FlipSeen>) -> Vec<Check> {
+    let Some(flip) = flip else {
+        return vec![check(
+            "up was asked for the other source",
+            false,
+            "it was not",
+        )];
+    };
+    let exit = flip
+        .exit
+        .map_or("a signal".to_string(), |code| format!("exit {code}"));
+    vec![
+        check(
+            format!(
+                "up refused {} over {}'s data, naming the way back",
+                flip.other, flip.source
+            ),
+            flip.exit.is_some_and(|code| code != 0) && flip.refusal.is_some() && flip.names_fix,
+            match &flip.refusal {
+                Some(refusal) => format!("{exit}: {refusal}"),
+                None => format!("{exit}, no refusal printed"),
+            },
+        ),
+        check(
+            "no container was recreated or restarted",
+            flip.containers_unchanged,
+            if flip.containers_unchanged {
+                "every container kept its id and start time"
+            } else {
+                "some container changed"
+            },
+        ),
+    ]
 }
 
 /// A round passes when every check does.
@@ -223,6 +278,7 @@ mod tests {
             writes: None,
             attack: None,
             not_ready: None,
+            flip: None,
         }
     }
 

@@ -146,6 +146,15 @@ fn round_lines(out: &mut String, round: &Round) {
             if restarted { "yes" } else { "no" }
         );
     }
+    if let Some(flip) = &round.observed.flip {
+        let _ = writeln!(
+            out,
+            "  up with {} over {}: {}",
+            flip.other,
+            flip.source,
+            flip.refusal.as_deref().unwrap_or("no refusal printed")
+        );
+    }
     if let Some(reason) = &round.observed.not_ready {
         let _ = writeln!(out, "             not ready: {reason}");
     }
@@ -315,6 +324,7 @@ mod tests {
             }),
             attack: None,
             not_ready: None,
+            flip: None,
         };
         let checks = evaluate(&drill.expect, &observed);
         report.rounds.push(Round {

@@ -53,6 +53,14 @@ impl ImageSource {
         }
     }
 
+    /// The source a flip would switch to.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Upstream => Self::Standin,
+            Self::Standin => Self::Upstream,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Upstream => "upstream",
