@@ -312,3 +312,48 @@ fn sigterm_drains_and_exits_cleanly() {
     );
     assert!(host.stderr().contains("drained"), "{}", host.stderr());
 }
+
+/// More guests computing without end than the runtime has threads: each yields at every epoch
+/// tick, so a quick request is answered while they run, and each is stopped at the request
+/// timeout with a 504.
+#[test]
+fn guests_computing_past_their_deadline_neither_stall_others_nor_run_on() {
+    const SPINNERS: usize = 3;
+    let dir = app_dir(
+        &fixtures::component("probe", false),
+        &simple_manifest("", ""),
+    );
+    let host = EdgeHost::start(
+        Launch::new(&dir.path().join("spin.toml"))
+            .arg("--request-timeout-ms")
+            .arg("4000")
+            .env("TOKIO_WORKER_THREADS", "2"),
+    );
+    let port = host.port;
+    let spinners: Vec<_> = (0..SPINNERS)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let answer = wire::get(port, "/busy").map(|r| r.status);
+                (answer, std::time::Instant::now())
+            })
+        })
+        .collect();
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            host.stderr().matches("probe: busy").count() >= SPINNERS
+        }),
+        "the busy guests did not start: {}",
+        host.stderr()
+    );
+    let quick = host.get("/env");
+    let quick_done = std::time::Instant::now();
+    assert_eq!(quick.status, 200, "{}", quick.text());
+    for spinner in spinners {
+        let (answer, done) = spinner.join().expect("the spinner's thread");
+        assert_eq!(answer.ok(), Some(504), "stopped at the deadline");
+        assert!(
+            done > quick_done,
+            "the quick request waited for the busy guests to be stopped"
+        );
+    }
+}

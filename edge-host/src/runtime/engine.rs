@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::function_cache::FunctionCache;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-/// How often the epoch advances; request deadlines are counted in these ticks.
+/// How often the epoch advances: a guest that computes without calling the host yields to the
+/// runtime at each tick (and is stopped at its request deadline).
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Bytes of each pooled linear memory / table kept resident between requests (edge-app touches
@@ -102,10 +103,4 @@ pub fn start_epoch_ticker(engine: &Engine) {
         })
         .map(drop)
         .unwrap_or_else(|e| tracing::error!("cannot start epoch ticker: {e}"));
-}
-
-/// Number of epoch ticks that make up `timeout` (at least one).
-pub fn ticks(timeout: Duration) -> u64 {
-    let ticks = timeout.as_millis() / EPOCH_TICK.as_millis();
-    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
 }

@@ -2,10 +2,11 @@
 //! request handler and the instantiation benchmark so both measure the same thing.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use wasmtime::Store;
+use wasmtime::{Store, UpdateDeadline};
 
-use super::engine::{Limits, ticks};
+use super::engine::Limits;
 use super::loader::LoadedComponent;
 use crate::host::{HostState, Shared};
 
@@ -22,6 +23,17 @@ pub fn new_store(
     );
     let mut store = Store::new(component.pre.engine(), state);
     store.limiter(|s| &mut s.limits);
-    store.set_epoch_deadline(ticks(limits.request_timeout));
+    // Guest code that computes without calling the host would hold its runtime thread until the
+    // deadline, and a few such guests would stall every other request of the process. At each
+    // epoch tick it yields to the runtime instead, and past the request timeout it is stopped.
+    let deadline = Instant::now() + limits.request_timeout;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        Ok(if Instant::now() >= deadline {
+            UpdateDeadline::Interrupt
+        } else {
+            UpdateDeadline::Yield(1)
+        })
+    });
     store
 }

@@ -55,6 +55,11 @@ fn is_pool_exhausted(error: &wasmtime::Error) -> bool {
     error.is::<wasmtime::PoolConcurrencyLimitError>()
 }
 
+/// Whether the guest was stopped at its deadline (the request timeout) rather than failing.
+fn is_past_deadline(error: &wasmtime::Error) -> bool {
+    error.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
+}
+
 /// Counts an instance as live until dropped, also when its task is aborted.
 struct LiveInstance(Arc<Metrics>);
 
@@ -245,16 +250,30 @@ impl Handler {
                 problem(StatusCode::INTERNAL_SERVER_ERROR, "component failed")
             }
             Ok(Err(_)) => {
-                let (detail, pool_full) = match task.await {
-                    Ok(Ok(())) => ("component returned without a response".to_string(), false),
-                    Ok(Err(e)) => (format!("{e:#}"), is_pool_exhausted(&e)),
-                    Err(e) => (e.to_string(), false),
+                let (detail, pool_full, past_deadline) = match task.await {
+                    Ok(Ok(())) => (
+                        "component returned without a response".to_string(),
+                        false,
+                        false,
+                    ),
+                    Ok(Err(e)) => (
+                        format!("{e:#}"),
+                        is_pool_exhausted(&e),
+                        is_past_deadline(&e),
+                    ),
+                    Err(e) => (e.to_string(), false, false),
                 };
                 tracing::warn!("guest error: {detail}");
                 if pool_full {
                     return problem(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "too many requests in flight",
+                    );
+                }
+                if past_deadline {
+                    return problem(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        "component did not answer in time",
                     );
                 }
                 problem(StatusCode::INTERNAL_SERVER_ERROR, "component failed")

@@ -229,6 +229,16 @@ fn probe_mqtt_many(address: &str, count: usize) -> String {
     format!("ok {}", open.len())
 }
 
+/// Computes forever without calling the host: only the host's deadline ends it. Says so on
+/// stdout first, so a test can tell it has started.
+fn busy() -> String {
+    println!("probe: busy, computing without end");
+    let mut n: u64 = 0;
+    loop {
+        n = std::hint::black_box(n.wrapping_add(1));
+    }
+}
+
 #[http_component]
 fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
     let path = req.path().to_string();
@@ -260,6 +270,7 @@ fn handle(req: Request) -> anyhow::Result<impl IntoResponse> {
             Ok(v) => format!("ok {v}"),
             Err(e) => format!("error {e:?}"),
         },
+        "/busy" => busy(),
         "/env" => format!("ok {}", std::env::var("HOSTNAME").unwrap_or_default()),
         "/headers" => {
             let mut lines: Vec<String> = req
