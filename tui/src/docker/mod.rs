@@ -12,6 +12,7 @@ pub mod exec;
 pub mod exec_input;
 mod follow;
 mod handoff;
+pub mod nginx;
 mod query;
 mod readiness_probes;
 mod session;

@@ -11,16 +11,21 @@ impl StepContext {
     /// Runs `command` in the first running container of `service`; `Ok` is its whole output,
     /// a non-zero exit an error carrying the command's own message.
     pub(super) async fn exec_in(&self, service: &str, command: &[&str]) -> Result<String, String> {
+        let (id, name) = self.running(service).await?;
+        self.exec_in_container(&id, &name, command).await
+    }
+
+    /// The id and name of the first running container of `service`.
+    pub(super) async fn running(&self, service: &str) -> Result<(String, String), String> {
         let project = &self.compose.profile().project;
         let snapshots = project_snapshots(&self.docker, project)
             .await
             .map_err(|err| format!("cannot list {project}'s containers: {err}"))?;
-        let container = snapshots
-            .iter()
+        snapshots
+            .into_iter()
             .find(|snapshot| snapshot.service == service && snapshot.state == RunState::Running)
-            .ok_or_else(|| format!("no running {service} container in {project}"))?;
-        self.exec_in_container(&container.id, &container.name, command)
-            .await
+            .map(|container| (container.id, container.name))
+            .ok_or_else(|| format!("no running {service} container in {project}"))
     }
 
     /// Runs `command` in the container `id` (`name` is for messages), as [`Self::exec_in`].
