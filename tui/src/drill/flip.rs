@@ -104,7 +104,11 @@ pub async fn attempt(
         .project
         .strip_suffix(&format!("-{}", profile.name))
         .unwrap_or(&profile.project);
-    let exe = std::env::current_exe().context("cannot find the stack-tui binary")?;
+    // /proc/self/exe still runs this binary when a rebuild has replaced the file on disk.
+    let exe = match std::path::Path::new("/proc/self/exe") {
+        proc_exe if proc_exe.exists() => proc_exe.to_path_buf(),
+        _ => std::env::current_exe().context("cannot find the stack-tui binary")?,
+    };
     let child = tokio::process::Command::new(exe)
         .arg("--root")
         .arg(&profile.root)

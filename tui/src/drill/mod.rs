@@ -8,6 +8,7 @@ pub mod flip;
 pub mod load;
 pub mod lock;
 pub mod network;
+pub mod nginx_workers;
 pub mod psql;
 pub mod readback;
 pub mod second_client;
@@ -15,12 +16,13 @@ pub mod target;
 
 pub use target::Stack;
 
+use crate::docker::nginx;
 use anyhow::{Context, bail};
 use fault::{HealGuard, Remedy, Victim};
 use load::{Load, LoadPlan, Recorded};
 use stack_core::drill::{
-    AttackFigures, Drill, DrillReport, Fault, FlipSeen, Marks, Observed, Round, Workload, evaluate,
-    figures, passed,
+    AttackFigures, Drill, DrillReport, Fault, Marks, Observed, RefusalSeen, Round, Workload,
+    evaluate, figures, passed,
 };
 use std::time::{Duration, Instant};
 use tokio::signal::unix::{Signal, SignalKind, signal};
@@ -142,7 +144,7 @@ struct Injected {
     /// What the edge drills' second client saw.
     attack: Option<AttackFigures>,
     not_ready: Option<String>,
-    flip: Option<FlipSeen>,
+    refusal: Option<RefusalSeen>,
 }
 
 /// What the fault phase itself returns.
@@ -154,8 +156,8 @@ struct Phase {
     heal_failure: Option<String>,
     /// The app's first reason for not being ready (the secret-drift drill).
     not_ready: Option<String>,
-    /// The image-source drill's refused `up`.
-    flip: Option<FlipSeen>,
+    /// What a refusal drill attempted and what came of it.
+    refusal: Option<RefusalSeen>,
 }
 
 impl Runner<'_> {
@@ -214,7 +216,7 @@ impl Runner<'_> {
             writes,
             attack: injected.attack.clone(),
             not_ready: injected.not_ready.clone(),
-            flip: injected.flip.clone(),
+            refusal: injected.refusal.clone(),
         };
         let checks = evaluate(&drill.expect, &observed);
         if self.interrupts.seen {
@@ -393,16 +395,62 @@ impl Runner<'_> {
                     let heal_failure = saved.restore().err();
                     let attempt = attempt?;
                     let after = flip::fingerprint(self.stack).await?;
+                    let exit = attempt
+                        .exit
+                        .map_or("ended by a signal".to_string(), |code| {
+                            format!("exit {code}")
+                        });
                     Ok(Phase {
-                        flip: Some(FlipSeen {
-                            source: source.as_str().to_string(),
-                            other: other.as_str().to_string(),
-                            exit: attempt.exit,
-                            refusal: attempt.refusal,
+                        refusal: Some(RefusalSeen {
+                            attempted: format!(
+                                "up with {} over {}'s data",
+                                other.as_str(),
+                                source.as_str()
+                            ),
+                            refused: attempt.exit.is_some_and(|code| code != 0)
+                                && attempt.refusal.is_some(),
+                            message: format!(
+                                "{exit}: {}",
+                                attempt.refusal.as_deref().unwrap_or("no refusal printed")
+                            ),
                             names_fix: attempt.names_fix,
-                            containers_unchanged: before == after,
+                            kept: "every container's id and start time".to_string(),
+                            unchanged: before == after,
                         }),
                         heal_failure,
+                        ..Phase::default()
+                    })
+                }
+                Fault::NginxWorkersPastPids => {
+                    let asked = crate::docker::exec::output(
+                        docker,
+                        &victim.id,
+                        &victim.name,
+                        &["sh", "-c", &nginx_workers::inflate_script()],
+                    )
+                    .await?;
+                    let asked = asked.trim();
+                    let workers = |found: Result<_, String>| found.map_err(anyhow::Error::msg);
+                    let before = workers(nginx::workers(docker, &victim.id, &victim.name).await)?;
+                    eprintln!(
+                        "{}: {} asks for {asked} workers; reloading as hot reload does",
+                        drill.name, victim.name
+                    );
+                    let reloaded = nginx::reload(docker, &victim.id, &victim.name).await;
+                    let after = workers(nginx::workers(docker, &victim.id, &victim.name).await)?;
+                    let (refused, message) = match reloaded {
+                        Err(refusal) => (refusal.contains("pids"), refusal),
+                        Ok(done) => (false, format!("reloaded: {done}")),
+                    };
+                    Ok(Phase {
+                        refusal: Some(RefusalSeen {
+                            attempted: format!("nginx reload with {asked} workers"),
+                            refused,
+                            names_fix: message.contains("Fix:"),
+                            message,
+                            kept: "the workers taking requests".to_string(),
+                            unchanged: !before.is_empty() && before == after,
+                        }),
                         ..Phase::default()
                     })
                 }
@@ -479,7 +527,8 @@ impl Runner<'_> {
             | Fault::LockItems
             | Fault::Attack(_)
             | Fault::AppRoleDrift
-            | Fault::FlipImageSource => load.now(),
+            | Fault::FlipImageSource
+            | Fault::NginxWorkersPastPids => load.now(),
         };
         eprintln!("{}: healed ({})", drill.name, drill.heal_text);
         let phase = outcome?;
@@ -492,7 +541,7 @@ impl Runner<'_> {
             restarted: phase.restarted,
             attack: phase.attack,
             not_ready: phase.not_ready,
-            flip: phase.flip,
+            refusal: phase.refusal,
         })
     }
 
@@ -521,6 +570,13 @@ impl Runner<'_> {
                     command: psql.script_command(&drift::rekey_script(role, check.secret)),
                 }
             }
+            Fault::NginxWorkersPastPids => Remedy::Exec {
+                command: vec![
+                    "sh".to_string(),
+                    "-c".to_string(),
+                    format!("{} && nginx -s reload", nginx_workers::restore_script()),
+                ],
+            },
             Fault::Attack(_) | Fault::FlipImageSource => return Ok(None),
         }))
     }

@@ -30,6 +30,9 @@ pub enum Fault {
     AppRoleDrift,
     /// `stack-tui up` asked to start the other image source over the profile's data volumes.
     FlipImageSource,
+    /// nginx's configuration asks for more workers than its container's pids limit allows, and
+    /// nginx is reloaded as hot reload does it.
+    NginxWorkersPastPids,
 }
 
 /// How a drill undoes its fault.
@@ -51,6 +54,8 @@ pub enum Heal {
     Rekey,
     /// `env/images.env` written back as it was (the refused `up` had recorded the other source).
     RestoreImagesEnv,
+    /// nginx's generated worker count put back, and nginx reloaded with it.
+    RestoreWorkers,
 }
 
 impl Fault {
@@ -64,6 +69,7 @@ impl Fault {
             Self::Attack(_) => Heal::StopClient,
             Self::AppRoleDrift => Heal::Rekey,
             Self::FlipImageSource => Heal::RestoreImagesEnv,
+            Self::NginxWorkersPastPids => Heal::RestoreWorkers,
         }
     }
 }
@@ -114,8 +120,8 @@ pub struct Expectation {
     pub attack: Option<AttackExpectation>,
     /// The app's readiness probe said not ready while the fault lasted.
     pub not_ready_seen: bool,
-    /// `up` refused the other image source, naming the way back, and changed no container.
-    pub flip_refused: bool,
+    /// The drill's action was refused, naming the fix, and what it had to keep is unchanged.
+    pub refused: bool,
 }
 
 /// One drill of the catalogue.
@@ -158,7 +164,7 @@ const NONE_EXPECTED: Expectation = Expectation {
     durable: false,
     attack: None,
     not_ready_seen: false,
-    flip_refused: false,
+    refused: false,
 };
 
 /// Profiles with nginx's plain-HTTP site, where the second client speaks to the same server
@@ -481,7 +487,31 @@ pub const DRILLS: &[Drill] = &[
         check_text: "no failed request; up exits non-zero with the refusal and the way back; \
                      no container recreated or restarted",
         expect: Expectation {
-            flip_refused: true,
+            refused: true,
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
+        name: "nginx-workers-past-pids",
+        service: "nginx",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::NginxWorkersPastPids,
+        fault_text: "nginx's configuration made to ask for its container's pids limit plus 8 \
+                     worker processes (the generated workers.conf), then nginx reloaded as hot \
+                     reload does it",
+        heal: Heal::RestoreWorkers,
+        heal_text: "the generated workers.conf put back and nginx reloaded with it",
+        workload: Workload::Home,
+        hold: Duration::from_secs(1),
+        expected: "the reload is refused before nginx is signalled, naming the pids limit and \
+                   the fix (a reload starts every new worker before the old ones leave, so \
+                   forks would fail and the healthcheck could not start); the running workers \
+                   keep serving and nobody notices",
+        check_text: "no failed request; the reload refused naming the fix; the workers taking \
+                     requests unchanged",
+        expect: Expectation {
+            refused: true,
             ..NONE_EXPECTED
         },
     },

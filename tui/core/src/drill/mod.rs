@@ -10,6 +10,6 @@ pub mod report;
 
 pub use attack::{Attack, AttackExpectation, AttackFigures};
 pub use catalogue::{DRILLS, Drill, Expectation, Fault, Heal, Workload, find};
-pub use evaluate::{Check, FlipSeen, Observed, Writes, evaluate, passed};
+pub use evaluate::{Check, Observed, RefusalSeen, Writes, evaluate, passed};
 pub use figures::{Figures, Marks, Outcome, Sample, figures};
 pub use report::{DrillReport, Round, RunReport, render_list, render_text};

@@ -146,13 +146,11 @@ fn round_lines(out: &mut String, round: &Round) {
             if restarted { "yes" } else { "no" }
         );
     }
-    if let Some(flip) = &round.observed.flip {
+    if let Some(refusal) = &round.observed.refusal {
         let _ = writeln!(
             out,
-            "  up with {} over {}: {}",
-            flip.other,
-            flip.source,
-            flip.refusal.as_deref().unwrap_or("no refusal printed")
+            "  attempted  {}: {}",
+            refusal.attempted, refusal.message
         );
     }
     if let Some(reason) = &round.observed.not_ready {
@@ -324,7 +322,7 @@ mod tests {
             }),
             attack: None,
             not_ready: None,
-            flip: None,
+            refusal: None,
         };
         let checks = evaluate(&drill.expect, &observed);
         report.rounds.push(Round {
