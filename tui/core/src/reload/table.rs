@@ -64,7 +64,8 @@ pub const RELOAD_TABLE: &[ReloadRow] = &[
         example: "proxy-config/snippets/security-headers.conf",
         kind: Some(ChangeKind::Proxy),
         change: "`proxy-config/`",
-        local: "`nginx -t` in the running nginx, then `nginx -s reload`",
+        local: "`nginx -t` in the running nginx, a check that its `pids` limit has room for the \
+                new workers, then `nginx -s reload`",
         dev: "same",
         check: "every nginx worker process is a new one (the old ones serve out their requests \
                 and leave); nginx keeping its old workers fails the reload",
