@@ -669,16 +669,7 @@ impl Runner<'_> {
 /// Locks `items` from a psql session in Postgres, with the guard that ends the session.
 async fn lock_items(stack: &Stack, drill: &Drill) -> anyhow::Result<HealGuard> {
     let docker = &stack.docker;
-    let postgres = stack
-        .service("postgres")
-        .await?
-        .into_iter()
-        .next()
-        .context("no running postgres")?;
-    let postgres = Victim {
-        id: postgres.id,
-        name: postgres.name,
-    };
+    let postgres = stack.first("postgres").await?;
     let psql = psql::Psql::new(docker, &postgres.id).await?;
     let guard = HealGuard::arm(
         Remedy::Exec {

@@ -122,6 +122,22 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// The first running container of `service`, as a drill addresses it.
+    pub async fn first(&self, service: &str) -> anyhow::Result<super::fault::Victim> {
+        let first = self
+            .service(service)
+            .await?
+            .into_iter()
+            .next()
+            .with_context(|| format!("no running {service}"))?;
+        Ok(super::fault::Victim {
+            id: first.id,
+            name: first.name,
+        })
+    }
+}
+
 /// nginx's published port (HTTPS when it publishes one), which must be on a loopback address.
 async fn site(
     docker: &Docker,

@@ -47,6 +47,22 @@ struct Seen {
     slowest: Option<Duration>,
 }
 
+impl Seen {
+    fn refused() -> Self {
+        Self {
+            refused: true,
+            ..Self::default()
+        }
+    }
+
+    fn one_request() -> Self {
+        Self {
+            requests: 1,
+            ..Self::default()
+        }
+    }
+}
+
 pub async fn run(attack: Attack, target: SocketAddr, hold: Duration) -> AttackFigures {
     let deadline = Instant::now() + hold;
     let sent = Arc::new(AtomicU64::new(0));
@@ -132,15 +148,9 @@ fn status_of(bytes: &[u8]) -> Option<u16> {
 async fn slow_headers(target: SocketAddr, index: u32, deadline: Instant) -> Seen {
     let started = Instant::now();
     let Some(mut stream) = connect(target, None).await else {
-        return Seen {
-            refused: true,
-            ..Seen::default()
-        };
+        return Seen::refused();
     };
-    let mut seen = Seen {
-        requests: 1,
-        ..Seen::default()
-    };
+    let mut seen = Seen::one_request();
     let opening = format!("GET /?slow={index} HTTP/1.1\r\nHost: drill\r\n");
     if stream.write_all(opening.as_bytes()).await.is_err() {
         seen.closed_after = Some(started.elapsed());
@@ -170,15 +180,9 @@ async fn slow_headers(target: SocketAddr, index: u32, deadline: Instant) -> Seen
 async fn slow_body(target: SocketAddr, deadline: Instant) -> Seen {
     let started = Instant::now();
     let Some(mut stream) = connect(target, None).await else {
-        return Seen {
-            refused: true,
-            ..Seen::default()
-        };
+        return Seen::refused();
     };
-    let mut seen = Seen {
-        requests: 1,
-        ..Seen::default()
-    };
+    let mut seen = Seen::one_request();
     let head = format!(
         "POST /api/items HTTP/1.1\r\nHost: drill\r\nContent-Type: application/json\r\n\
          Content-Length: {SLOW_BODY_BYTES}\r\n\r\n{{"
@@ -216,10 +220,7 @@ async fn slow_body(target: SocketAddr, deadline: Instant) -> Seen {
 /// answer's status line is read, nothing after it.
 async fn slow_read(target: SocketAddr, deadline: Instant) -> Seen {
     let Some(mut stream) = connect(target, Some(SLOW_READ_BUFFER)).await else {
-        return Seen {
-            refused: true,
-            ..Seen::default()
-        };
+        return Seen::refused();
     };
     let request = "GET /api/items?per_page=100 HTTP/1.1\r\nHost: drill\r\n\r\n";
     let pipelined = request.repeat(SLOW_READ_REQUESTS);

@@ -44,12 +44,7 @@ pub async fn attack(
     let docker = &stack.docker;
     let project = &stack.profile.project;
     let network = format!("{project}_frontend");
-    let nginx = stack
-        .service("nginx")
-        .await?
-        .into_iter()
-        .next()
-        .context("no running nginx")?;
+    let nginx = stack.first("nginx").await?;
     let image = image_of(docker, &nginx.id).await?;
     let port = match attack.target_service() {
         "app" => APP_PORT,
