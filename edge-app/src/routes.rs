@@ -21,6 +21,8 @@ pub enum Endpoint {
     Mood,
     RefreshMood,
     LastMood,
+    /// Computes without end (development profiles only, see `app::debug`).
+    Busy,
 }
 
 impl Endpoint {
@@ -42,6 +44,7 @@ enum Resource<'a> {
     Mood,
     MoodRefresh,
     MoodLast,
+    Busy,
 }
 
 impl Resource<'_> {
@@ -52,7 +55,8 @@ impl Resource<'_> {
             | Self::Ready
             | Self::Detailed
             | Self::Mood
-            | Self::MoodLast => &[Method::Get],
+            | Self::MoodLast
+            | Self::Busy => &[Method::Get],
             Self::Items => &[Method::Get, Method::Post],
             Self::Item(_) => &[Method::Get, Method::Put, Method::Delete],
             Self::MoodRefresh => &[Method::Post],
@@ -70,6 +74,7 @@ fn resource(path: &str) -> Option<Resource<'_>> {
         "/api/mood" => Resource::Mood,
         "/api/mood/refresh" => Resource::MoodRefresh,
         "/api/mood/last" => Resource::MoodLast,
+        "/api/debug/busy" => Resource::Busy,
         other => {
             let id = other.strip_prefix("/api/items/")?;
             if id.is_empty() || id.contains('/') {
@@ -105,6 +110,7 @@ pub fn route(head: &RequestHead) -> Result<Endpoint, Problem> {
         (Resource::Mood, _) => Endpoint::Mood,
         (Resource::MoodRefresh, _) => Endpoint::RefreshMood,
         (Resource::MoodLast, _) => Endpoint::LastMood,
+        (Resource::Busy, _) => Endpoint::Busy,
     };
     if endpoint.takes_json_body() {
         require_json(head.content_type.as_deref())?;
@@ -138,6 +144,7 @@ mod tests {
             (Get, "/api/mood", Endpoint::Mood),
             (Post, "/api/mood/refresh", Endpoint::RefreshMood),
             (Get, "/api/mood/last", Endpoint::LastMood),
+            (Get, "/api/debug/busy", Endpoint::Busy),
         ];
         for (method, target, expected) in cases {
             assert_eq!(route(&head(method, target)), Ok(expected), "{target}");

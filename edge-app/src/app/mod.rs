@@ -1,6 +1,7 @@
 //! The app's behaviour: one function from a routed request to a reply, over
 //! the dependency traits. No I/O happens here except through those traits.
 
+mod debug;
 mod health;
 mod items;
 mod mood;
@@ -45,6 +46,7 @@ pub fn respond(endpoint: Endpoint, body: &[u8], services: &mut Services<'_>) -> 
         Endpoint::Mood => mood::today(services),
         Endpoint::RefreshMood => mood::refresh(services),
         Endpoint::LastMood => mood::last(services),
+        Endpoint::Busy => debug::busy(services),
     }
 }
 

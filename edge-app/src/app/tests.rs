@@ -393,3 +393,13 @@ fn the_last_kept_mood_is_read_from_the_key_value_store() {
         (refreshed["mood"].clone(), Some("key-value"))
     );
 }
+
+#[test]
+fn the_busy_route_exists_only_in_development_profiles() {
+    let mut harness = Harness::new();
+    harness.settings.profile = "prod".to_owned();
+    let reply = harness.get("/api/debug/busy");
+    assert_problem(&reply, 404);
+    assert!(debug::enabled("local") && debug::enabled("dev"));
+    assert!(!debug::enabled("prod") && !debug::enabled(""));
+}

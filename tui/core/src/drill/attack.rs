@@ -27,6 +27,9 @@ pub enum Attack {
     /// Item reads straight to one app replica, more at once than its Postgres pool has
     /// connections (fewer than its instances), while `items` is locked.
     PostgresPool,
+    /// Requests straight to one app replica for the app's debug route that computes without
+    /// end, more at once than edge-host has runtime threads.
+    GuestCpuLoop,
 }
 
 impl Attack {
@@ -37,13 +40,14 @@ impl Attack {
             Self::SlowBody | Self::SlowRead => 64,
             Self::PostgresPool => 40,
             Self::Flood => 16,
+            Self::GuestCpuLoop => 4,
         }
     }
 
     /// The service the second client speaks to: nginx, or one app replica directly.
     pub fn target_service(self) -> &'static str {
         match self {
-            Self::InstancePool | Self::PostgresPool => "app",
+            Self::InstancePool | Self::PostgresPool | Self::GuestCpuLoop => "app",
             Self::SlowHeaders | Self::SlowBody | Self::SlowRead | Self::Flood => "nginx",
         }
     }
@@ -104,6 +108,8 @@ pub enum AttackExpectation {
     /// Every answer is 200 or 503, each within the bound, and at least one 503 says the
     /// Postgres pool was exhausted (overload, with `Retry-After`).
     PoolOverloaded { within: Duration },
+    /// Every request of the client was stopped by the host and answered 504.
+    StoppedAtDeadline,
     /// Nothing about the client itself: only the polite load's checks apply.
     PoliteOnly,
 }
@@ -189,6 +195,20 @@ pub fn attack_checks(
                 format!("{} answered overloaded", seen.overloaded),
             ));
             checks
+        }
+        AttackExpectation::StoppedAtDeadline => {
+            let stopped = seen.count(504);
+            let slowest = seen
+                .slowest_ms
+                .map_or("-".to_string(), |ms| format!("{:.1} s", ms as f64 / 1000.0));
+            vec![(
+                "every runaway request stopped at the deadline (504)".to_string(),
+                seen.requests > 0 && stopped == seen.requests,
+                format!(
+                    "{stopped} of {} answered 504, the last after {slowest}",
+                    seen.requests
+                ),
+            )]
         }
         AttackExpectation::PoliteOnly => Vec::new(),
     }
@@ -297,6 +317,23 @@ mod tests {
         figures.statuses.insert(429, 100);
         assert!(!attack_checks(expect, &figures)[0].1);
         assert!(!attack_checks(expect, &AttackFigures::default())[0].1);
+    }
+
+    #[test]
+    fn runaway_requests_must_all_be_stopped() {
+        let mut figures = seen();
+        figures.requests = 4;
+        figures.statuses.insert(504, 4);
+        assert!(attack_checks(AttackExpectation::StoppedAtDeadline, &figures)[0].1);
+        figures.statuses.insert(504, 3);
+        assert!(!attack_checks(AttackExpectation::StoppedAtDeadline, &figures)[0].1);
+        assert!(
+            !attack_checks(
+                AttackExpectation::StoppedAtDeadline,
+                &AttackFigures::default()
+            )[0]
+            .1
+        );
     }
 
     #[test]

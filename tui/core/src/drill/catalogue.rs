@@ -516,6 +516,33 @@ pub const DRILLS: &[Drill] = &[
         },
     },
     Drill {
+        name: "app-guest-cpu-loop",
+        service: "app",
+        profiles: PLAIN_HTTP_PROFILES,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::GuestCpuLoop),
+        fault_text: "a second client on the frontend network sends 4 requests straight to one \
+                     app replica for GET /api/debug/busy, the app's route that computes without \
+                     end (local and dev only): more runaway guests than edge-host has runtime \
+                     threads",
+        heal: Heal::StopClient,
+        heal_text: "edge-host stops each runaway guest at its request timeout; the second \
+                    client's container is removed",
+        workload: Workload::Home,
+        hold: Duration::from_secs(40),
+        expected: "the polite client keeps being answered by the same replica, each request \
+                   within the load's 5 s bound (slower while the runaway guests share its CPUs): \
+                   a guest that computes yields to edge-host's runtime at every epoch tick, so \
+                   it cannot hold a thread; each runaway request is stopped at the request \
+                   timeout (30 s) and answered 504",
+        check_text: "no failed request (none over the load's 5 s bound); every runaway request \
+                     answered 504",
+        expect: Expectation {
+            attack: Some(AttackExpectation::StoppedAtDeadline),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
         name: "redis-kill",
         service: "redis",
         profiles: EVERY_PROFILE,
