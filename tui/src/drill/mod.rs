@@ -5,6 +5,7 @@
 pub mod drift;
 pub mod fault;
 pub mod flip;
+mod inject;
 pub mod load;
 pub mod lock;
 pub mod network;
@@ -16,9 +17,8 @@ pub mod target;
 
 pub use target::Stack;
 
-use crate::docker::nginx;
 use anyhow::{Context, bail};
-use fault::{HealGuard, Remedy, Victim};
+use fault::{HealGuard, Victim};
 use load::{Load, LoadPlan, Recorded};
 use stack_core::drill::{
     AttackFigures, Drill, DrillReport, Fault, Marks, Observed, RefusalSeen, Round, Workload,
@@ -144,19 +144,6 @@ struct Injected {
     /// What the edge drills' second client saw.
     attack: Option<AttackFigures>,
     not_ready: Option<String>,
-    refusal: Option<RefusalSeen>,
-}
-
-/// What the fault phase itself returns.
-#[derive(Default)]
-struct Phase {
-    restarted: Option<Duration>,
-    attack: Option<AttackFigures>,
-    /// A heal inside the phase that failed (the overload drills' lock on `items`).
-    heal_failure: Option<String>,
-    /// The app's first reason for not being ready (the secret-drift drill).
-    not_ready: Option<String>,
-    /// What a refusal drill attempted and what came of it.
     refusal: Option<RefusalSeen>,
 }
 
@@ -321,193 +308,12 @@ impl Runner<'_> {
     async fn inject_and_heal(&mut self, load: &Load, victim: &Victim) -> anyhow::Result<Injected> {
         let drill = self.drill;
         let docker = &self.stack.docker;
-        let guard = self
-            .remedy(victim)
+        let guard = inject::remedy(self.stack, drill, victim)
             .await?
             .map(|remedy| HealGuard::arm(remedy, victim.clone()));
         let fault_at = load.now();
-        let killed_at = Instant::now();
-        let phase = async {
-            match drill.fault {
-                Fault::Pause => {
-                    fault::pause(docker, victim).await?;
-                    hold(drill, &format!("paused {}", victim.name)).await;
-                    Ok(Phase::default())
-                }
-                Fault::DisconnectBackend => {
-                    let network = network::backend_network(&self.stack.profile.project);
-                    network::disconnect(docker, victim, &network).await?;
-                    hold(
-                        drill,
-                        &format!("disconnected {} from {network}", victim.name),
-                    )
-                    .await;
-                    Ok(Phase::default())
-                }
-                Fault::LockItems => {
-                    let psql = psql::Psql::new(docker, &victim.id).await?;
-                    lock::take(&psql).await?;
-                    hold(drill, &format!("locked items in {}", victim.name)).await;
-                    Ok(Phase::default())
-                }
-                Fault::AppRoleDrift => {
-                    let (role, _) = drift::app_login()?;
-                    let psql = psql::Psql::new(docker, &victim.id).await?;
-                    drift::drift(&psql, role).await?;
-                    eprintln!(
-                        "{}: role {role} in {} no longer opens with the secret for {} s",
-                        drill.name,
-                        victim.name,
-                        drill.hold.as_secs()
-                    );
-                    let replicas: Vec<(String, String)> = self
-                        .stack
-                        .service("app")
-                        .await?
-                        .into_iter()
-                        .map(|c| (c.id, c.name))
-                        .collect();
-                    let until = Instant::now() + drill.hold;
-                    let not_ready = drift::watch_readiness(docker, &replicas, until).await;
-                    Ok(Phase {
-                        not_ready,
-                        ..Phase::default()
-                    })
-                }
-                Fault::FlipImageSource => {
-                    let saved = flip::SavedImagesEnv::save(self.stack)?;
-                    let source = saved.source().with_context(|| {
-                        format!(
-                            "{} names no image source; run `{} up` once first",
-                            stack_core::image_source::IMAGES_ENV,
-                            self.stack.profile.name
-                        )
-                    })?;
-                    let other = source.other();
-                    let before = flip::fingerprint(self.stack).await?;
-                    eprintln!(
-                        "{}: up with STACK_IMAGE_SOURCE={other} over data made by {source}",
-                        drill.name,
-                        other = other.as_str(),
-                        source = source.as_str()
-                    );
-                    let attempt = flip::attempt(self.stack, source, other).await;
-                    let heal_failure = saved.restore().err();
-                    let attempt = attempt?;
-                    let after = flip::fingerprint(self.stack).await?;
-                    let exit = attempt
-                        .exit
-                        .map_or("ended by a signal".to_string(), |code| {
-                            format!("exit {code}")
-                        });
-                    Ok(Phase {
-                        refusal: Some(RefusalSeen {
-                            attempted: format!(
-                                "up with {} over {}'s data",
-                                other.as_str(),
-                                source.as_str()
-                            ),
-                            refused: attempt.exit.is_some_and(|code| code != 0)
-                                && attempt.refusal.is_some(),
-                            message: format!(
-                                "{exit}: {}",
-                                attempt.refusal.as_deref().unwrap_or("no refusal printed")
-                            ),
-                            names_fix: attempt.names_fix,
-                            kept: "every container's id and start time".to_string(),
-                            unchanged: before == after,
-                        }),
-                        heal_failure,
-                        ..Phase::default()
-                    })
-                }
-                Fault::NginxWorkersPastPids => {
-                    let asked = crate::docker::exec::output(
-                        docker,
-                        &victim.id,
-                        &victim.name,
-                        &["sh", "-c", &nginx_workers::inflate_script()],
-                    )
-                    .await?;
-                    let asked = asked.trim();
-                    let workers = |found: Result<_, String>| found.map_err(anyhow::Error::msg);
-                    let before = workers(nginx::workers(docker, &victim.id, &victim.name).await)?;
-                    eprintln!(
-                        "{}: {} asks for {asked} workers; reloading as hot reload does",
-                        drill.name, victim.name
-                    );
-                    let reloaded = nginx::reload(docker, &victim.id, &victim.name).await;
-                    let after = workers(nginx::workers(docker, &victim.id, &victim.name).await)?;
-                    let (refused, message) = match reloaded {
-                        Err(refusal) => (refusal.contains("pids"), refusal),
-                        Ok(done) => (false, format!("reloaded: {done}")),
-                    };
-                    Ok(Phase {
-                        refusal: Some(RefusalSeen {
-                            attempted: format!("nginx reload with {asked} workers"),
-                            refused,
-                            names_fix: message.contains("Fix:"),
-                            message,
-                            kept: "the workers taking requests".to_string(),
-                            unchanged: !before.is_empty() && before == after,
-                        }),
-                        ..Phase::default()
-                    })
-                }
-                Fault::Attack(attack) => {
-                    eprintln!(
-                        "{}: a second client on the frontend network attacks {} for {} s",
-                        drill.name,
-                        victim.name,
-                        drill.hold.as_secs()
-                    );
-                    let lock = if attack.locks_items() {
-                        Some(lock_items(self.stack, drill).await?)
-                    } else {
-                        None
-                    };
-                    let seen = second_client::attack(self.stack, attack, drill.hold, victim).await;
-                    let heal_failure = match lock {
-                        Some(lock) => lock.heal(docker).await.err(),
-                        None => None,
-                    };
-                    let seen = seen?;
-                    eprintln!(
-                        "{}: {}",
-                        drill.name,
-                        stack_core::drill::attack::describe(&seen)
-                    );
-                    Ok(Phase {
-                        attack: Some(seen),
-                        heal_failure,
-                        ..Phase::default()
-                    })
-                }
-                Fault::KillMainProcess => {
-                    let before = fault::kill_main_process(docker, victim).await?;
-                    eprintln!(
-                        "{}: killed {} (pid {}) with SIGKILL",
-                        drill.name, victim.name, before.pid
-                    );
-                    let restarted =
-                        fault::wait_restarted(docker, victim, &before, killed_at, RESTART_DEADLINE)
-                            .await?;
-                    if restarted.is_none() {
-                        eprintln!(
-                            "{}: {} was not restarted by its policy within {} s; starting it",
-                            drill.name,
-                            victim.name,
-                            RESTART_DEADLINE.as_secs()
-                        );
-                    }
-                    Ok(Phase {
-                        restarted,
-                        ..Phase::default()
-                    })
-                }
-            }
-        };
-        let outcome: anyhow::Result<Phase> = tokio::select! {
+        let phase = inject::put_in(self.stack, drill, victim);
+        let outcome: anyhow::Result<inject::Phase> = tokio::select! {
             outcome = phase => outcome,
             _ = self.interrupts.wait() => {
                 self.interrupts.seen = true;
@@ -543,42 +349,6 @@ impl Runner<'_> {
             not_ready: phase.not_ready,
             refusal: phase.refusal,
         })
-    }
-
-    /// What undoes this drill's fault on `victim`, worked out before the fault goes in. The
-    /// edge drills leave the victim alone: their second client removes itself.
-    async fn remedy(&self, victim: &Victim) -> anyhow::Result<Option<Remedy>> {
-        let docker = &self.stack.docker;
-        Ok(Some(match self.drill.fault {
-            Fault::Pause => Remedy::Unpause,
-            Fault::KillMainProcess => Remedy::EnsureRunning,
-            Fault::DisconnectBackend => {
-                let network = network::backend_network(&self.stack.profile.project);
-                let aliases = network::aliases_on(docker, victim, &network).await?;
-                Remedy::Reconnect { network, aliases }
-            }
-            Fault::LockItems => {
-                let psql = psql::Psql::new(docker, &victim.id).await?;
-                Remedy::Exec {
-                    command: psql.command(&lock::release_sql()),
-                }
-            }
-            Fault::AppRoleDrift => {
-                let (role, check) = drift::app_login()?;
-                let psql = psql::Psql::new(docker, &victim.id).await?;
-                Remedy::Exec {
-                    command: psql.script_command(&drift::rekey_script(role, check.secret)),
-                }
-            }
-            Fault::NginxWorkersPastPids => Remedy::Exec {
-                command: vec![
-                    "sh".to_string(),
-                    "-c".to_string(),
-                    format!("{} && nginx -s reload", nginx_workers::restore_script()),
-                ],
-            },
-            Fault::Attack(_) | Fault::FlipImageSource => return Ok(None),
-        }))
     }
 
     /// Keeps the load on until requests succeed again, the target is healthy again (and, for
@@ -664,28 +434,6 @@ impl Runner<'_> {
         }
         Ok(writes)
     }
-}
-
-/// Locks `items` from a psql session in Postgres, with the guard that ends the session.
-async fn lock_items(stack: &Stack, drill: &Drill) -> anyhow::Result<HealGuard> {
-    let docker = &stack.docker;
-    let postgres = stack.first("postgres").await?;
-    let psql = psql::Psql::new(docker, &postgres.id).await?;
-    let guard = HealGuard::arm(
-        Remedy::Exec {
-            command: psql.command(&lock::release_sql()),
-        },
-        postgres.clone(),
-    );
-    lock::take(&psql).await?;
-    eprintln!("{}: locked items in {}", drill.name, postgres.name);
-    Ok(guard)
-}
-
-/// Keeps the fault in for the drill's hold time.
-async fn hold(drill: &Drill, what: &str) {
-    eprintln!("{}: {what} for {} s", drill.name, drill.hold.as_secs());
-    tokio::time::sleep(drill.hold).await;
 }
 
 #[cfg(test)]
