@@ -9,7 +9,7 @@ const PAST_THE_LIMIT: u64 = 8;
 const WORKERS_CONF: &str = "/tmp/nginx-runtime/workers.conf";
 
 /// Saves the worker count's file and writes one asking for the pids limit plus
-/// [`PAST_THE_LIMIT`] workers; prints that number. Fails (exit 3) without a pids limit.
+/// `PAST_THE_LIMIT` workers; prints that number. Fails (exit 3) without a pids limit.
 pub fn inflate_script() -> String {
     format!(
         r#"d=/sys/fs/cgroup; [ -r $d/pids.max ] || d=/sys/fs/cgroup/pids

@@ -30,6 +30,9 @@ pub enum Attack {
     /// Requests straight to one app replica for the app's debug route that computes without
     /// end, more at once than edge-host has runtime threads.
     GuestCpuLoop,
+    /// `GET /metrics` and `POST /admin/reload` to edge-host's admin port on one app replica's
+    /// frontend address, as any other container could send them.
+    AdminListener,
 }
 
 impl Attack {
@@ -41,13 +44,16 @@ impl Attack {
             Self::PostgresPool => 40,
             Self::Flood => 16,
             Self::GuestCpuLoop => 4,
+            Self::AdminListener => 2,
         }
     }
 
     /// The service the second client speaks to: nginx, or one app replica directly.
     pub fn target_service(self) -> &'static str {
         match self {
-            Self::InstancePool | Self::PostgresPool | Self::GuestCpuLoop => "app",
+            Self::InstancePool | Self::PostgresPool | Self::GuestCpuLoop | Self::AdminListener => {
+                "app"
+            }
             Self::SlowHeaders | Self::SlowBody | Self::SlowRead | Self::Flood => "nginx",
         }
     }
@@ -110,6 +116,8 @@ pub enum AttackExpectation {
     PoolOverloaded { within: Duration },
     /// Every request of the client was stopped by the host and answered 504.
     StoppedAtDeadline,
+    /// Every connection of the client was refused: nothing listens where it knocked.
+    Unreachable,
     /// Nothing about the client itself: only the polite load's checks apply.
     PoliteOnly,
 }
@@ -210,6 +218,23 @@ pub fn attack_checks(
                 ),
             )]
         }
+        AttackExpectation::Unreachable => vec![(
+            "the client could not connect at all".to_string(),
+            seen.connections > 0 && seen.refused == seen.connections,
+            if seen.refused == seen.connections {
+                format!(
+                    "{} of {} connections refused",
+                    seen.refused, seen.connections
+                )
+            } else {
+                format!(
+                    "{} of {} connections accepted, answers {}",
+                    seen.connections - seen.refused,
+                    seen.connections,
+                    describe_statuses(seen)
+                )
+            },
+        )],
         AttackExpectation::PoliteOnly => Vec::new(),
     }
 }
@@ -243,18 +268,23 @@ fn answered_in_time(seen: &AttackFigures, within: Duration) -> Vec<(String, bool
     )]
 }
 
-/// One line for the report: what the second client did and saw.
-pub fn describe(seen: &AttackFigures) -> String {
+/// The answers by status, `200×3, 429×7`, or "no answer read".
+fn describe_statuses(seen: &AttackFigures) -> String {
     let statuses: Vec<String> = seen
         .statuses
         .iter()
         .map(|(status, count)| format!("{status}×{count}"))
         .collect();
-    let statuses = if statuses.is_empty() {
+    if statuses.is_empty() {
         "no answer read".to_string()
     } else {
         statuses.join(", ")
-    };
+    }
+}
+
+/// One line for the report: what the second client did and saw.
+pub fn describe(seen: &AttackFigures) -> String {
+    let statuses = describe_statuses(seen);
     let mut text = format!(
         "second client: {} connections ({} refused), {} requests: {statuses}; {} closed by the \
          server",
@@ -317,6 +347,19 @@ mod tests {
         figures.statuses.insert(429, 100);
         assert!(!attack_checks(expect, &figures)[0].1);
         assert!(!attack_checks(expect, &AttackFigures::default())[0].1);
+    }
+
+    #[test]
+    fn an_unreachable_listener_refuses_every_connection() {
+        let mut figures = seen();
+        figures.connections = 2;
+        figures.refused = 2;
+        assert!(attack_checks(AttackExpectation::Unreachable, &figures)[0].1);
+        figures.refused = 1;
+        figures.statuses.insert(200, 1);
+        let checks = attack_checks(AttackExpectation::Unreachable, &figures);
+        assert!(!checks[0].1);
+        assert!(checks[0].2.contains("200×1"), "{}", checks[0].2);
     }
 
     #[test]

@@ -543,6 +543,28 @@ pub const DRILLS: &[Drill] = &[
         },
     },
     Drill {
+        name: "app-admin-listener",
+        service: "app",
+        profiles: EVERY_PROFILE,
+        min_replicas: 1,
+        fault: Fault::Attack(Attack::AdminListener),
+        fault_text: "a second client on the frontend network sends GET /metrics and POST \
+                     /admin/reload to edge-host's admin port (9090) on one app replica's \
+                     address, as nginx or any other container could",
+        heal: Heal::StopClient,
+        heal_text: "the second client's container is removed",
+        workload: Workload::Home,
+        hold: Duration::from_secs(2),
+        expected: "nothing answers: the admin listener (no authentication) is bound to the \
+                   replica's loopback address, so both connections are refused and no reload \
+                   happens; the clients notice nothing",
+        check_text: "no failed request; every connection to the admin port refused",
+        expect: Expectation {
+            attack: Some(AttackExpectation::Unreachable),
+            ..NONE_EXPECTED
+        },
+    },
+    Drill {
         name: "redis-kill",
         service: "redis",
         profiles: EVERY_PROFILE,

@@ -26,6 +26,8 @@ const SLOW_BODY_BYTES: usize = 4096;
 const MAX_HEAD: usize = 16 * 1024;
 /// What the pool attacks read: always Postgres (reads by id may come from the Redis cache).
 const ITEM_LIST: &str = "/api/items?per_page=5";
+/// What the admin-listener drill asks edge-host's admin port: its metrics and a reload.
+const ADMIN_REQUESTS: [(&str, &str); 2] = [("GET", "/metrics"), ("POST", "/admin/reload")];
 /// The app's debug route that computes without end (development profiles only).
 const BUSY: &str = "/api/debug/busy";
 /// A pool attack's connection waits this long after a 503 before asking again, as a client
@@ -80,7 +82,11 @@ pub async fn run(attack: Attack, target: SocketAddr, hold: Duration) -> AttackFi
                 Attack::InstancePool | Attack::PostgresPool => {
                     hammer(target, ITEM_LIST, Some(BACK_OFF), deadline, &sent).await
                 }
-                Attack::GuestCpuLoop => once(target, BUSY, deadline).await,
+                Attack::GuestCpuLoop => once(target, "GET", BUSY, deadline).await,
+                Attack::AdminListener => {
+                    let (method, path) = ADMIN_REQUESTS[index as usize % ADMIN_REQUESTS.len()];
+                    once(target, method, path, deadline).await
+                }
             }
         });
     }
@@ -302,13 +308,13 @@ async fn hammer(
     seen
 }
 
-/// One GET of `path`, waiting for its answer until the deadline.
-async fn once(target: SocketAddr, path: &str, deadline: Instant) -> Seen {
+/// One request, waiting for its answer until the deadline.
+async fn once(target: SocketAddr, method: &str, path: &str, deadline: Instant) -> Seen {
     let Some(mut stream) = connect(target, None).await else {
         return Seen::refused();
     };
     let mut seen = Seen::one_request();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: drill\r\n\r\n");
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: drill\r\nContent-Length: 0\r\n\r\n");
     let started = Instant::now();
     let left = deadline.saturating_duration_since(started);
     if let Ok(Some(answer)) = timeout(left, exchange(&mut stream, &request)).await {

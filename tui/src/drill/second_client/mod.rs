@@ -29,6 +29,8 @@ const CLIENT_LABEL: &str = "stack-tui.drill-client";
 const NGINX_HTTP_PORT: u16 = 8080;
 /// edge-host's port inside an app replica.
 const APP_PORT: u16 = 3000;
+/// edge-host's admin port (/metrics, /admin/reload), which must answer only inside the replica.
+const ADMIN_PORT: u16 = 9090;
 /// The container outlives no attack by more than this, even if nothing removes it.
 const CONTAINER_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -46,8 +48,9 @@ pub async fn attack(
     let network = format!("{project}_frontend");
     let nginx = stack.first("nginx").await?;
     let image = image_of(docker, &nginx.id).await?;
-    let port = match attack.target_service() {
-        "app" => APP_PORT,
+    let port = match (attack, attack.target_service()) {
+        (Attack::AdminListener, _) => ADMIN_PORT,
+        (_, "app") => APP_PORT,
         _ => NGINX_HTTP_PORT,
     };
     let address = address_on(docker, target, &network, port).await?;
