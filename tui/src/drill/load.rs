@@ -198,25 +198,27 @@ impl Worker {
     fn one(&self, number: u64) {
         let begun = Instant::now();
         let started = begun.duration_since(self.started);
-        let outcome = match self.plan.workload {
+        let (outcome, visits) = match self.plan.workload {
             Workload::Home => self.read("/", true),
             Workload::ItemList => self.read("/api/items?per_page=5", false),
-            Workload::WriteItems => self.write(number),
+            Workload::WriteItems => (self.write(number), None),
         };
         let sample = Sample {
             started,
             latency: begun.elapsed(),
             outcome,
+            visits,
         };
         if let Ok(mut samples) = self.shared.samples.lock() {
             samples.push(sample);
         }
     }
 
-    fn read(&self, path: &str, home: bool) -> Outcome {
+    /// A GET of `path`; for `GET /` (`home`) also the visit counter its answer carried.
+    fn read(&self, path: &str, home: bool) -> (Outcome, Option<u64>) {
         let url = format!("{}{path}", self.origin);
         let Ok(mut response) = self.agent.get(&url).call() else {
-            return Outcome::NoAnswer;
+            return (Outcome::NoAnswer, None);
         };
         let status = response.status().as_u16();
         let Ok(body) = response
@@ -225,12 +227,13 @@ impl Worker {
             .limit(MAX_BODY_BYTES)
             .read_to_vec()
         else {
-            return Outcome::NoAnswer;
+            return (Outcome::NoAnswer, None);
         };
         match status {
-            200 if home && cache_unavailable(&body) => Outcome::Degraded,
-            200 => Outcome::Ok,
-            other => Outcome::Status(other),
+            200 if home && cache_unavailable(&body) => (Outcome::Degraded, None),
+            200 if home => (Outcome::Ok, visits(&body)),
+            200 => (Outcome::Ok, None),
+            other => (Outcome::Status(other), None),
         }
     }
 
@@ -269,6 +272,14 @@ impl Worker {
     }
 }
 
+/// The visit counter in a GET / answer (`"visits": 42`).
+fn visits(body: &[u8]) -> Option<u64> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()?
+        .get("visits")?
+        .as_u64()
+}
+
 /// GET / says `"cache":"unavailable"` when Redis did not answer.
 fn cache_unavailable(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body)
@@ -277,7 +288,7 @@ fn cache_unavailable(body: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::cache_unavailable;
+    use super::{cache_unavailable, visits};
 
     #[test]
     fn degraded_home_is_told_by_the_cache_field() {
@@ -286,5 +297,12 @@ mod tests {
         ));
         assert!(!cache_unavailable(br#"{"visits":3,"cache":"ok"}"#));
         assert!(!cache_unavailable(b"not json"));
+    }
+
+    #[test]
+    fn the_visit_counter_is_read_from_home() {
+        assert_eq!(visits(br#"{"visits":3,"cache":"ok"}"#), Some(3));
+        assert_eq!(visits(br#"{"visits":null,"cache":"unavailable"}"#), None);
+        assert_eq!(visits(b"not json"), None);
     }
 }

@@ -2,6 +2,7 @@
 //! catalogue (`stack_core::drill`), the heal, and a report of what the clients saw. The heal
 //! runs on every way out (error, ctrl-c, panic through [`fault::HealGuard`]).
 
+pub mod aof;
 pub mod drift;
 pub mod fault;
 pub mod flip;
@@ -185,6 +186,11 @@ impl Runner<'_> {
         } else {
             None
         };
+        let counter = if drill.expect.counter_durable {
+            self.counter(&victim, &recorded, injected.fault_at).await?
+        } else {
+            None
+        };
         let marks = Marks {
             fault: injected.fault_at,
             heal: injected.heal_at,
@@ -204,6 +210,7 @@ impl Runner<'_> {
             attack: injected.attack.clone(),
             not_ready: injected.not_ready.clone(),
             refusal: injected.refusal.clone(),
+            counter,
         };
         let checks = evaluate(&drill.expect, &observed);
         if self.interrupts.seen {
@@ -416,6 +423,20 @@ impl Runner<'_> {
                 });
             }
         }
+    }
+
+    /// The visit counter's loss across the kill, with the settings of the restarted Redis.
+    async fn counter(
+        &self,
+        redis: &Victim,
+        recorded: &Recorded,
+        kill: Duration,
+    ) -> anyhow::Result<Option<stack_core::drill::CounterLoss>> {
+        let Some(mut loss) = stack_core::drill::counter_loss(&recorded.samples, kill) else {
+            return Ok(None);
+        };
+        (loss.appendonly, loss.appendfsync) = aof::settings(&self.stack.docker, redis).await?;
+        Ok(Some(loss))
     }
 
     async fn read_back(

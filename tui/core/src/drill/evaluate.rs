@@ -2,6 +2,7 @@
 
 use super::attack::{AttackFigures, attack_checks};
 use super::catalogue::Expectation;
+use super::counter::{CounterLoss, within_contract};
 use super::figures::Figures;
 use serde::Serialize;
 
@@ -56,6 +57,8 @@ pub struct Observed {
     pub not_ready: Option<String>,
     /// What a refusal drill attempted and what came of it.
     pub refusal: Option<RefusalSeen>,
+    /// Redis' visit counter across the kill (redis-kill).
+    pub counter: Option<CounterLoss>,
 }
 
 /// One expectation, checked.
@@ -180,6 +183,23 @@ pub fn evaluate(expect: &Expectation, observed: &Observed) -> Vec<Check> {
                 .unwrap_or_else(|| "every probe said ready".to_string()),
         ));
     }
+    if expect.counter_durable {
+        checks.push(match &observed.counter {
+            Some(loss) => {
+                let (kept, words) = within_contract(loss);
+                check(
+                    "Redis lost no increment older than the append-only policy's window",
+                    kept,
+                    words,
+                )
+            }
+            None => check(
+                "Redis lost no increment older than the append-only policy's window",
+                false,
+                "no answer carried the counter before or after the kill",
+            ),
+        });
+    }
     if expect.refused {
         checks.extend(refusal_checks(observed.refusal.as_ref()));
     }
@@ -267,6 +287,7 @@ mod tests {
             attack: None,
             not_ready: None,
             refusal: None,
+            counter: None,
         }
     }
 
@@ -281,14 +302,36 @@ mod tests {
     #[test]
     fn redis_kill_passes_with_no_failure_and_a_restart() {
         let drill = find("redis-kill").expect("in the table");
-        let checks = evaluate(&drill.expect, &observed(figures()));
+        let kept = CounterLoss {
+            acknowledged: 200,
+            recovered: 195,
+            lost: 5,
+            acknowledged_in_window: 30,
+            appendonly: "yes".into(),
+            appendfsync: "everysec".into(),
+        };
+        let mut fine = observed(figures());
+        fine.counter = Some(kept.clone());
+        let checks = evaluate(&drill.expect, &fine);
         assert!(passed(&checks), "{checks:#?}");
+        fine.counter = Some(CounterLoss {
+            recovered: 0,
+            lost: 200,
+            ..kept.clone()
+        });
+        assert_eq!(
+            failing(&evaluate(&drill.expect, &fine)),
+            ["Redis lost no increment older than the append-only policy's window"]
+        );
+        fine.counter = None;
+        assert!(!passed(&evaluate(&drill.expect, &fine)));
 
         let mut broken = figures();
         broken.failed.server_5xx = 1;
         broken.failed_statuses.insert(502, 1);
         let mut not_restarted = observed(broken);
         not_restarted.restarted = Some(false);
+        not_restarted.counter = Some(kept);
         let checks = evaluate(&drill.expect, &not_restarted);
         assert_eq!(
             failing(&checks),

@@ -28,6 +28,8 @@ pub struct Sample {
     pub started: Duration,
     pub latency: Duration,
     pub outcome: Outcome,
+    /// The visit counter a `GET /` answer carried (Redis' INCR, acknowledged by the answer).
+    pub visits: Option<u64>,
 }
 
 impl Sample {
@@ -158,6 +160,7 @@ mod tests {
 
     fn at(started_ms: u64, latency_ms: u64, outcome: Outcome) -> Sample {
         Sample {
+            visits: None,
             started: Duration::from_millis(started_ms),
             latency: Duration::from_millis(latency_ms),
             outcome,

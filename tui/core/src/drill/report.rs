@@ -146,6 +146,18 @@ fn round_lines(out: &mut String, round: &Round) {
             if restarted { "yes" } else { "no" }
         );
     }
+    if let Some(counter) = &round.observed.counter {
+        let _ = writeln!(
+            out,
+            "  counter    {} acknowledged before the kill, Redis came back at {}: {} lost; \
+             appendonly {}, appendfsync {}",
+            counter.acknowledged,
+            counter.recovered,
+            counter.lost,
+            counter.appendonly,
+            counter.appendfsync
+        );
+    }
     if let Some(refusal) = &round.observed.refusal {
         let _ = writeln!(
             out,
@@ -323,6 +335,7 @@ mod tests {
             attack: None,
             not_ready: None,
             refusal: None,
+            counter: None,
         };
         let checks = evaluate(&drill.expect, &observed);
         report.rounds.push(Round {
