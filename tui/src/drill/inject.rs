@@ -227,7 +227,8 @@ async fn second_client_attack(
 }
 
 /// What undoes this drill's fault on `victim`, worked out before the fault goes in. The
-/// edge drills leave the victim alone: their second client removes itself.
+/// second-client drills and the image-source drill leave the victim alone and heal themselves
+/// (the client's container is removed, env/images.env written back).
 pub(super) async fn remedy(
     stack: &Stack,
     drill: &Drill,
