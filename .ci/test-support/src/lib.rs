@@ -4,7 +4,7 @@
 //! - `http`: a blocking client (`Http`, with TLS) and hand-written requests (`http::wire`);
 //! - `redis`, `postgres`: throwaway servers on free loopback ports, stopped by their guards;
 //! - `tmux`: a terminal program driven through a detached tmux session;
-//! - with the `stack` feature, `stack`, `engine` and `host`: one profile of the stack brought
+//! - with the `stack` feature, `stack`, `engine`, `host` and `docker_cli`: one profile of the stack brought
 //!   up under compose for a test, read through the Engine API and taken down with its volumes.
 
 pub mod http;
@@ -16,6 +16,8 @@ mod ports;
 mod repo;
 mod wait;
 
+#[cfg(feature = "stack")]
+pub mod docker_cli;
 #[cfg(feature = "stack")]
 pub mod engine;
 #[cfg(feature = "stack")]

@@ -12,6 +12,7 @@ use crate::reload_support::scratch::main_target_dir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
+use test_support::docker_cli::docker;
 use test_support::repo_root;
 use test_support::stack::{TEST_PROJECT_PREFIX, exclusive};
 
@@ -75,7 +76,7 @@ impl Project {
     fn create_volumes(&self, source: &str) {
         let project = self.project();
         for (key, volume) in ["redis-data", "pg-data"].iter().zip(&self.volumes) {
-            docker_ok(&[
+            docker(&[
                 "volume",
                 "create",
                 "--label",
@@ -122,7 +123,7 @@ impl Project {
         assert!(!up.status.success(), "up must refuse:\n{said}");
         let filter = format!("label=com.docker.compose.project={}", self.project());
         for list in [["ps", "--all", "--quiet"], ["network", "ls", "--quiet"]] {
-            let found = docker_ok(&[&list[..], &["--filter", &filter]].concat());
+            let found = docker(&[&list[..], &["--filter", &filter]].concat());
             assert_eq!(found.trim(), "", "nothing was created: docker {list:?}");
         }
         for volume in &self.volumes {
@@ -214,7 +215,7 @@ fn write_marker(volume: &str, source: Option<&str>) {
         Some(source) => format!("printf '%s\\n' {source} > /v/{MARKER}"),
         None => format!("rm -f /v/{MARKER}"),
     };
-    docker_ok(&[
+    docker(&[
         "run",
         "--rm",
         "--network",
@@ -231,7 +232,7 @@ fn write_marker(volume: &str, source: Option<&str>) {
 }
 
 fn read_marker(volume: &str) -> String {
-    docker_ok(&[
+    docker(&[
         "run",
         "--rm",
         "--network",
@@ -244,19 +245,6 @@ fn read_marker(volume: &str) -> String {
     ])
     .trim()
     .to_string()
-}
-
-fn docker_ok(args: &[&str]) -> String {
-    let output = Command::new("docker")
-        .args(args)
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run docker {args:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "docker {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn make_executable(path: &Path) {

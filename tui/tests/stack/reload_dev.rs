@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use test_support::docker_cli::docker;
 use test_support::http::Http;
 
 /// Requests per second of the background client: below nginx's per-client limit (20 r/s).
@@ -187,19 +188,6 @@ fn rolls_back_a_component_that_compiles_but_fails_its_api(
 /// `docker inspect --format FORMAT CONTAINER`, trimmed.
 fn docker_format(container: &str, format: &str) -> String {
     docker(&["inspect", "--format", format, container])
-}
-
-fn docker(args: &[&str]) -> String {
-    let output = std::process::Command::new("docker")
-        .args(args)
-        .output()
-        .expect("run docker");
-    assert!(
-        output.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// Calls `/` through nginx every CLIENT_INTERVAL until finished, recording every answer.

@@ -5,6 +5,7 @@
 use serde_json::Value;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use test_support::docker_cli::docker;
 use test_support::repo_root;
 use test_support::stack::Stack;
 
@@ -30,18 +31,6 @@ impl Drop for Paused<'_> {
             eprintln!("could not unpause {}", self.0);
         }
     }
-}
-
-fn docker(args: &[&str]) {
-    let output = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("run docker");
-    assert!(
-        output.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// `stack-tui status` for the stack (its project is `<prefix>-<profile>`).
