@@ -109,6 +109,10 @@ pub struct ServeArgs {
     /// Address for /metrics and /admin/reload (keep it private).
     #[arg(long, env = "EDGE_HOST_ADMIN")]
     pub admin: Option<SocketAddr>,
+    /// Address for a read-only listener that serves GET /metrics and nothing else (no
+    /// reload), for a Prometheus on the container's network. Off unless given.
+    #[arg(long, env = "EDGE_HOST_METRICS")]
+    pub metrics: Option<SocketAddr>,
     /// Per-request deadline; the guest is interrupted when it passes.
     #[arg(
         long,
@@ -196,6 +200,26 @@ pub fn parse_no_watch(value: &str) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metrics_listener_is_off_unless_asked() {
+        use clap::Parser;
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["edge-host", "serve", "--manifest", "spin.toml"];
+            args.extend_from_slice(extra);
+            match Cli::try_parse_from(args).expect("valid arguments").command {
+                Command::Serve(serve) => serve.metrics,
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        // clap reads the variable too; it would decide the first answer.
+        assert!(std::env::var_os("EDGE_HOST_METRICS").is_none());
+        assert_eq!(parse(&[]), None);
+        assert_eq!(
+            parse(&["--metrics", "0.0.0.0:9100"]),
+            Some("0.0.0.0:9100".parse().expect("address"))
+        );
+    }
 
     #[test]
     fn no_watch_accepts_the_usual_switch_words_in_any_case() {

@@ -58,6 +58,7 @@ fn main() -> ExitCode {
                 manifest: args.manifest,
                 listen: args.listen,
                 admin: args.admin,
+                metrics: args.metrics,
                 state_dir: args.state_dir,
                 drain: Duration::from_secs(args.drain_seconds),
                 watch: !args.no_watch,

@@ -110,6 +110,49 @@ fn serves_routes_builtins_metrics_and_access_log() {
     assert_eq!(entry["request_id"], "nginx-7f3a");
 }
 
+/// `--metrics` serves GET /metrics read-only: a scraper on the container's network reads the
+/// counters, and the admin actions (reload) are not there, whatever the method.
+#[test]
+fn metrics_listener_serves_metrics_and_nothing_else() {
+    let dir = app_dir(
+        &fixtures::component("hello", false),
+        &simple_manifest("", ""),
+    );
+    let metrics_port = support::free_port();
+    let host = EdgeHost::start(
+        Launch::new(&dir.path().join("spin.toml"))
+            .arg("--metrics")
+            .arg(&format!("127.0.0.1:{metrics_port}")),
+    );
+    assert_eq!(host.get("/counted").status, 200);
+
+    let scrape = |method: &str, path: &str| {
+        wire::request(metrics_port, method, path, &[], b"")
+            .unwrap_or_else(|e| panic!("metrics listener {method} {path}: {e}"))
+    };
+    let metrics = scrape("GET", "/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .text()
+            .contains("edge_host_http_requests_total{route=\"/...\",status=\"200\"} 1"),
+        "{}",
+        metrics.text()
+    );
+    assert_eq!(
+        scrape("POST", "/admin/reload").status,
+        404,
+        "no reload here"
+    );
+    assert_eq!(scrape("GET", "/admin/reload").status, 404);
+    assert_eq!(scrape("POST", "/metrics").status, 405);
+    assert_eq!(scrape("GET", "/").status, 404, "not the app either");
+    let info = host.get("/.well-known/spin/info").json();
+    assert_eq!(info["generation"], 1, "nothing was reloaded: {info}");
+    // The admin listener keeps both.
+    assert_eq!(host.admin("GET", "/metrics").status, 200);
+}
+
 #[test]
 fn oversized_declared_body_is_refused_with_413() {
     let dir = app_dir(

@@ -1,4 +1,6 @@
 //! The admin listener: `GET /metrics` and `POST /admin/reload`. Never exposed publicly.
+//! And the read-only metrics listener (`--metrics`): `GET /metrics` only, so a scraper on the
+//! container's network reads the counters without getting the right to reload.
 
 use std::sync::Arc;
 
@@ -19,17 +21,21 @@ fn respond(status: StatusCode, content_type: &'static str, body: String) -> Resp
     resp
 }
 
+fn render_metrics(metrics: &Metrics) -> Response<Body> {
+    respond(
+        StatusCode::OK,
+        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        metrics.render(),
+    )
+}
+
 pub async fn handle(
     req: Request<Incoming>,
     served: Arc<Served>,
     metrics: Arc<Metrics>,
 ) -> Response<Body> {
     match (req.method(), req.uri().path()) {
-        (&Method::GET, "/metrics") => respond(
-            StatusCode::OK,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            metrics.render(),
-        ),
+        (&Method::GET, "/metrics") => render_metrics(&metrics),
         (&Method::POST, "/admin/reload") => match served.reload(ReloadTrigger::Admin).await {
             Ok(generation) => respond(
                 StatusCode::OK,
@@ -48,6 +54,20 @@ pub async fn handle(
             ),
         },
         (_, "/metrics" | "/admin/reload") => respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            "method not allowed\n".into(),
+        ),
+        _ => respond(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
+    }
+}
+
+/// The metrics listener: `GET` (and `HEAD`) `/metrics`; every other path is unknown here, the
+/// admin paths included, so nothing reachable on it changes the server.
+pub async fn handle_metrics_only(req: Request<Incoming>, metrics: Arc<Metrics>) -> Response<Body> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/metrics") => render_metrics(&metrics),
+        (_, "/metrics") => respond(
             StatusCode::METHOD_NOT_ALLOWED,
             "text/plain",
             "method not allowed\n".into(),

@@ -30,6 +30,8 @@ pub struct ServeOptions {
     pub manifest: PathBuf,
     pub listen: SocketAddr,
     pub admin: Option<SocketAddr>,
+    /// The read-only metrics listener (GET /metrics only), for scrapers that must not reload.
+    pub metrics: Option<SocketAddr>,
     /// Local state (SQLite files); `None` means `.spin` beside the manifest.
     pub state_dir: Option<PathBuf>,
     pub limits: Limits,
@@ -100,6 +102,16 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let metrics_listener = match opts.metrics {
+        Some(addr) => {
+            let l = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on metrics address {addr}"))?;
+            tracing::info!(addr = %l.local_addr()?, "metrics listener (read-only)");
+            Some(l)
+        }
+        None => None,
+    };
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let (reload_tx, reload_rx) = mpsc::channel(1);
@@ -131,6 +143,17 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         let handler = move |req, _client| admin::handle(req, served.clone(), metrics.clone());
         tasks.push(tokio::spawn(server::serve(
             "admin",
+            l,
+            handler,
+            stop_rx.clone(),
+            opts.drain,
+        )));
+    }
+    if let Some(l) = metrics_listener {
+        let metrics = metrics.clone();
+        let handler = move |req, _client| admin::handle_metrics_only(req, metrics.clone());
+        tasks.push(tokio::spawn(server::serve(
+            "metrics",
             l,
             handler,
             stop_rx.clone(),
