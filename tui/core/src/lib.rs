@@ -7,6 +7,8 @@
 //! - `app`: the dashboard's state, its actions and the pure `update`, with `screen` (the one
 //!   row and tab formula) and `views` (what the panels show, selected from the state);
 //! - `logs`, `config`: the bounded log store and filters, the settings file with its keymap;
+//! - `metrics`: request rates, latency and errors per service and app replica, CPU and memory
+//!   history, and the health flags (OOM kill, restarts, crash loop, long unhealthy);
 //! - `reload`: the decisions of hot reload (which part a path belongs to, which steps, when to
 //!   pause a path that keeps changing);
 //! - `audit`: the security rules and their reports;
@@ -22,6 +24,7 @@ pub mod config;
 pub mod drill;
 pub mod image_source;
 pub mod logs;
+pub mod metrics;
 pub mod model;
 pub mod protocol;
 pub mod reload;

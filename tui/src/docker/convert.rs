@@ -68,6 +68,8 @@ pub fn container(inspect: ContainerInspectResponse) -> ContainerSnapshot {
             .flatten(),
         started_at: state.started_at.as_deref().and_then(parse_time),
         restart_count: inspect.restart_count.unwrap_or(0),
+        oom_killed: state.oom_killed.unwrap_or(false),
+        failing_streak: health.failing_streak.unwrap_or(0),
         ports: ports(settings.ports.unwrap_or_default()),
         probes,
         networks,

@@ -34,6 +34,8 @@ pub fn container(service: &str, state: RunState, health: Health) -> ContainerSna
         exit_code: (state == RunState::Exited).then_some(137),
         started_at: Some(now() - chrono::Duration::seconds(3725)),
         restart_count: 0,
+        oom_killed: false,
+        failing_streak: 0,
         ports: Vec::new(),
         probes: vec![Probe {
             start: "2024-05-01T11:59:50.000000000Z".into(),

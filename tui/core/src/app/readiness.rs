@@ -83,6 +83,8 @@ mod tests {
             exit_code: None,
             started_at: None,
             restart_count: 0,
+            oom_killed: false,
+            failing_streak: 0,
             ports: Vec::new(),
             probes: Vec::new(),
             networks: Vec::new(),

@@ -115,6 +115,10 @@ pub struct ContainerSnapshot {
     pub exit_code: Option<i64>,
     pub started_at: Option<DateTime<Utc>>,
     pub restart_count: i64,
+    /// The kernel killed its process for reaching the memory limit (`State.OOMKilled`).
+    pub oom_killed: bool,
+    /// Healthcheck runs failed in a row (`State.Health.FailingStreak`).
+    pub failing_streak: i64,
     pub ports: Vec<PublishedPort>,
     pub probes: Vec<Probe>,
     pub networks: Vec<Attachment>,
@@ -191,6 +195,8 @@ mod tests {
             exit_code: None,
             started_at: None,
             restart_count: 0,
+            oom_killed: false,
+            failing_streak: 0,
             ports: Vec::new(),
             probes: Vec::new(),
             networks: Vec::new(),
