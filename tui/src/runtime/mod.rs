@@ -87,6 +87,9 @@ pub async fn run<H: Host, I: Input>(
     }
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // Runs only while log lines wait in the reorder window, so an idle dashboard never wakes.
+    let mut flush_logs = tokio::time::interval(stack_core::logs::REORDER_TICK);
+    flush_logs.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_draw = Instant::now() - FRAME;
     loop {
         if state.dirty && last_draw.elapsed() >= FRAME {
@@ -103,6 +106,7 @@ pub async fn run<H: Host, I: Input>(
             Some(update) = docker.recv() => Event::Docker(update),
             Some(action) = actions.recv() => Event::Action(action),
             _ = ticker.tick() => Event::Tick,
+            _ = flush_logs.tick(), if state.logs.held() > 0 => Event::Action(Action::FlushLogs),
             () = next_frame, if state.dirty => continue,
         };
         let draining_docker = matches!(event, Event::Docker(_));

@@ -78,6 +78,10 @@ fn with_logs(mut state: State) -> State {
         })
         .collect();
     update(&mut state, Action::Docker(DockerUpdate::Logs(batch)));
+    // The newest lines wait in the reorder window until they have sat through a whole period:
+    // two flushes, as the runtime sends them while lines are held.
+    update(&mut state, Action::FlushLogs);
+    update(&mut state, Action::FlushLogs);
     state
 }
 

@@ -21,6 +21,9 @@ pub enum Action {
     Tick {
         now: DateTime<Utc>,
     },
+    /// Every `logs::REORDER_TICK` while log lines wait in the reorder window: releases those that
+    /// waited a whole period.
+    FlushLogs,
     /// A command as if its key had been pressed (headless drivers and the `:` line).
     Run(Command),
     Docker(DockerUpdate),

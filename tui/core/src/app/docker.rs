@@ -70,8 +70,8 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
         }
         DockerUpdate::Readiness { id, readiness } => super::readiness::probed(state, id, readiness),
         DockerUpdate::Logs(lines) => {
-            state.dirty |= state.panel == Panel::Logs || state.log_view.fullscreen;
-            state.logs.extend(lines);
+            let released = state.logs.ingest(lines) > 0;
+            state.dirty |= released && (state.panel == Panel::Logs || state.log_view.fullscreen);
         }
         DockerUpdate::Event(event) => {
             let time = DateTime::<Utc>::from_timestamp(event.time, 0).unwrap_or(state.now);

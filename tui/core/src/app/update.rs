@@ -24,6 +24,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             // otherwise a tick changes nothing.
             state.dirty |= state.panel == Panel::Services || state.reload.running.is_some();
         }
+        Action::FlushLogs => {
+            let released = state.logs.flush() > 0;
+            state.dirty |= released && (state.panel == Panel::Logs || state.log_view.fullscreen);
+        }
         Action::Reload(event) => super::reload::handle(state, event, &mut effects),
         Action::Audited {
             profile,

@@ -1,9 +1,11 @@
-//! The bounded log store and what the logs panel does to a line: levels, JSON, regex filters.
+//! The bounded log store fed in timestamp order, and what the logs panel does to a line: levels,
+//! JSON, regex filters, the request a line belongs to.
 
 mod filter;
 mod json;
 mod level;
 mod line;
+mod reorder;
 mod request;
 mod store;
 
@@ -11,5 +13,6 @@ pub use filter::{LogFilter, match_ranges};
 pub use json::{JsonStyle, render_json};
 pub use level::Level;
 pub use line::{LogLine, Stream};
+pub use reorder::{REORDER_CAP, REORDER_TICK, REORDER_WINDOW, Reorder};
 pub use request::{RequestTimings, RequestTrace, request_id, trace};
 pub use store::LogStore;

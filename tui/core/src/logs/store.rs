@@ -1,6 +1,8 @@
-//! A ring buffer of log lines with a count of what fell off the front.
+//! A ring buffer of log lines with a count of what fell off the front, fed in engine-timestamp
+//! order through a small reorder window.
 
 use super::line::LogLine;
+use super::reorder::Reorder;
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone)]
@@ -10,6 +12,8 @@ pub struct LogStore {
     dropped: u64,
     /// Total lines ever pushed; lets views keep their place while old lines are dropped.
     pushed: u64,
+    /// Lines taken by `ingest` and not yet due.
+    pending: Reorder,
 }
 
 impl LogStore {
@@ -20,16 +24,55 @@ impl LogStore {
             capacity,
             dropped: 0,
             pushed: 0,
+            pending: Reorder::default(),
         }
     }
 
+    /// Appends a line as it is, bypassing the reorder window.
     pub fn push(&mut self, line: LogLine) {
-        if self.lines.len() == self.capacity {
-            self.lines.pop_front();
-            self.dropped += 1;
-        }
-        self.lines.push_back(line);
-        self.pushed += 1;
+        push_ring(
+            &mut self.lines,
+            self.capacity,
+            &mut self.dropped,
+            &mut self.pushed,
+            line,
+        );
+    }
+
+    /// Takes arriving container output: lines go into the buffer in engine-timestamp order once
+    /// due (see [`Reorder`]); `flush` must be called every `REORDER_TICK` while `held() > 0`.
+    /// Returns how many lines entered the buffer.
+    pub fn ingest(&mut self, lines: impl IntoIterator<Item = LogLine>) -> u64 {
+        let before = self.pushed;
+        let (ring, capacity, dropped, pushed) = (
+            &mut self.lines,
+            self.capacity,
+            &mut self.dropped,
+            &mut self.pushed,
+        );
+        self.pending.push(lines, |line| {
+            push_ring(ring, capacity, dropped, pushed, line)
+        });
+        self.pushed - before
+    }
+
+    /// Moves the lines that waited long enough into the buffer; returns how many.
+    pub fn flush(&mut self) -> u64 {
+        let before = self.pushed;
+        let (ring, capacity, dropped, pushed) = (
+            &mut self.lines,
+            self.capacity,
+            &mut self.dropped,
+            &mut self.pushed,
+        );
+        self.pending
+            .tick(|line| push_ring(ring, capacity, dropped, pushed, line));
+        self.pushed - before
+    }
+
+    /// Lines ingested and not yet in the buffer.
+    pub fn held(&self) -> usize {
+        self.pending.held()
     }
 
     pub fn extend(&mut self, lines: impl IntoIterator<Item = LogLine>) {
@@ -39,7 +82,7 @@ impl LogStore {
     }
 
     pub fn clear(&mut self) {
-        self.dropped += self.lines.len() as u64;
+        self.dropped += self.lines.len() as u64 + self.pending.clear() as u64;
         self.lines.clear();
     }
 
@@ -63,9 +106,24 @@ impl LogStore {
         self.pushed
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogLine> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogLine> + ExactSizeIterator {
         self.lines.iter()
     }
+}
+
+fn push_ring(
+    lines: &mut VecDeque<LogLine>,
+    capacity: usize,
+    dropped: &mut u64,
+    pushed: &mut u64,
+    line: LogLine,
+) {
+    if lines.len() == capacity {
+        lines.pop_front();
+        *dropped += 1;
+    }
+    lines.push_back(line);
+    *pushed += 1;
 }
 
 #[cfg(test)]
@@ -94,5 +152,30 @@ mod tests {
         store.extend(["a", "b"].map(line));
         assert_eq!(store.len(), 1);
         assert_eq!(store.capacity(), 1);
+    }
+
+    #[test]
+    fn ingest_orders_containers_and_flush_releases_the_rest() {
+        let stamped = |container: &str, millis: u32| {
+            LogLine::from_engine(
+                "svc".into(),
+                container.into(),
+                &format!("2024-05-01T10:20:30.{millis:03}000000Z {container}{millis}"),
+                Stream::Stdout,
+            )
+        };
+        let mut store = LogStore::new(2);
+        assert_eq!(store.ingest([stamped("b", 200)]), 0);
+        assert_eq!(store.ingest([stamped("a", 100), stamped("a", 900)]), 2);
+        let texts: Vec<&str> = store.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["a100", "b200"]);
+        assert_eq!(store.held(), 1);
+        assert_eq!(store.flush(), 0, "a900 has not waited a whole period");
+        assert_eq!(store.flush(), 1);
+        assert_eq!(store.dropped(), 1, "the ring keeps two lines");
+        store.ingest([stamped("c", 950)]);
+        store.clear();
+        assert_eq!(store.held(), 0);
+        assert_eq!(store.dropped(), 4);
     }
 }
