@@ -16,4 +16,5 @@ mod nginx_proxy;
 mod profile_sizing;
 mod setup_host;
 mod start_nginx;
+mod topology_picture;
 mod ui_snapshots;

@@ -288,6 +288,19 @@ fn states() -> Vec<(&'static str, State)> {
         ("activity_reload_failed", reload_failed),
         ("header_reload_running", reload_running),
         ("topology_edges_violation", redis_on_frontend()),
+        ("topology_list", pressed(redis_on_frontend(), "v")),
+        (
+            "topology_picture_local",
+            crate::topology_picture::local_picture(),
+        ),
+        (
+            "topology_picture_prod",
+            crate::topology_picture::prod_picture(),
+        ),
+        (
+            "topology_picture_redis_published",
+            crate::topology_picture::redis_published(),
+        ),
         ("services_restarting_paused_dead", restarting_paused_dead()),
         ("health_paused", health_of(0)),
         ("health_restarting", health_of(1)),
@@ -340,6 +353,42 @@ fn panels_render_as_expected() {
             insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen);
         }
     }
+}
+
+/// Where the picture does not fit, the list shows and says why.
+#[test]
+fn topology_falls_back_to_the_list_where_the_picture_does_not_fit() {
+    let screen = text(&render(&crate::topology_picture::prod_picture(), 60, 24));
+    assert!(
+        screen.contains("list: too small for the picture"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("topology_too_small_60x24", screen);
+}
+
+/// Boxes take their health and readiness colours; what a violation names is red, the internal
+/// network's band green.
+#[test]
+fn topology_boxes_are_coloured_by_health_and_violations_red() {
+    let violation = render(&redis_on_frontend(), 80, 24);
+    assert_eq!(colour_of(&violation, " redis "), Some(Color::Red));
+    assert_eq!(colour_of(&violation, " nginx "), Some(Color::Green));
+    assert_eq!(colour_of(&violation, "frontend · public"), Some(Color::Red));
+    assert_eq!(
+        colour_of(&violation, "backend · internal"),
+        Some(Color::Green)
+    );
+    assert_eq!(
+        colour_of(&violation, "✗ stack-local-redis-1"),
+        Some(Color::Red)
+    );
+    let prod = render(&crate::topology_picture::prod_picture(), 80, 24);
+    assert_eq!(colour_of(&prod, "not ready"), Some(Color::Red));
+    assert_eq!(colour_of(&prod, "checking"), Some(Color::Yellow));
+    assert_eq!(colour_of(&prod, " app 1 "), Some(Color::Green));
+    let published = render(&crate::topology_picture::redis_published(), 80, 24);
+    assert_eq!(colour_of(&published, ":6379"), Some(Color::Red));
+    assert_eq!(colour_of(&published, "▲"), Some(Color::Red));
 }
 
 #[test]

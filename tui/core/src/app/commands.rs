@@ -124,6 +124,7 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
             };
         }
         Command::ToggleTimestamps => state.log_view.timestamps = !state.log_view.timestamps,
+        Command::ToggleView => state.topology_list = !state.topology_list,
         Command::SaveLogs => save_logs(state, None, effects),
         Command::ClearLogs => state.logs.clear(),
         Command::ProfileUp | Command::ProfileDown => {

@@ -210,6 +210,8 @@ pub struct State {
     pub scroll: u16,
     /// Scroll offset of the help overlay (the screen clamps it to the help's length).
     pub help_scroll: u16,
+    /// Topology shows the list instead of the picture.
+    pub topology_list: bool,
     pub mode: Mode,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -265,6 +267,7 @@ impl State {
             selected: 0,
             services_offset: 0,
             help_scroll: 0,
+            topology_list: false,
             sort: SortKey::Name,
             service_filter: String::new(),
             profile_selected,

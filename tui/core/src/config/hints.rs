@@ -66,7 +66,13 @@ fn wanted(context: Context, fullscreen_logs: bool) -> &'static [(Command, &'stat
             (Back, "back"),
             (Help, "help"),
         ],
-        Context::Global | Context::Topology | Context::Activity => {
+        Context::Topology => &[
+            (ToggleView, "picture/list"),
+            (NextPanel, "next panel"),
+            (Help, "help"),
+            (Quit, "quit"),
+        ],
+        Context::Global | Context::Activity => {
             &[(NextPanel, "next panel"), (Help, "help"), (Quit, "quit")]
         }
     }

@@ -63,6 +63,8 @@ pub enum Command {
     StopDrill,
     ResumeReloads,
     Refresh,
+    /// Topology: the picture or the list.
+    ToggleView,
 }
 
 impl Command {
@@ -213,6 +215,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Activity, Command::ResumeReloads, &["p"]),
     (Context::Audit, Command::Refresh, &["r"]),
     (Context::Drills, Command::StopDrill, &["x"]),
+    (Context::Topology, Command::ToggleView, &["v"]),
 ];
 
 /// `[keys.<context>]` tables of `command = ["key", ...]`.

@@ -1,5 +1,9 @@
 //! The topology panel's model: networks, who sits on them, published ports, service edges, and
-//! anything that breaks the isolation rules (data services reachable from outside).
+//! anything that breaks the isolation rules (data services reachable from outside). `graph` turns
+//! it into the picture's boxes and edges, `layout` places them for a screen size.
+
+pub mod graph;
+pub mod layout;
 
 use super::state::State;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,10 +27,37 @@ pub struct TopologyView {
     /// "service host_ip:port->container_port"
     pub ports: Vec<String>,
     pub edges: Vec<(String, String)>,
-    pub violations: Vec<String>,
+    pub violations: Vec<Violation>,
 }
 
-fn is_data_service(name: &str, image: &str, labels: Option<&BTreeMap<String, String>>) -> bool {
+/// Something that breaks the isolation rules, with what it is about so the picture can mark it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The compose service at fault.
+    pub service: String,
+    /// The network it should not be on, when that is the problem.
+    pub network: Option<String>,
+    /// The host port it should not publish (or not publish so), when that is the problem.
+    pub port: Option<u16>,
+    pub message: String,
+}
+
+impl Violation {
+    fn new(service: &str, message: String) -> Self {
+        Self {
+            service: service.to_string(),
+            network: None,
+            port: None,
+            message,
+        }
+    }
+}
+
+pub(crate) fn is_data_service(
+    name: &str,
+    image: &str,
+    labels: Option<&BTreeMap<String, String>>,
+) -> bool {
     if let Some(tier) = labels.and_then(|labels| labels.get(TIER_LABEL)) {
         return tier == "data";
     }
@@ -76,10 +107,16 @@ pub fn build(state: &State) -> TopologyView {
                 .and_then(|m| m.services.get(&container.service))
                 .map(|s| &s.labels);
             if !internal && is_data_service(&container.service, &container.image, labels) {
-                view.violations.push(format!(
-                    "{} is a data service on non-internal network {compose_name}",
-                    container.name
-                ));
+                view.violations.push(Violation {
+                    network: Some(compose_name.clone()),
+                    ..Violation::new(
+                        &container.service,
+                        format!(
+                            "{} is a data service on non-internal network {compose_name}",
+                            container.name
+                        ),
+                    )
+                });
             }
         }
         for port in &container.ports {
@@ -91,17 +128,29 @@ pub fn build(state: &State) -> TopologyView {
                 .and_then(|m| m.services.get(&container.service))
                 .map(|s| &s.labels);
             if is_data_service(&container.service, &container.image, labels) {
-                view.violations.push(format!(
-                    "{} is a data service publishing port {}",
-                    container.name,
-                    port.label()
-                ));
+                view.violations.push(Violation {
+                    port: Some(port.host_port),
+                    ..Violation::new(
+                        &container.service,
+                        format!(
+                            "{} is a data service publishing port {}",
+                            container.name,
+                            port.label()
+                        ),
+                    )
+                });
             }
             if port.host_ip.is_empty() || port.host_ip == "0.0.0.0" || port.host_ip == "::" {
-                view.violations.push(format!(
-                    "{} publishes {} on all interfaces, not loopback",
-                    container.name, port.host_port
-                ));
+                view.violations.push(Violation {
+                    port: Some(port.host_port),
+                    ..Violation::new(
+                        &container.service,
+                        format!(
+                            "{} publishes {} on all interfaces, not loopback",
+                            container.name, port.host_port
+                        ),
+                    )
+                });
             }
         }
     }
@@ -117,8 +166,8 @@ pub fn build(state: &State) -> TopologyView {
     add_model_findings(state, &mut view, &service_networks);
     view.ports.sort();
     view.ports.dedup();
-    view.violations.sort();
-    view.violations.dedup();
+    view.violations.sort_by(|a, b| a.message.cmp(&b.message));
+    view.violations.dedup_by(|a, b| a.message == b.message);
     view
 }
 
@@ -169,14 +218,18 @@ fn add_model_findings(
             .unwrap_or_else(|| service.networks.iter().cloned().collect());
         if !service.ports.is_empty() && !networks.is_empty() && networks.iter().all(|n| internal(n))
         {
-            view.violations.push(format!(
-                "{name} configures ports but is only on internal networks, so nothing is published"
+            view.violations.push(Violation::new(
+                name,
+                format!(
+                    "{name} configures ports but is only on internal networks, so nothing is published"
+                ),
             ));
         }
         let image = service.image.as_deref().unwrap_or("");
         if is_data_service(name, image, Some(&service.labels)) && !service.ports.is_empty() {
-            view.violations.push(format!(
-                "{name} is a data service with ports: in its compose definition"
+            view.violations.push(Violation::new(
+                name,
+                format!("{name} is a data service with ports: in its compose definition"),
             ));
         }
     }

@@ -1,14 +1,15 @@
-//! Topology: networks (internal or public), members with addresses, published ports, edges,
-//! and isolation violations.
+//! The topology as a list: networks (internal or public), members with addresses, published
+//! ports, edges, and isolation violations.
 
-use super::style;
+use crate::ui::style;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use stack_core::app::{State, topology};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+/// `why` says in the title why the list shows (chosen, or the picture did not fit).
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, why: &str) {
     let theme = &state.theme;
     let view = topology::build(state);
     let mut lines: Vec<Line> = Vec::new();
@@ -19,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         )));
         for violation in &view.violations {
             lines.push(Line::from(Span::styled(
-                format!("  ✗ {violation}"),
+                format!("  ✗ {}", violation.message),
                 style::error(theme),
             )));
         }
@@ -83,7 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Topology · {} ", state.project));
+        .title(format!(" Topology · {} · {why} ", state.project));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
