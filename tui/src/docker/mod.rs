@@ -1,6 +1,7 @@
 //! Everything that talks to the Docker Engine API: connecting, one-shot queries for the CLI,
 //! and the worker that feeds the dashboard.
 
+mod app_metrics;
 pub mod app_probe;
 pub mod audit;
 mod client;
@@ -15,6 +16,7 @@ mod handoff;
 pub mod nginx;
 mod query;
 mod readiness_probes;
+mod replica_tasks;
 mod session;
 mod volume_file;
 mod worker;

@@ -1,14 +1,16 @@
 //! One connected session: the events stream drives one inspect per change (deduplicated while in
 //! flight), logs follow running containers, stats follow visible ones. Ends when the daemon goes.
 //! A `die` event is drawn at once from the event itself; the inspect that follows fills in the rest.
-//! The app replicas the dashboard names get readiness probes every few seconds.
+//! The app replicas the dashboard names get readiness probes every few seconds, and their
+//! `/metrics` scraped every two while the Metrics or Topology panel is on screen.
 
+use super::app_metrics::{self, MetricsScrapes, SCRAPE_EVERY};
 use super::convert::{self, PROJECT_LABEL};
 use super::events::{self, Reaction};
 use super::follow::{Followers, follow_logs, follow_stats};
 use super::handoff::{lifecycle, profile_states};
 use super::query::{project_networks, project_snapshots};
-use super::readiness_probes::{PROBE_EVERY, ReadinessProbes};
+use super::readiness_probes::{self, PROBE_EVERY, ReadinessProbes};
 use super::worker::WatchState;
 use bollard::Docker;
 use bollard::models::{EventMessage, EventMessageTypeEnum};
@@ -39,6 +41,7 @@ struct Session<'a> {
     /// The last snapshot sent per container, so a `die` can be drawn without an inspect.
     known: HashMap<String, ContainerSnapshot>,
     readiness: ReadinessProbes,
+    scrapes: MetricsScrapes,
 }
 
 pub async fn run_session(
@@ -71,9 +74,12 @@ pub async fn run_session(
         seen: HashSet::new(),
         known: HashMap::new(),
         readiness: ReadinessProbes::default(),
+        scrapes: MetricsScrapes::default(),
     };
     let mut probe_tick = tokio::time::interval(PROBE_EVERY);
     probe_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut scrape_tick = tokio::time::interval(SCRAPE_EVERY);
+    scrape_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     if let Err(reason) = session.refresh(watch).await {
         return SessionEnd::Lost(reason);
     }
@@ -98,6 +104,11 @@ pub async fn run_session(
             _ = probe_tick.tick() => session.probe_readiness(watch),
             (id, readiness) = session.readiness.next() => {
                 session.send(DockerUpdate::Readiness { id, readiness }).await;
+            }
+            // Ticks with nothing to scrape cost a wake-up every 2 s and no exec.
+            _ = scrape_tick.tick(), if !watch.metrics.is_empty() => session.scrape_metrics(watch),
+            (id, result) = session.scrapes.next() => {
+                session.send(DockerUpdate::AppMetrics { id, result }).await;
             }
         }
         if updates.is_closed() {
@@ -182,6 +193,10 @@ impl Session<'_> {
                 // Replicas new to the list are probed now, not a whole interval later.
                 self.probe_readiness(watch);
             }
+            WorkerCommand::AppMetrics(ids) => {
+                watch.metrics = ids.into_iter().collect();
+                self.scrape_metrics(watch);
+            }
             WorkerCommand::Lifecycle {
                 op,
                 containers,
@@ -207,14 +222,22 @@ impl Session<'_> {
     }
 
     fn probe_readiness(&mut self, watch: &WatchState) {
-        let names = self
-            .known
+        let names = self.names(&watch.readiness);
+        readiness_probes::start_due(&mut self.readiness, self.docker, &watch.readiness, &names);
+    }
+
+    fn scrape_metrics(&mut self, watch: &WatchState) {
+        let names = self.names(&watch.metrics);
+        app_metrics::start_due(&mut self.scrapes, self.docker, &watch.metrics, &names);
+    }
+
+    /// The names of these containers, for messages.
+    fn names(&self, ids: &HashSet<String>) -> HashMap<String, String> {
+        self.known
             .iter()
-            .filter(|(id, _)| watch.readiness.contains(*id))
+            .filter(|(id, _)| ids.contains(*id))
             .map(|(id, snapshot)| (id.clone(), snapshot.name.clone()))
-            .collect();
-        self.readiness
-            .start_due(self.docker, &watch.readiness, &names);
+            .collect()
     }
 
     /// One inspect per container at a time; changes arriving meanwhile trigger exactly one more.

@@ -20,6 +20,8 @@ pub(super) struct WatchState {
     pub project: Option<String>,
     pub visible: HashSet<String>,
     pub readiness: HashSet<String>,
+    /// App replicas whose `/metrics` are scraped (the Metrics or Topology panel is on screen).
+    pub metrics: HashSet<String>,
 }
 
 pub struct WorkerHandle {
@@ -77,6 +79,7 @@ async fn run(mut commands: mpsc::Receiver<WorkerCommand>, updates: mpsc::Sender<
                     Some(WorkerCommand::Readiness(ids)) => {
                         watch.readiness = ids.into_iter().collect();
                     }
+                    Some(WorkerCommand::AppMetrics(ids)) => watch.metrics = ids.into_iter().collect(),
                     Some(_) => {}
                 },
             }

@@ -81,6 +81,11 @@ const SECTIONS: &[Section] = &[
             ),
         ],
     ),
+    (
+        "Metrics",
+        Context::Metrics,
+        &[(Command::CycleWindow, "window: 1, 5, 15 minutes")],
+    ),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {

@@ -7,6 +7,7 @@ pub mod drills;
 pub mod health;
 pub mod help;
 pub mod logs;
+pub mod metrics;
 pub mod profiles;
 pub mod services;
 pub mod style;
@@ -39,6 +40,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
             Panel::Activity => activity::draw(frame, areas.body, state),
             Panel::Audit => audit::draw(frame, areas.body, state),
             Panel::Drills => drills::draw(frame, areas.body, state),
+            Panel::Metrics => metrics::draw(frame, areas.body, state),
         }
     }
     chrome::footer(frame, areas.footer, state);

@@ -123,7 +123,7 @@ fn service_row<'a>(state: &State, row: &ServiceRow) -> Row<'a> {
         ))),
         readiness_cell(state, row),
         Cell::from(uptime),
-        Cell::from(row.restarts.to_string()),
+        restarts_cell(state, row),
         Cell::from(
             row.cpu_percent
                 .map(|cpu| format!("{cpu:.1}"))
@@ -136,6 +136,23 @@ fn service_row<'a>(state: &State, row: &ServiceRow) -> Row<'a> {
         ),
         Cell::from(row.ports.join(",")),
     ])
+}
+
+/// The restart count, marked `⚑` in red while a health flag of the Metrics panel is up (OOM
+/// kill, restart, crash loop, long unhealthy).
+fn restarts_cell<'a>(state: &State, row: &ServiceRow) -> Cell<'a> {
+    let flagged = row
+        .container_ids
+        .iter()
+        .any(|id| state.metrics.flags.active(id).next().is_some());
+    if flagged {
+        Cell::from(Span::styled(
+            format!("{}⚑", row.restarts),
+            style::error(&state.theme),
+        ))
+    } else {
+        Cell::from(row.restarts.to_string())
+    }
 }
 
 /// `2/2` ready replicas of the running ones, `-` for a service that is not probed.

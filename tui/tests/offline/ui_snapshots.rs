@@ -342,6 +342,11 @@ fn states() -> Vec<(&'static str, State)> {
         ("profiles", on(healthy_state(), Panel::Profiles)),
         ("activity_empty", on(healthy_state(), Panel::Activity)),
         ("drills", on(healthy_state(), Panel::Drills)),
+        ("metrics_quiet", crate::metrics_panel::quiet()),
+        ("metrics_busy", crate::metrics_panel::busy()),
+        ("metrics_error_spike", crate::metrics_panel::error_spike()),
+        ("metrics_oom_killed", crate::metrics_panel::oom_killed()),
+        ("metrics_crash_loop", crate::metrics_panel::crash_loop()),
     ]
 }
 
@@ -639,4 +644,41 @@ fn a_click_selects_the_row_drawn_under_the_pointer() {
             );
         }
     }
+}
+
+/// Seconds with 5xx answers are red in the request sparkline; before them the bars keep the
+/// accent colour. A flag is red in the panel and marks the restart count in Services.
+#[test]
+fn error_spikes_and_flags_are_red_in_metrics() {
+    let spike = render(&crate::metrics_panel::error_spike(), 80, 24);
+    let row = (0..24u16)
+        .find(|&y| {
+            text(&spike)
+                .lines()
+                .nth(usize::from(y))
+                .is_some_and(|l| l.contains("│nginx"))
+        })
+        .expect("the nginx row");
+    let bar_colours: Vec<Option<Color>> = (12..42u16)
+        .map(|x| &spike[(x, row)])
+        .filter(|cell| cell.symbol() != " ")
+        .map(|cell| cell.style().fg)
+        .collect();
+    assert_eq!(
+        bar_colours.last(),
+        Some(&Some(Color::Red)),
+        "{bar_colours:?}"
+    );
+    assert!(
+        bar_colours.first().is_some_and(|c| *c != Some(Color::Red)),
+        "{bar_colours:?}"
+    );
+    let oom = render(&crate::metrics_panel::oom_killed(), 80, 24);
+    assert_eq!(colour_of(&oom, "⚑ OOM-killed"), Some(Color::Red));
+    let mut services = crate::metrics_panel::crash_loop();
+    update(&mut services, key_action('1'));
+    assert_eq!(
+        colour_of(&render(&services, 80, 24), "3⚑"),
+        Some(Color::Red)
+    );
 }

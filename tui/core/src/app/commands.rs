@@ -45,6 +45,8 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
         Command::ShowActivity => show(state, Panel::Activity),
         Command::ShowAudit => show(state, Panel::Audit),
         Command::ShowDrills => show(state, Panel::Drills),
+        Command::ShowMetrics => show(state, Panel::Metrics),
+        Command::CycleWindow => state.metrics_window = state.metrics_window.next(),
         Command::StopDrill => super::drills::stop(state, effects),
         Command::Refresh => super::audit::start(state, effects),
         Command::ResumeReloads => reload::request(state, SessionRequest::ResumePaused, effects),

@@ -63,17 +63,23 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
         }
         DockerUpdate::Stats { id, sample } => {
             // Stats change only numbers on the services/health panels.
-            state.dirty |= matches!(state.panel, Panel::Services | Panel::Health);
+            state.dirty |= matches!(
+                state.panel,
+                Panel::Services | Panel::Health | Panel::Metrics
+            );
             if state.containers.contains_key(&id) {
+                super::metrics::stats(state, &id, &sample);
                 state.stats.insert(id, sample);
             }
         }
         DockerUpdate::Readiness { id, readiness } => super::readiness::probed(state, id, readiness),
         DockerUpdate::Logs(lines) => {
+            super::metrics::logs(state, &lines);
             let released = state.logs.ingest(lines) > 0;
             state.dirty |= released && (state.panel == Panel::Logs || state.log_view.fullscreen);
         }
         DockerUpdate::Event(event) => {
+            super::metrics::event(state, &event);
             let time = DateTime::<Utc>::from_timestamp(event.time, 0).unwrap_or(state.now);
             let text = format!("{} {} {}", event.kind, event.action, event.subject);
             state.activity.push(ActivityEntry {
@@ -94,6 +100,7 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
             }
             Err(error) => failed(state, &label, elapsed, &error),
         },
+        DockerUpdate::AppMetrics { id, result } => super::metrics::scraped(state, &id, result),
         DockerUpdate::ProfileStates(states) => {
             for (project, running, total) in states {
                 if let Some(entry) = state.profiles.iter_mut().find(|p| p.project == project) {
@@ -110,8 +117,8 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
     }
 }
 
-/// Stats stream only for containers on screen: the services table rows shown, or the selected
-/// service in the health panel.
+/// Stats stream only for containers on screen: the services table rows shown, the selected
+/// service in the health panel, or every container in the metrics panel.
 pub(super) fn sync_visible(state: &mut State, effects: &mut Vec<Effect>) {
     let mut wanted: Vec<String> = match state.panel {
         Panel::Services if !state.log_view.fullscreen => {
@@ -127,6 +134,8 @@ pub(super) fn sync_visible(state: &mut State, effects: &mut Vec<Effect>) {
             .iter()
             .map(|c| c.id.clone())
             .collect(),
+        // The Metrics panel charts every service's CPU and memory.
+        Panel::Metrics if !state.log_view.fullscreen => state.containers.keys().cloned().collect(),
         _ => Vec::new(),
     };
     wanted.retain(|id| state.containers.get(id).is_some_and(|c| c.is_running()));

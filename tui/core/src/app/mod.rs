@@ -7,6 +7,7 @@ mod commands;
 mod docker;
 pub mod drills;
 mod input;
+pub mod metrics;
 pub mod profiles;
 mod readiness;
 pub mod reload;

@@ -82,23 +82,26 @@ pub fn fullscreen(area: Rect, footer: Rect) -> Rect {
 }
 
 /// Tab labels as drawn in `width` columns: ` 1 Services │ 2 Health │ ...`, without the padding
-/// when that does not fit (every tab stays visible at 80 columns).
+/// when that does not fit, and without the space after the number when even that does not (every
+/// tab stays visible, its title whole, at 80 columns: `1Services│2Health│…│9Metrics│`).
 pub fn tab_labels(width: u16) -> Vec<String> {
-    let label = |padding: &str| -> Vec<String> {
+    let label = |padding: &str, gap: &str| -> Vec<String> {
         Panel::ALL
             .iter()
             .enumerate()
-            .map(|(index, panel)| format!("{padding}{} {}{padding}", index + 1, panel.title()))
+            .map(|(index, panel)| format!("{padding}{}{gap}{}{padding}", index + 1, panel.title()))
             .collect()
     };
-    let padded = label(" ");
     // Each label is followed by a one-column separator.
-    let needed: usize = padded.iter().map(|l| l.chars().count() + 1).sum();
-    if needed <= usize::from(width) {
-        padded
-    } else {
-        label("")
+    let fits = |labels: &[String]| {
+        labels.iter().map(|l| l.chars().count() + 1).sum::<usize>() <= usize::from(width)
+    };
+    let padded = label(" ", " ");
+    if fits(&padded) {
+        return padded;
     }
+    let plain = label("", " ");
+    if fits(&plain) { plain } else { label("", "") }
 }
 
 pub fn tab_at(tabs: Rect, column: u16) -> Option<Panel> {

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::config::keymap::{Context, Keymap};
 use crate::config::theme::Theme;
 use crate::logs::{JsonStyle, LogFilter, LogStore};
+use crate::metrics::{Metrics, Window};
 use crate::model::ComposeModel;
 use crate::model::container::{ContainerSnapshot, NetworkSnapshot, StatsSample};
 use crate::model::readiness::Readiness;
@@ -28,10 +29,11 @@ pub enum Panel {
     Activity,
     Audit,
     Drills,
+    Metrics,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 8] = [
+    pub const ALL: [Panel; 9] = [
         Panel::Services,
         Panel::Health,
         Panel::Logs,
@@ -40,6 +42,7 @@ impl Panel {
         Panel::Activity,
         Panel::Audit,
         Panel::Drills,
+        Panel::Metrics,
     ];
 
     pub fn title(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Panel {
             Self::Activity => "Activity",
             Self::Audit => "Audit",
             Self::Drills => "Drills",
+            Self::Metrics => "Metrics",
         }
     }
 
@@ -65,6 +69,7 @@ impl Panel {
             Self::Activity => Context::Activity,
             Self::Audit => Context::Audit,
             Self::Drills => Context::Drills,
+            Self::Metrics => Context::Metrics,
         }
     }
 }
@@ -199,6 +204,10 @@ pub struct State {
     pub reload: ReloadView,
     pub audit: AuditView,
     pub drills: DrillsView,
+    /// Request and resource history per service and app replica, and the health flags.
+    pub metrics: Metrics,
+    /// The Metrics panel's window (1, 5 or 15 minutes).
+    pub metrics_window: Window,
     pub panel: Panel,
     pub selected: usize,
     /// The first services row on screen; it moves only to keep the selection visible.
@@ -223,6 +232,8 @@ pub struct State {
     pub stats_for: Vec<String>,
     /// Container ids the worker currently probes for readiness.
     pub readiness_for: Vec<String>,
+    /// App replicas whose `/metrics` the worker currently scrapes.
+    pub metrics_for: Vec<String>,
     pub dirty: bool,
     pub quit: bool,
     /// `--readonly`: no key or command changes containers.
@@ -263,6 +274,8 @@ impl State {
             reload: ReloadView::default(),
             audit: AuditView::default(),
             drills: DrillsView::default(),
+            metrics: Metrics::default(),
+            metrics_window: Window::default(),
             panel: Panel::Services,
             selected: 0,
             services_offset: 0,
@@ -281,6 +294,7 @@ impl State {
             log_file: None,
             stats_for: Vec::new(),
             readiness_for: Vec::new(),
+            metrics_for: Vec::new(),
             dirty: true,
             quit: false,
             readonly: false,

@@ -22,7 +22,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.now = now;
             // Uptime is only drawn on the services panel and a reload's seconds in the header;
             // otherwise a tick changes nothing.
-            state.dirty |= state.panel == Panel::Services || state.reload.running.is_some();
+            state.dirty |= matches!(state.panel, Panel::Services | Panel::Metrics)
+                || state.reload.running.is_some();
         }
         Action::FlushLogs => {
             let released = state.logs.flush() > 0;
@@ -52,5 +53,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     keep_selection_visible(state);
     docker::sync_visible(state, &mut effects);
     super::readiness::sync(state, &mut effects);
+    super::metrics::sync(state, &mut effects);
     effects
 }

@@ -72,6 +72,11 @@ fn wanted(context: Context, fullscreen_logs: bool) -> &'static [(Command, &'stat
             (Help, "help"),
             (Quit, "quit"),
         ],
+        Context::Metrics => &[
+            (CycleWindow, "window 1m/5m/15m"),
+            (NextPanel, "next panel"),
+            (Help, "help"),
+        ],
         Context::Global | Context::Activity => {
             &[(NextPanel, "next panel"), (Help, "help"), (Quit, "quit")]
         }

@@ -17,6 +17,7 @@ pub enum Context {
     Activity,
     Audit,
     Drills,
+    Metrics,
 }
 
 /// Everything a key can ask for. Names (kebab-case) are what the config file uses.
@@ -59,6 +60,9 @@ pub enum Command {
     ShowActivity,
     ShowAudit,
     ShowDrills,
+    ShowMetrics,
+    /// The Metrics panel's window: 1, 5, 15 minutes.
+    CycleWindow,
     /// Stop the running drill (it heals first).
     StopDrill,
     ResumeReloads,
@@ -195,6 +199,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Global, Command::ShowActivity, &["6"]),
     (Context::Global, Command::ShowAudit, &["7"]),
     (Context::Global, Command::ShowDrills, &["8"]),
+    (Context::Global, Command::ShowMetrics, &["9"]),
     (Context::Services, Command::Start, &["S"]),
     (Context::Services, Command::Stop, &["x"]),
     (Context::Services, Command::Restart, &["r"]),
@@ -215,6 +220,7 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Activity, Command::ResumeReloads, &["p"]),
     (Context::Audit, Command::Refresh, &["r"]),
     (Context::Drills, Command::StopDrill, &["x"]),
+    (Context::Metrics, Command::CycleWindow, &["w"]),
     (Context::Topology, Command::ToggleView, &["v"]),
 ];
 

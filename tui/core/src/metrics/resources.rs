@@ -1,7 +1,7 @@
 //! CPU and memory of one container from the stats stream, per second for 15 minutes (the
 //! stream sends about one sample a second, only while the container is on screen).
 
-use super::ring::Ring;
+use super::ring::{Ring, column_spans};
 use crate::model::container::StatsSample;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -54,18 +54,18 @@ impl Resources {
     /// The CPU % of `columns` runs of seconds over the window (each run's mean, 0 where no
     /// sample came), oldest first.
     pub fn cpu_columns(&self, now: i64, seconds: usize, columns: usize) -> Vec<f64> {
-        let columns = columns.max(1);
-        let mut sums = vec![(0.0f64, 0u32); columns];
-        let start = now - seconds as i64 + 1;
-        for second in start..=now {
-            if let Some(slot) = self.seconds.get(second) {
-                let index = ((second - start) as usize * columns / seconds.max(1)).min(columns - 1);
-                sums[index].0 += f64::from(slot.cpu_percent);
-                sums[index].1 += 1;
-            }
-        }
-        sums.into_iter()
-            .map(|(sum, n)| if n == 0 { 0.0 } else { sum / f64::from(n) })
+        column_spans(now, seconds, columns)
+            .map(|span| {
+                let samples: Vec<f64> = span
+                    .filter_map(|second| self.seconds.get(second))
+                    .map(|slot| f64::from(slot.cpu_percent))
+                    .collect();
+                if samples.is_empty() {
+                    0.0
+                } else {
+                    samples.iter().sum::<f64>() / samples.len() as f64
+                }
+            })
             .collect()
     }
 

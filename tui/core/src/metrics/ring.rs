@@ -55,9 +55,41 @@ impl<T: Default + Clone> Ring<T> {
     }
 }
 
+/// The seconds each of `columns` sparkline columns covers, for the window of `seconds` ending
+/// at `now`, oldest first: runs of equal length, or with more columns than seconds one second
+/// each, repeated, so that a wide sparkline has no gaps.
+pub fn column_spans(
+    now: i64,
+    seconds: usize,
+    columns: usize,
+) -> impl Iterator<Item = std::ops::Range<i64>> {
+    let (seconds, columns) = (seconds.max(1), columns.max(1));
+    let start = now - seconds as i64 + 1;
+    (0..columns).map(move |column| {
+        let from = column * seconds / columns;
+        let to = ((column + 1) * seconds / columns).max(from + 1);
+        start + from as i64..start + to as i64
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_cover_the_window_once_or_repeat_seconds_when_wider() {
+        let spans: Vec<_> = column_spans(159, 60, 20).collect();
+        assert_eq!(spans.first(), Some(&(100..103)));
+        assert_eq!(spans.last(), Some(&(157..160)));
+        assert_eq!(spans.iter().map(|s| s.end - s.start).sum::<i64>(), 60);
+        let wide: Vec<_> = column_spans(159, 60, 120).collect();
+        assert_eq!(wide.len(), 120);
+        assert!(wide.iter().all(|s| s.end - s.start == 1));
+        assert_eq!(
+            (wide[0].start, wide[1].start, wide[119].start),
+            (100, 100, 159)
+        );
+    }
 
     #[test]
     fn a_window_holds_only_its_seconds_and_old_slots_are_reused() {

@@ -2,7 +2,7 @@
 //! and server errors, and latency, kept per second for 15 minutes and read over a window.
 
 use super::histogram::Histogram;
-use super::ring::Ring;
+use super::ring::{Ring, column_spans};
 
 #[derive(Debug, Clone, Default)]
 pub(super) struct Second {
@@ -134,23 +134,22 @@ pub(super) fn columns_of<'a>(
     seconds: usize,
     columns: usize,
 ) -> Vec<Column> {
-    let columns = columns.max(1);
-    let mut out = vec![Column::default(); columns];
-    let start = now - seconds as i64 + 1;
-    for traffic in series {
-        for second in start..=now {
-            let Some(slot) = traffic.seconds.get(second) else {
-                continue;
-            };
-            // Seconds spread evenly over the columns, the newest in the last one.
-            let index = ((second - start) as usize * columns / seconds.max(1)).min(columns - 1);
-            let column = &mut out[index];
-            column.requests += u64::from(slot.requests);
-            column.client_errors += u64::from(slot.client_errors);
-            column.server_errors += u64::from(slot.server_errors);
-        }
-    }
-    out
+    column_spans(now, seconds, columns)
+        .map(|span| {
+            let mut column = Column::default();
+            for traffic in series.clone() {
+                for slot in span
+                    .clone()
+                    .filter_map(|second| traffic.seconds.get(second))
+                {
+                    column.requests += u64::from(slot.requests);
+                    column.client_errors += u64::from(slot.client_errors);
+                    column.server_errors += u64::from(slot.server_errors);
+                }
+            }
+            column
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -198,9 +197,13 @@ mod tests {
         assert_eq!(columns[0].requests, 1);
         assert_eq!(columns[19].server_errors, 1);
         assert_eq!(columns.iter().map(|c| c.requests).sum::<u64>(), 2);
-        // More columns than seconds: each second in a column of its own.
+        // More columns than seconds: each second twice, no empty columns between them.
         let wide = traffic.columns(159, 60, 120);
-        assert_eq!(wide.iter().map(|c| c.requests).sum::<u64>(), 2);
+        assert_eq!(wide.iter().map(|c| c.requests).sum::<u64>(), 4);
+        assert_eq!(
+            (wide[0].requests, wide[1].requests, wide[2].requests),
+            (1, 1, 0)
+        );
         assert_eq!(
             Traffic::default().summary(159, 60),
             TrafficSummary::default()

@@ -40,6 +40,9 @@ pub enum WorkerCommand {
     },
     /// Count running/total containers for these projects (the profiles panel).
     ProfileStates(Vec<String>),
+    /// Scrape these app replicas' `/metrics` every few seconds (while the Metrics or Topology
+    /// panel is on screen); empty stops scraping.
+    AppMetrics(Vec<String>),
 }
 
 /// A Docker event worth showing in the activity panel.
@@ -92,4 +95,9 @@ pub enum DockerUpdate {
         result: Result<(), String>,
     },
     ProfileStates(Vec<(String, usize, usize)>),
+    /// One scrape of the app replica `id`'s `/metrics`: the OpenMetrics text, or why not.
+    AppMetrics {
+        id: String,
+        result: Result<String, String>,
+    },
 }

@@ -2,3 +2,4 @@
 //! commands that act on what is shown.
 
 pub mod logs;
+pub mod metrics;
