@@ -46,6 +46,14 @@ impl Level {
     /// Only the start of a line is examined, so a long payload costs nothing extra. No
     /// allocation on the common path: this runs for every line ingested.
     pub fn detect(text: &str) -> Option<Self> {
+        // A coloured level (`\x1b[31mERROR\x1b[0m`) is read without its escape codes.
+        if super::ansi::has_escapes(text) {
+            return Self::detect_plain(&super::ansi::plain(text));
+        }
+        Self::detect_plain(text)
+    }
+
+    fn detect_plain(text: &str) -> Option<Self> {
         let trimmed = text.trim_start();
         if trimmed.starts_with('{') {
             return json_level(trimmed);
@@ -133,6 +141,11 @@ mod tests {
                 Some(Level::Debug),
             ),
             ("[warn] disk almost full", Some(Level::Warn)),
+            ("\x1b[31mERROR\x1b[0m request failed", Some(Level::Error)),
+            (
+                "\x1b[2m2024-05-01T10:00:00Z\x1b[0m \x1b[33m WARN\x1b[0m slow",
+                Some(Level::Warn),
+            ),
             ("the warn word alone", None),
             (long.as_str(), None),
         ];

@@ -1,6 +1,7 @@
 //! The bounded log store fed in timestamp order, and what the logs panel does to a line: levels,
 //! JSON, regex filters, the request a line belongs to.
 
+pub mod ansi;
 mod filter;
 mod json;
 mod level;
@@ -9,7 +10,7 @@ mod reorder;
 mod request;
 mod store;
 
-pub use filter::{LogFilter, match_ranges};
+pub use filter::{LogFilter, TimeWindow, level_passes, match_ranges, next_min_level};
 pub use json::{JsonStyle, render_json};
 pub use level::Level;
 pub use line::{LogLine, Stream};
