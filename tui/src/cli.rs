@@ -83,19 +83,8 @@ pub enum Sub {
         #[arg(long, conflicts_with = "format")]
         json: bool,
     },
-    /// Print service logs (all services unless named).
-    Logs {
-        services: Vec<String>,
-        /// Keep printing new lines.
-        #[arg(long, short = 'f')]
-        follow: bool,
-        /// Only lines matching this regex.
-        #[arg(long)]
-        grep: Option<String>,
-        /// Only lines newer than this: 30s, 10m, 2h, 1d, a unix time or an RFC 3339 time.
-        #[arg(long)]
-        since: Option<String>,
-    },
+    /// Print service logs (all services unless named), merged in timestamp order.
+    Logs(LogsArgs),
     /// List profiles with their state and published ports.
     Profiles {
         #[arg(long, value_enum, default_value = "text")]
@@ -273,4 +262,47 @@ pub enum AuditFormat {
     Text,
     Json,
     Sarif,
+}
+
+/// `stack-tui logs`: which lines, from when, and how they are printed.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogsArgs {
+    /// Services to show (every service when none is named).
+    pub services: Vec<String>,
+    /// Keep printing new lines, also from containers of these services that start later (the
+    /// new replicas of a rollout), until interrupted.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only lines matching this regex (`!REGEX`: only lines not matching it).
+    #[arg(long, value_name = "REGEX", value_parser = parse_filter)]
+    pub grep: Option<stack_core::logs::LogFilter>,
+    /// Only lines from this time on: 90s, 10m, 1h30m, 2d (that long ago), a unix time or an
+    /// RFC 3339 time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only lines before this time (the same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with = "follow")]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only the last N lines of each container (then new ones with --follow).
+    #[arg(long, short = 'n', value_name = "N")]
+    pub tail: Option<u32>,
+    /// No colours, and the containers' own ANSI escape codes taken out (also with NO_COLOR).
+    #[arg(long)]
+    pub no_color: bool,
+    /// One JSON object per line: time, service, container, stream, level, text.
+    #[arg(long)]
+    pub json: bool,
+    /// The lines of one request from every service (nginx's and the app's access lines carry
+    /// its request_id; answers carry it as X-Request-Id), then nginx's request_time and
+    /// upstream_response_time and the app's duration_ms.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["follow", "tail", "grep"])]
+    pub request: Option<String>,
+}
+
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    stack_core::logs::parse_when(text, chrono::Utc::now())
+}
+
+fn parse_filter(text: &str) -> Result<stack_core::logs::LogFilter, String> {
+    stack_core::logs::LogFilter::new(text)
 }

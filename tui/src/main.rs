@@ -75,22 +75,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Some(Sub::Man { out }) => commands::man(out.as_deref()),
-        Some(Sub::Logs {
-            services,
-            follow,
-            grep,
-            since,
-        }) => {
-            commands::logs(
-                &layout,
-                profile,
-                &services,
-                follow,
-                grep.as_deref(),
-                since.as_deref(),
-            )
-            .await
-        }
+        Some(Sub::Logs(args)) => commands::logs(&layout, profile, &args).await,
         Some(Sub::Backup { out }) => commands::backup(&layout, profile, out).await,
         Some(Sub::Restore { folder, yes }) => {
             let confirmation = if yes {

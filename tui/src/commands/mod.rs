@@ -28,7 +28,7 @@ pub use doctor::doctor;
 pub use drill::{DrillRun, drill_list, drill_run};
 pub use export::{KubeOptions, export_image, export_kube};
 pub use lifecycle::{Confirmation, down, up};
-pub use logs::{logs, parse_since};
+pub use logs::logs;
 pub use ports::{PortCheck, check_port};
 pub use profiles::profiles;
 pub use reload::reload;

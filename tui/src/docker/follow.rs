@@ -1,7 +1,7 @@
 //! Per-container background streams: logs for every running container, stats for visible ones.
 
 use super::convert;
-use super::query::stream_logs;
+use super::query::{LogRange, stream_logs};
 use bollard::Docker;
 use bollard::query_parameters::StatsOptionsBuilder;
 use futures_util::{FutureExt, StreamExt};
@@ -71,7 +71,13 @@ pub fn follow_logs(
             "all",
         )
     };
-    let mut stream = Box::pin(stream_logs(docker, container, true, since, tail));
+    let range = LogRange {
+        follow: true,
+        since,
+        until: None,
+        tail,
+    };
+    let mut stream = Box::pin(stream_logs(docker, container, range));
     tokio::spawn(async move {
         while let Some(first) = stream.next().await {
             let Ok(mut batch) = first else { return };

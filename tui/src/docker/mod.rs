@@ -22,6 +22,9 @@ mod volume_file;
 mod worker;
 
 pub use client::{DockerError, connect, connect_to};
-pub use query::{project_networks, project_snapshots, running_config_hashes, stream_logs};
+pub use query::{
+    LogRange, container_snapshot, container_starts, project_networks, project_snapshots,
+    running_config_hashes, stream_logs,
+};
 pub use volume_file::{VolumeFile, read_volume_files};
 pub use worker::{WorkerHandle, spawn_worker};

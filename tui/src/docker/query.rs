@@ -5,8 +5,8 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::{
-    InspectContainerOptions, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
-    LogsOptionsBuilder,
+    EventsOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, LogsOptionsBuilder,
 };
 use futures_util::{Stream as FuturesStream, StreamExt, stream};
 use stack_core::logs::{LogLine, Stream};
@@ -117,22 +117,34 @@ pub async fn project_networks(
     Ok(networks)
 }
 
-/// Log lines of one container; `since` is unix seconds, `tail` a line count or "all".
+/// Which part of a container's output to read: `since`/`until` are unix seconds (`until` none:
+/// up to now, and on with `follow`), `tail` a line count or "all".
+#[derive(Debug, Clone, Copy)]
+pub struct LogRange<'a> {
+    pub follow: bool,
+    pub since: i64,
+    pub until: Option<i64>,
+    pub tail: &'a str,
+}
+
+/// Log lines of one container, in the engine's order.
 pub fn stream_logs(
     docker: &Docker,
     container: &ContainerSnapshot,
-    follow: bool,
-    since: i64,
-    tail: &str,
+    range: LogRange<'_>,
 ) -> impl FuturesStream<Item = Result<Vec<LogLine>, bollard::errors::Error>> + use<> {
-    let options = LogsOptionsBuilder::default()
-        .follow(follow)
+    let mut options = LogsOptionsBuilder::default()
+        .follow(range.follow)
         .stdout(true)
         .stderr(true)
         .timestamps(true)
-        .since(i32::try_from(since).unwrap_or(0))
-        .tail(tail)
-        .build();
+        .since(i32::try_from(range.since).unwrap_or(0))
+        .tail(range.tail);
+    if let Some(until) = range.until {
+        // The engine reads 0 as "no limit": a limit before 1970 still ends before anything.
+        options = options.until(i32::try_from(until.max(1)).unwrap_or(i32::MAX));
+    }
+    let options = options.build();
     let service: Arc<str> = if container.service.is_empty() {
         Arc::from(container.name.as_str())
     } else {
@@ -154,4 +166,44 @@ pub fn stream_logs(
                 .collect()
         })
     })
+}
+
+/// The ids of the project's containers as they start, from the engine's events since `since`
+/// (unix seconds; events from before the call are replayed, so nothing started while the caller
+/// was listing is missed).
+pub fn container_starts(
+    docker: &Docker,
+    project: &str,
+    since: i64,
+) -> impl FuturesStream<Item = Result<String, bollard::errors::Error>> + use<> {
+    let mut filters = project_filter(project);
+    filters.insert("type".to_string(), vec!["container".to_string()]);
+    filters.insert("event".to_string(), vec!["start".to_string()]);
+    let options = EventsOptionsBuilder::default()
+        .since(&since.to_string())
+        .filters(&filters)
+        .build();
+    docker.events(Some(options)).filter_map(|event| async move {
+        match event {
+            Ok(message) => message.actor.and_then(|actor| actor.id).map(Ok),
+            Err(err) => Some(Err(err)),
+        }
+    })
+}
+
+/// One container, inspected; `None` when it is already gone.
+pub async fn container_snapshot(
+    docker: &Docker,
+    id: &str,
+) -> Result<Option<ContainerSnapshot>, bollard::errors::Error> {
+    match docker
+        .inspect_container(id, None::<InspectContainerOptions>)
+        .await
+    {
+        Ok(inspect) => Ok(Some(convert::container(inspect))),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(None),
+        Err(err) => Err(err),
+    }
 }

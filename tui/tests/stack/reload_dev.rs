@@ -30,6 +30,7 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
     let app_before: BTreeSet<String> = app_names(&scratch);
     assert_eq!(app_before.len(), 2, "dev runs two app replicas");
     let mut watch = Watch::start(&scratch, &[]);
+    let mut logs = FollowedLogs::start(&scratch);
     let client = Client::start(scratch.url("/"));
 
     scratch.edit("edge-app/src/app/root.rs", |text| {
@@ -86,6 +87,9 @@ fn dev_profile_replaces_replicas_one_at_a_time_without_failed_requests() {
         outcome.ok + outcome.failures.len(),
         outcome.failures
     );
+    // `logs -f app`, started before the rollout, goes on with the replicas it created.
+    logs.wait_for_line_from(&app_after, Duration::from_secs(15));
+    drop(logs);
     let new_instances: BTreeSet<&String> = outcome
         .seen
         .iter()
@@ -255,6 +259,79 @@ impl Client {
     fn finish(self) -> Outcome {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().expect("client thread")
+    }
+}
+
+/// `stack-tui logs -f app` on the scratch stack, its `container | text` lines collected.
+struct FollowedLogs {
+    child: std::process::Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl FollowedLogs {
+    fn start(scratch: &Scratch) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stack-tui"))
+            .args(["--root", &scratch.root.display().to_string()])
+            .args(["--project-prefix", &scratch.prefix])
+            .args([
+                "--profile",
+                scratch.profile,
+                "logs",
+                "-f",
+                "app",
+                "--no-color",
+            ])
+            .envs(scratch.env())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start stack-tui logs -f");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::clone(&lines);
+        let stdout = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Ok(mut lines) = shared.lock() {
+                    lines.push(line);
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Waits until a line from one of `containers` was printed while the process still runs.
+    fn wait_for_line_from(&mut self, containers: &BTreeSet<String>, within: Duration) {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let lines = self.lines.lock().map(|l| l.clone()).unwrap_or_default();
+            let from = |line: &String| {
+                let container = line.split(" | ").next().unwrap_or_default().trim();
+                containers.contains(container)
+            };
+            if lines.iter().any(from) {
+                let exited = self.child.try_wait().expect("logs -f status");
+                assert!(exited.is_none(), "logs -f exited: {exited:?}");
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no line from {containers:?} in `logs -f app` within {within:?}; it printed {} lines, the last: {:#?}",
+                lines.len(),
+                &lines[lines.len().saturating_sub(10)..]
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for FollowedLogs {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

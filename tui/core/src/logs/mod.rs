@@ -9,6 +9,7 @@ mod line;
 mod reorder;
 mod request;
 mod store;
+mod when;
 
 pub use filter::{LogFilter, TimeWindow, level_passes, match_ranges, next_min_level};
 pub use json::{JsonStyle, render_json};
@@ -17,3 +18,4 @@ pub use line::{LogLine, Stream};
 pub use reorder::{REORDER_CAP, REORDER_TICK, REORDER_WINDOW, Reorder};
 pub use request::{RequestTimings, RequestTrace, request_id, trace};
 pub use store::LogStore;
+pub use when::parse_when;
