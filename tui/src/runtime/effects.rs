@@ -60,6 +60,13 @@ impl Context {
                         label,
                     } => self.compose(profile, op, service, label),
                     Effect::SaveLogs { path, lines } => self.save(path, lines),
+                    Effect::Copy { text } => {
+                        if let Err(err) = host.copy(&text) {
+                            tracing::warn!("copy to the clipboard: {err}");
+                            state.message = Some(format!("copy to the clipboard failed: {err}"));
+                            state.dirty = true;
+                        }
+                    }
                     Effect::ReloadProfile { profile } => {
                         if let Some(selected) = &self.reload_profile {
                             selected.send_replace(profile);

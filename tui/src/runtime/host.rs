@@ -18,6 +18,9 @@ pub trait Host {
     /// Take it back and redraw everything.
     fn resume(&mut self) -> io::Result<()>;
     fn interactive(&self) -> bool;
+    /// Put text on the clipboard: OSC 52 to the terminal, which hands it to the system's
+    /// clipboard (also through ssh; tmux needs `set -g set-clipboard on`).
+    fn copy(&mut self, text: &str) -> io::Result<()>;
 }
 
 pub struct CrosstermHost {
@@ -77,12 +80,21 @@ impl Host for CrosstermHost {
     fn interactive(&self) -> bool {
         true
     }
+
+    fn copy(&mut self, text: &str) -> io::Result<()> {
+        crossterm::execute!(
+            io::stdout(),
+            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+        )
+    }
 }
 
 /// A headless terminal of fixed size for tests.
 pub struct HeadlessHost {
     pub terminal: Terminal<TestBackend>,
     pub frames: usize,
+    /// What was put on the clipboard, in order.
+    pub copied: Vec<String>,
     /// The text of the last frame drawn, for whoever drives the loop to wait on.
     screen: tokio::sync::watch::Sender<String>,
 }
@@ -93,6 +105,7 @@ impl HeadlessHost {
             terminal: Terminal::new(TestBackend::new(width, height))
                 .unwrap_or_else(|never| match never {}),
             frames: 0,
+            copied: Vec::new(),
             screen: tokio::sync::watch::Sender::new(String::new()),
         }
     }
@@ -140,5 +153,10 @@ impl Host for HeadlessHost {
 
     fn interactive(&self) -> bool {
         false
+    }
+
+    fn copy(&mut self, text: &str) -> io::Result<()> {
+        self.copied.push(text.to_string());
+        Ok(())
     }
 }

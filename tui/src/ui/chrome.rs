@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use stack_core::app::screen;
 use stack_core::app::{Connection, Mode, Panel, State};
 use stack_core::audit::Severity;
-use stack_core::config::hints::{fit, footer_hints};
+use stack_core::config::hints::{fit, footer_hints, request_view_hints};
 
 pub fn header(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
@@ -152,7 +152,11 @@ fn hints(state: &State, width: u16) -> String {
     // Full-screen logs take the Logs panel's keys, whichever panel opened them (as input does).
     let fullscreen = state.log_view.fullscreen;
     let panel = if fullscreen { Panel::Logs } else { state.panel };
-    let hints = footer_hints(&state.keymap, panel.context(), fullscreen, state.readonly);
+    let hints = if (fullscreen || panel == Panel::Logs) && state.log_view.request.is_some() {
+        request_view_hints(&state.keymap, state.readonly)
+    } else {
+        footer_hints(&state.keymap, panel.context(), fullscreen, state.readonly)
+    };
     fit(&hints, usize::from(width))
 }
 

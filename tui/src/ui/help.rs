@@ -46,8 +46,18 @@ const SECTIONS: &[Section] = &[
         Context::Logs,
         &[
             (Command::ToggleFollow, "follow/pause"),
+            (Command::Drill, "request view of an access line"),
+            (Command::Copy, "copy line or request (OSC 52)"),
+            (Command::ToggleWrap, "wrap"),
+            (Command::NextMatch, "next match"),
+            (Command::PrevMatch, "previous match"),
+            (Command::NextProblem, "next error/warning"),
+            (Command::PrevProblem, "previous error/warning"),
+            (Command::CycleLevel, "minimum level"),
+            (Command::ToggleMatchesOnly, "filter hides/marks"),
             (Command::ToggleJson, "json raw/pretty/compact"),
             (Command::ToggleTimestamps, "timestamps"),
+            (Command::ToggleTimeZone, "local time/UTC"),
             (Command::SaveLogs, "save view"),
             (Command::ClearLogs, "clear"),
         ],
@@ -114,7 +124,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .collect();
     lines.push(Line::from(format!("Panels: {}", panels.join(" · "))));
     lines.push(Line::from(
-        "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep REGEX  :save [PATH]  \
+        "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep [!]REGEX  :since 5m|off  :level warn|all  :save [PATH]  \
          :reload app|proxy|db|stack  :resume  :audit  :q",
     ));
     lines.push(Line::from(format!(

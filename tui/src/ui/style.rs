@@ -94,6 +94,16 @@ pub fn selected() -> Style {
     Style::new().add_modifier(Modifier::REVERSED)
 }
 
+/// A container's own ANSI styles: kept, less their colours under `NO_COLOR`.
+pub fn container_output(theme: &Theme, ansi: Style) -> Style {
+    let mut style = ansi;
+    if !theme.color {
+        style.fg = None;
+        style.bg = None;
+    }
+    style
+}
+
 /// Regex matches in log lines.
 pub fn highlight(theme: &Theme) -> Style {
     if theme.color {

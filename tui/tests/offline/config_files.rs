@@ -256,3 +256,40 @@ fn key_names_cover_letters_modifiers_and_special_keys() {
         assert!(err.contains("unknown key"), "{bad}: {err}");
     }
 }
+
+/// tui/README.md lists the command names the config file takes: every name it lists is one
+/// (the file loads without a warning), and the log viewer's commands are among them.
+#[test]
+fn the_readme_lists_command_names_the_config_file_takes() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("tui/README.md");
+    let start = readme
+        .find("\nCommands: quit")
+        .expect("the list of commands")
+        + 1;
+    let list = &readme[start..start + readme[start..].find('.').expect("the list's end")];
+    let names: Vec<&str> = list
+        .trim_start_matches("Commands:")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    for wanted in [
+        "copy",
+        "clear-logs",
+        "toggle-wrap",
+        "toggle-time-zone",
+        "next-match",
+        "prev-match",
+        "next-problem",
+        "prev-problem",
+        "cycle-level",
+        "toggle-matches-only",
+    ] {
+        assert!(names.contains(&wanted), "{wanted} missing from {names:?}");
+    }
+    let toml: String = std::iter::once("[keys.logs]".to_string())
+        .chain(names.iter().map(|name| format!("{name} = []")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Config::from_toml(&toml).unwrap_or_else(|err| panic!("{err}\n{toml}"));
+}

@@ -12,6 +12,7 @@ mod architecture;
 mod config_files;
 mod drills_panel;
 mod headless_loop;
+mod log_viewer;
 mod metrics_panel;
 mod nginx_proxy;
 mod profile_sizing;

@@ -13,7 +13,7 @@ use stack_core::model::readiness::Readiness;
 use stack_core::protocol::docker::DockerUpdate;
 use std::time::Duration;
 
-fn render(state: &State, width: u16, height: u16) -> Buffer {
+pub(crate) fn render(state: &State, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
         .draw(|frame| stack_tui::ui::draw(frame, state))
@@ -21,7 +21,7 @@ fn render(state: &State, width: u16, height: u16) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-fn text(buffer: &Buffer) -> String {
+pub(crate) fn text(buffer: &Buffer) -> String {
     let area = buffer.area;
     (0..area.height)
         .map(|y| {

@@ -99,6 +99,10 @@ pub enum Effect {
         path: PathBuf,
         lines: Vec<String>,
     },
+    /// Put text on the clipboard through the terminal (OSC 52).
+    Copy {
+        text: String,
+    },
     /// Audit a profile: its files, and its containers when they run.
     Audit {
         profile: String,

@@ -50,6 +50,16 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
         Command::StopDrill => super::drills::stop(state, effects),
         Command::Refresh => super::audit::start(state, effects),
         Command::ResumeReloads => reload::request(state, SessionRequest::ResumePaused, effects),
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom
+            if super::logs::shown(state) =>
+        {
+            super::logs::movement(state, command)
+        }
         Command::Up => step(state, -1),
         Command::Down => step(state, 1),
         Command::PageUp => step(state, -10),
@@ -114,10 +124,7 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
             state.sort = state.sort.next();
             state.message = Some(format!("sorted by {}", state.sort.label()));
         }
-        Command::ToggleFollow => {
-            state.log_view.follow = !state.log_view.follow;
-            state.log_view.anchor = state.logs.pushed();
-        }
+        Command::ToggleFollow => super::logs::toggle_follow(state),
         Command::ToggleJson => {
             state.log_view.json = match state.log_view.json {
                 JsonStyle::Raw => JsonStyle::Pretty,
@@ -129,6 +136,14 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
         Command::ToggleView => state.topology_list = !state.topology_list,
         Command::SaveLogs => save_logs(state, None, effects),
         Command::ClearLogs => state.logs.clear(),
+        Command::Copy => super::logs::copy(state, effects),
+        Command::ToggleWrap => state.log_view.wrap = !state.log_view.wrap,
+        Command::ToggleTimeZone => state.log_view.local_time = !state.log_view.local_time,
+        Command::NextMatch | Command::PrevMatch | Command::NextProblem | Command::PrevProblem => {
+            super::logs::jump(state, command)
+        }
+        Command::CycleLevel => super::logs::cycle_level(state),
+        Command::ToggleMatchesOnly => state.log_view.matches_only = !state.log_view.matches_only,
         Command::ProfileUp | Command::ProfileDown => {
             profile_op(state, command == Command::ProfileUp, effects)
         }
@@ -177,6 +192,10 @@ fn step(state: &mut State, delta: i64) {
 }
 
 fn drill(state: &mut State, effects: &mut Vec<Effect>) {
+    if super::logs::shown(state) {
+        super::logs::open_request(state);
+        return;
+    }
     match state.panel {
         Panel::Services => show(state, Panel::Health),
         Panel::Audit => state.audit.detail = state.audit.selected_finding().is_some(),
@@ -191,15 +210,22 @@ fn drill(state: &mut State, effects: &mut Vec<Effect>) {
 }
 
 fn back(state: &mut State) {
-    if state.log_view.fullscreen {
+    if super::logs::shown(state) && state.log_view.request.is_some() {
+        state.log_view.request = None;
+    } else if state.log_view.fullscreen {
         state.log_view.fullscreen = false;
     } else if state.panel == Panel::Audit && state.audit.detail {
         state.audit.detail = false;
     } else if state.panel == Panel::Logs
-        && (state.log_view.filter.is_some() || state.log_view.service.is_some())
+        && (state.log_view.filter.is_some()
+            || state.log_view.service.is_some()
+            || state.log_view.min_level.is_some()
+            || state.log_view.since.is_some())
     {
         state.log_view.filter = None;
         state.log_view.service = None;
+        state.log_view.min_level = None;
+        state.log_view.since = None;
     } else if !state.service_filter.is_empty() {
         state.service_filter.clear();
     } else {
@@ -388,6 +414,11 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
             state.panel = Panel::Logs;
             apply_filter(state, pattern);
         }
+        ("since", _) => {
+            let argument = line.trim_start().strip_prefix("since").unwrap_or("");
+            super::logs::since_command(state, argument);
+        }
+        ("level", words) => super::logs::level_command(state, words),
         ("save", []) => save_logs(state, None, effects),
         ("save", [path]) => save_logs(state, Some(PathBuf::from(path)), effects),
         ("help", _) => state.mode = Mode::Help,
@@ -402,7 +433,7 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         },
         _ => {
             state.message = Some(format!(
-                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :save [PATH], :reload app|proxy|db|stack, :resume, :audit, :q)"
+                "unknown command {line:?} (try :profile NAME, :up, :down, :logs [SERVICE], :grep REGEX, :since 5m, :level warn, :save [PATH], :reload app|proxy|db|stack, :resume, :audit, :q)"
             ))
         }
     }

@@ -7,6 +7,7 @@ mod commands;
 mod docker;
 pub mod drills;
 mod input;
+mod logs;
 pub mod metrics;
 pub mod profiles;
 mod readiness;
@@ -23,6 +24,7 @@ pub use action::{Action, ComposeOp, Effect};
 pub use activity::{Activity, ActivityEntry, ActivityKind};
 pub use screen::visible_rows;
 pub use state::{
-    Confirm, Connection, DaemonContext, LogView, Mode, Panel, ReplicaReadiness, SortKey, State,
+    Confirm, Connection, DaemonContext, LogView, Mode, Panel, ReplicaReadiness, RequestView,
+    SortKey, State,
 };
 pub use update::update;

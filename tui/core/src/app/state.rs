@@ -9,7 +9,7 @@ use super::reload::ReloadView;
 use crate::config::Config;
 use crate::config::keymap::{Context, Keymap};
 use crate::config::theme::Theme;
-use crate::logs::{JsonStyle, LogFilter, LogStore};
+use crate::logs::{JsonStyle, Level, LogFilter, LogStore, TimeWindow};
 use crate::metrics::{Metrics, Window};
 use crate::model::ComposeModel;
 use crate::model::container::{ContainerSnapshot, NetworkSnapshot, StatsSample};
@@ -153,14 +153,31 @@ pub enum Mode {
 
 #[derive(Debug, Clone)]
 pub struct LogView {
+    /// Following: the newest line is at the bottom and selected.
     pub follow: bool,
     /// When paused: the absolute index (see `LogStore::pushed`) of the bottom line shown.
     pub anchor: u64,
+    /// When paused: the absolute index of the selected line (`c` copies it, `Enter` opens its
+    /// request).
+    pub cursor: u64,
     pub filter: Option<LogFilter>,
+    /// The regex hides the lines it does not keep; off, every line stays and matches are marked
+    /// (`n`/`N` jump between them).
+    pub matches_only: bool,
+    /// Lines below this level are hidden (lines without a level count as info).
+    pub min_level: Option<Level>,
+    /// `:since 5m`: lines older than this are hidden.
+    pub since: Option<TimeWindow>,
     pub service: Option<String>,
     pub json: JsonStyle,
     pub timestamps: bool,
+    /// Timestamps in the machine's local time rather than UTC.
+    pub local_time: bool,
+    /// Long lines continue on the next rows instead of being cut at the edge.
+    pub wrap: bool,
     pub fullscreen: bool,
+    /// The request view over the list, when open.
+    pub request: Option<RequestView>,
 }
 
 impl Default for LogView {
@@ -168,13 +185,28 @@ impl Default for LogView {
         Self {
             follow: true,
             anchor: 0,
+            cursor: 0,
             filter: None,
+            matches_only: true,
+            min_level: None,
+            since: None,
             service: None,
             json: JsonStyle::Raw,
             timestamps: false,
+            local_time: false,
+            wrap: false,
             fullscreen: false,
+            request: None,
         }
     }
+}
+
+/// One request's lines from every service (`Enter` on an access line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestView {
+    pub id: String,
+    /// Rows scrolled past at the top.
+    pub scroll: usize,
 }
 
 /// An app replica's last readiness answer, and since when it has been ready or not ready.

@@ -11,6 +11,12 @@ fn wanted(context: Context, fullscreen_logs: bool) -> &'static [(Command, &'stat
             (Back, "back"),
             (ToggleFollow, "follow"),
             (Filter, "regex"),
+            (Copy, "copy"),
+            (Drill, "request"),
+            (ToggleWrap, "wrap"),
+            (CycleLevel, "level"),
+            (NextProblem, "next error"),
+            (NextMatch, "next match"),
             (ToggleJson, "json"),
             (ToggleTimestamps, "time"),
             (SaveLogs, "save"),
@@ -41,6 +47,12 @@ fn wanted(context: Context, fullscreen_logs: bool) -> &'static [(Command, &'stat
         Context::Logs => &[
             (ToggleFollow, "follow"),
             (Filter, "regex"),
+            (Copy, "copy"),
+            (Drill, "request"),
+            (ToggleWrap, "wrap"),
+            (CycleLevel, "level"),
+            (NextProblem, "next error"),
+            (NextMatch, "next match"),
             (ToggleJson, "json"),
             (ToggleTimestamps, "time"),
             (SaveLogs, "save"),
@@ -98,7 +110,29 @@ pub fn footer_hints(
     fullscreen_logs: bool,
     readonly: bool,
 ) -> Vec<Hint> {
-    wanted(context, fullscreen_logs)
+    resolve(keymap, context, wanted(context, fullscreen_logs), readonly)
+}
+
+/// The hints while the request view is open over the logs.
+pub fn request_view_hints(keymap: &Keymap, readonly: bool) -> Vec<Hint> {
+    use Command::*;
+    const WANTED: &[(Command, &str)] = &[
+        (Back, "close"),
+        (Copy, "copy request"),
+        (Down, "scroll"),
+        (ToggleJson, "json"),
+        (Help, "help"),
+    ];
+    resolve(keymap, Context::Logs, WANTED, readonly)
+}
+
+fn resolve(
+    keymap: &Keymap,
+    context: Context,
+    wanted: &[(Command, &str)],
+    readonly: bool,
+) -> Vec<Hint> {
+    wanted
         .iter()
         .filter(|(command, _)| !(readonly && command.changes_containers()))
         .filter_map(|(command, label)| {
@@ -170,7 +204,7 @@ mod tests {
         );
         assert_eq!(
             text(&footer_hints(&keymap, Context::Logs, true, false)),
-            "esc back  f follow  / regex  J json  t time  w save  ? help"
+            "esc back  f follow  / regex  c copy  enter request  w wrap  L level  e next error  n next match  J json  t time  ctrl-s save  ? help"
         );
         assert_eq!(
             text(&footer_hints(&keymap, Context::Profiles, false, true)),
@@ -191,6 +225,25 @@ mod tests {
         let hints = text(&footer_hints(&keymap, Context::Services, false, false));
         assert!(hints.contains("ctrl-r restart"), "{hints}");
         assert!(!hints.contains("sort"), "{hints}");
+    }
+
+    #[test]
+    fn the_log_viewer_and_request_view_hints_follow_rebound_keys() {
+        let overrides: KeymapOverrides = HashMap::from([(
+            Context::Logs,
+            HashMap::from([(Command::Copy, vec!["y".to_string()])]),
+        )]);
+        let keymap = Keymap::default().with(&overrides).expect("valid keys");
+        let hints = text(&footer_hints(&keymap, Context::Logs, false, false));
+        assert!(
+            hints.starts_with("f follow  / regex  y copy  enter request"),
+            "{hints}"
+        );
+        assert!(!hints.contains("c copy"), "{hints}");
+        assert_eq!(
+            text(&request_view_hints(&keymap, false)),
+            "esc close  y copy request  j scroll  J json  ? help"
+        );
     }
 
     #[test]

@@ -50,6 +50,21 @@ pub enum Command {
     ToggleTimestamps,
     SaveLogs,
     ClearLogs,
+    /// The selected log line, or the open request view, to the clipboard (OSC 52).
+    Copy,
+    ToggleWrap,
+    /// Timestamps in local time or UTC.
+    ToggleTimeZone,
+    /// Next/previous line matching the log filter.
+    NextMatch,
+    PrevMatch,
+    /// Next/previous error or warning line.
+    NextProblem,
+    PrevProblem,
+    /// Minimum log level: all → debug → info → warn → error.
+    CycleLevel,
+    /// The log filter hides other lines, or only marks its matches.
+    ToggleMatchesOnly,
     ProfileUp,
     ProfileDown,
     ShowServices,
@@ -213,8 +228,18 @@ const DEFAULTS: &[(Context, Command, &[&str])] = &[
     (Context::Logs, Command::ToggleFollow, &["f", "space"]),
     (Context::Logs, Command::ToggleJson, &["J"]),
     (Context::Logs, Command::ToggleTimestamps, &["t"]),
-    (Context::Logs, Command::SaveLogs, &["w"]),
-    (Context::Logs, Command::ClearLogs, &["c"]),
+    // k9s's log keys: `c` copies, `w` wraps, ctrl-s saves; clearing the buffer moved to `C`.
+    (Context::Logs, Command::SaveLogs, &["ctrl-s"]),
+    (Context::Logs, Command::ClearLogs, &["C"]),
+    (Context::Logs, Command::Copy, &["c"]),
+    (Context::Logs, Command::ToggleWrap, &["w"]),
+    (Context::Logs, Command::ToggleTimeZone, &["z"]),
+    (Context::Logs, Command::NextMatch, &["n"]),
+    (Context::Logs, Command::PrevMatch, &["N"]),
+    (Context::Logs, Command::NextProblem, &["e"]),
+    (Context::Logs, Command::PrevProblem, &["E"]),
+    (Context::Logs, Command::CycleLevel, &["L"]),
+    (Context::Logs, Command::ToggleMatchesOnly, &["M"]),
     (Context::Profiles, Command::ProfileUp, &["u"]),
     (Context::Profiles, Command::ProfileDown, &["D"]),
     (Context::Activity, Command::ResumeReloads, &["p"]),

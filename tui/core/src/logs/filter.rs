@@ -102,21 +102,12 @@ impl TimeWindow {
         }
     }
 
-    /// `5m`, `1h30m`, `90s` before `now`, or an RFC 3339 time.
+    /// `5m`, `1h30m`, `90s` before `now`, a unix time or an RFC 3339 time, as `logs --since`
+    /// takes them.
     pub fn parse(text: &str, now: DateTime<Utc>) -> Result<Self, String> {
-        let text = text.trim();
-        if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-            return Ok(Self::from(at.with_timezone(&Utc)));
-        }
-        let duration = humantime::parse_duration(text).map_err(|err| {
-            format!("since {text:?}: {err} (try 5m, 1h30m, 90s or 2024-05-01T10:00:00Z)")
-        })?;
-        let duration = chrono::Duration::from_std(duration)
-            .map_err(|_| format!("since {text:?}: too far back"))?;
-        let from = now
-            .checked_sub_signed(duration)
-            .ok_or_else(|| format!("since {text:?}: too far back"))?;
-        Ok(Self::from(from))
+        super::when::parse_when(text, now)
+            .map(Self::from)
+            .map_err(|err| format!("since {err}"))
     }
 
     pub fn start(&self) -> DateTime<Utc> {
@@ -211,6 +202,6 @@ mod tests {
         let window = TimeWindow::parse("2024-05-01T13:00:00+02:00", now).expect("RFC 3339");
         assert_eq!(window.start().to_rfc3339(), "2024-05-01T11:00:00+00:00");
         let error = TimeWindow::parse("yesterday", now).expect_err("not a duration");
-        assert!(error.contains("try 5m"), "{error}");
+        assert!(error.contains("expected a duration"), "{error}");
     }
 }
