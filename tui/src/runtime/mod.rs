@@ -87,9 +87,10 @@ pub async fn run<H: Host, I: Input>(
     }
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    // Runs only while log lines wait in the reorder window, so an idle dashboard never wakes.
-    let mut flush_logs = tokio::time::interval(stack_core::logs::REORDER_TICK);
-    flush_logs.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // Armed only while log lines wait in the reorder window, so an idle dashboard never wakes;
+    // a whole period from the first held line, so the tails of every container arriving at
+    // start are merged before any is released.
+    let mut flush_logs_at: Option<Instant> = None;
     let mut last_draw = Instant::now() - FRAME;
     loop {
         if state.dirty && last_draw.elapsed() >= FRAME {
@@ -98,6 +99,12 @@ pub async fn run<H: Host, I: Input>(
             last_draw = Instant::now();
         }
         let next_frame = tokio::time::sleep_until(last_draw + FRAME);
+        if state.logs.held() == 0 {
+            flush_logs_at = None;
+        } else if flush_logs_at.is_none() {
+            flush_logs_at = Some(Instant::now() + stack_core::logs::REORDER_TICK);
+        }
+        let flush_logs = tokio::time::sleep_until(flush_logs_at.unwrap_or(last_draw));
         let event = tokio::select! {
             event = input.next() => match event {
                 Some(event) => Event::Input(event),
@@ -106,7 +113,10 @@ pub async fn run<H: Host, I: Input>(
             Some(update) = docker.recv() => Event::Docker(update),
             Some(action) = actions.recv() => Event::Action(action),
             _ = ticker.tick() => Event::Tick,
-            _ = flush_logs.tick(), if state.logs.held() > 0 => Event::Action(Action::FlushLogs),
+            () = flush_logs, if flush_logs_at.is_some() => {
+                flush_logs_at = None;
+                Event::Action(Action::FlushLogs)
+            }
             () = next_frame, if state.dirty => continue,
         };
         let draining_docker = matches!(event, Event::Docker(_));

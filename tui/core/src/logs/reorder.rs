@@ -3,9 +3,10 @@
 //! Each container's stream comes in its own time order, but the streams interleave by arrival, so
 //! a line can arrive after a newer line of another container. Lines are held in one run per
 //! container and released oldest first (a k-way merge of the runs' fronts, no sorting) once they
-//! are `window` older than the newest line seen, or once they have waited through a whole `tick`
-//! period (output stopped), or when more than `cap` lines are held. A line older than one already
-//! released goes out at once: late, never dropped.
+//! have waited through a whole `tick` period and are `window` older than the newest line seen, or
+//! after two periods when output stops, or when more than `cap` lines are held. Holding everything
+//! until the first tick lets the tails of all containers, which arrive one container at a time at
+//! start, merge. A line older than one already released goes out at once: late, never dropped.
 
 use super::line::LogLine;
 use chrono::DateTime;
@@ -67,8 +68,7 @@ impl Reorder {
     }
 
     /// Takes arriving lines; `out` receives every line that is due, in order.
-    pub fn push(&mut self, lines: impl IntoIterator<Item = LogLine>, out: impl FnMut(LogLine)) {
-        let mut out = out;
+    pub fn push(&mut self, lines: impl IntoIterator<Item = LogLine>, mut out: impl FnMut(LogLine)) {
         let mut run = usize::MAX;
         for line in lines {
             // A line without a time (not from the engine) keeps its place among what arrived.
@@ -93,21 +93,21 @@ impl Reorder {
             self.runs[run].lines.push_back((key, line));
             self.held += 1;
         }
-        self.release(self.newest.saturating_sub(self.window), &mut out);
+        let due = self.newest.saturating_sub(self.window).min(self.mark);
+        self.release(due, &mut out);
     }
 
-    /// Called every [`REORDER_TICK`]: releases what has waited a whole period, so the last lines
-    /// before a pause do not wait for more output.
-    pub fn tick(&mut self, out: impl FnMut(LogLine)) {
-        let mut out = out;
+    /// Called every [`REORDER_TICK`] while lines are held, the first a whole period after the
+    /// first line came: releases what has waited a whole period, so the last lines before a pause
+    /// do not wait for more output.
+    pub fn tick(&mut self, mut out: impl FnMut(LogLine)) {
         self.release(self.mark, &mut out);
         self.mark = self.newest;
         self.runs.retain(|run| !run.lines.is_empty());
     }
 
     /// Releases everything held (the end of the streams).
-    pub fn drain(&mut self, out: impl FnMut(LogLine)) {
-        let mut out = out;
+    pub fn drain(&mut self, mut out: impl FnMut(LogLine)) {
         self.release(i64::MAX, &mut out);
     }
 
@@ -198,6 +198,8 @@ mod tests {
             out.push(l)
         });
         assert!(out.is_empty(), "nothing is 250 ms older than the newest");
+        reorder.tick(|l| out.push(l));
+        assert!(out.is_empty(), "the first tick only marks what has arrived");
         reorder.push([line("app", 600, "a600")], |l| out.push(l));
         assert_eq!(texts(&out), ["a100", "n120", "a200", "n300"]);
         assert_eq!(reorder.held(), 1);
@@ -209,10 +211,9 @@ mod tests {
     fn late_lines_go_out_at_once() {
         let mut reorder = window_of(50);
         let mut out = Vec::new();
-        reorder.push(
-            [line("nginx", 100, "n100"), line("nginx", 400, "n400")],
-            |l| out.push(l),
-        );
+        reorder.push([line("nginx", 100, "n100")], |l| out.push(l));
+        reorder.tick(|l| out.push(l));
+        reorder.push([line("nginx", 400, "n400")], |l| out.push(l));
         assert_eq!(texts(&out), ["n100"]);
         reorder.push([line("app", 50, "late")], |l| out.push(l));
         assert_eq!(texts(&out), ["n100", "late"], "late, not dropped");
@@ -251,8 +252,28 @@ mod tests {
         let mut reorder = window_of(0);
         let mut out = Vec::new();
         let plain = LogLine::from_engine("x".into(), "x".into(), "no time", Stream::Stdout);
-        reorder.push([line("app", 100, "a100"), plain], |l| out.push(l));
+        reorder.push([line("app", 100, "a100")], |l| out.push(l));
+        reorder.tick(|l| out.push(l));
+        reorder.push([plain], |l| out.push(l));
         assert_eq!(texts(&out), ["a100", "no time"]);
         assert_eq!(engine_nanos("not a time"), None);
+    }
+
+    #[test]
+    fn tails_arriving_one_container_at_a_time_merge_before_the_first_tick() {
+        let mut reorder = window_of(250);
+        let mut out = Vec::new();
+        // Hours of history each, as the tails come in at start.
+        reorder.push((0..5).map(|i| line("nginx", i * 200, "n")), |l| out.push(l));
+        reorder.push((0..5).map(|i| line("app", i * 200 + 100, "a")), |l| {
+            out.push(l)
+        });
+        assert!(out.is_empty());
+        reorder.tick(|l| out.push(l));
+        reorder.tick(|l| out.push(l));
+        assert_eq!(
+            texts(&out),
+            ["n", "a", "n", "a", "n", "a", "n", "a", "n", "a"]
+        );
     }
 }

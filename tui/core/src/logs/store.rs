@@ -166,6 +166,7 @@ mod tests {
         };
         let mut store = LogStore::new(2);
         assert_eq!(store.ingest([stamped("b", 200)]), 0);
+        assert_eq!(store.flush(), 0, "the first flush marks what has arrived");
         assert_eq!(store.ingest([stamped("a", 100), stamped("a", 900)]), 2);
         let texts: Vec<&str> = store.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["a100", "b200"]);

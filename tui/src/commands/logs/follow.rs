@@ -12,7 +12,7 @@ use stack_core::model::container::ContainerSnapshot;
 use std::collections::HashMap;
 use std::io::Write;
 use std::pin::Pin;
-use tokio::time::MissedTickBehavior;
+use tokio::time::Instant;
 
 pub struct Watch<'a> {
     pub project: &'a str,
@@ -50,10 +50,16 @@ pub async fn follow<W: Write>(
         add(docker, container, range, &mut streams, &mut followed);
     }
     let mut reorder = Reorder::default();
-    let mut tick = tokio::time::interval(REORDER_TICK);
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // A whole period from the first held line, as in the dashboard.
+    let mut flush_at: Option<Instant> = None;
     let mut failed = None;
     loop {
+        if reorder.held() == 0 {
+            flush_at = None;
+        } else if flush_at.is_none() {
+            flush_at = Some(Instant::now() + REORDER_TICK);
+        }
+        let flush = tokio::time::sleep_until(flush_at.unwrap_or_else(Instant::now));
         tokio::select! {
             Some((run, item)) = streams.next() => match item {
                 Some(Ok(batch)) => reorder.push(batch, |line| {
@@ -86,9 +92,12 @@ pub async fn follow<W: Write>(
                 Some(Err(err)) => anyhow::bail!("the engine's event stream failed: {err}"),
                 None => anyhow::bail!("the engine closed its event stream"),
             },
-            _ = tick.tick(), if reorder.held() > 0 => reorder.tick(|line| {
-                failed = failed.take().or(printer.line(&line).err());
-            }),
+            () = flush, if flush_at.is_some() => {
+                flush_at = None;
+                reorder.tick(|line| {
+                    failed = failed.take().or(printer.line(&line).err());
+                });
+            }
         }
         if let Some(err) = failed.take() {
             // stdout is gone (`| head`): nothing left to do.
