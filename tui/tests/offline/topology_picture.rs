@@ -5,6 +5,7 @@
 use crate::common::*;
 use stack_core::app::topology::graph::{self, Tier, Tone, ZoneKind};
 use stack_core::app::{Action, Panel, ReplicaReadiness, State, update};
+use stack_core::metrics::access::Access;
 use stack_core::model::ComposeModel;
 use stack_core::model::container::{Attachment, Health, PublishedPort, RunState};
 use stack_core::model::readiness::Readiness;
@@ -113,6 +114,40 @@ pub fn prod_picture() -> State {
     state
 }
 
+/// Prod under load for the last ten seconds: 12 requests a second through nginx, app 1 and 3
+/// serving, app 2 (not ready) answering 503 to a quarter of what reaches it.
+pub fn busy_picture() -> State {
+    let mut state = prod_picture();
+    let now = now().timestamp();
+    let answer = |status: u16| Access {
+        status,
+        seconds: 0.004,
+        upstream: None,
+        upstream_status: Some(status),
+        upstream_seconds: Some(0.003),
+    };
+    // Per second: app 1 six requests, app 2 four (one 503), app 3 two.
+    let per_second = [
+        ("app0000000000000000", [200; 6].to_vec()),
+        ("app2000000000000000", vec![200, 200, 200, 503]),
+        ("app3000000000000000", vec![200, 200]),
+    ];
+    for second in now - 9..=now {
+        for (replica, statuses) in &per_second {
+            for status in statuses {
+                state.metrics.record_access(
+                    "nginx",
+                    &answer(*status),
+                    second,
+                    Some((replica, "app")),
+                );
+            }
+        }
+    }
+    state.metrics.advance(now);
+    state
+}
+
 /// Redis published on the host on all interfaces: a data store reachable from outside.
 pub fn redis_published() -> State {
     let mut state = local_picture();
@@ -218,6 +253,29 @@ fn prod_shows_every_replica_with_its_readiness_and_both_ports() {
 }
 
 #[test]
+fn edges_carry_the_rates_the_metrics_have_and_nothing_where_they_have_none() {
+    let graph = graph::build(&busy_picture());
+    let rates = |title: &str| {
+        graph.nodes[index(&graph, title)]
+            .traffic
+            .map(|r| (graph::rate_label(&r), graph::error_label(&r)))
+    };
+    assert_eq!(rates("nginx"), Some(("12/s".into(), Some("5xx 8%".into()))));
+    assert_eq!(rates("app 1"), Some(("6.0/s".into(), None)));
+    assert_eq!(
+        rates("app 2"),
+        Some(("4.0/s".into(), Some("5xx 25%".into())))
+    );
+    assert_eq!(rates("app 3"), Some(("2.0/s".into(), None)));
+    assert_eq!(rates("redis"), None, "no figure for the stores");
+    let quiet = graph::build(&prod_picture());
+    assert!(
+        quiet.nodes.iter().all(|n| n.traffic.is_none()),
+        "no made-up numbers"
+    );
+}
+
+#[test]
 fn a_data_store_on_the_public_network_is_marked_with_that_network() {
     let mut state = local_picture();
     let redis = state
@@ -304,4 +362,21 @@ fn v_switches_between_the_picture_and_the_list() {
     assert!(state.topology_list);
     update(&mut state, key('v'));
     assert!(!state.topology_list);
+}
+
+/// The rates slide with the clock: each tick redraws the picture (the list has no figures).
+#[test]
+fn a_tick_redraws_the_picture_but_not_the_list() {
+    let mut state = busy_picture();
+    for (list, redrawn) in [(false, true), (true, false)] {
+        state.topology_list = list;
+        state.dirty = false;
+        update(
+            &mut state,
+            Action::Tick {
+                now: now() + chrono::Duration::seconds(1),
+            },
+        );
+        assert_eq!(state.dirty, redrawn, "list view: {list}");
+    }
 }

@@ -298,6 +298,10 @@ fn states() -> Vec<(&'static str, State)> {
             crate::topology_picture::prod_picture(),
         ),
         (
+            "topology_picture_busy",
+            crate::topology_picture::busy_picture(),
+        ),
+        (
             "topology_picture_redis_published",
             crate::topology_picture::redis_published(),
         ),

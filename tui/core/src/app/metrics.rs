@@ -90,7 +90,7 @@ pub(super) fn scraped(state: &mut State, id: &str, result: Result<String, String
     if let Err(error) = outcome {
         tracing::debug!(%id, %error, "app metrics scrape failed");
     }
-    state.dirty |= state.panel == Panel::Metrics;
+    state.dirty |= matches!(state.panel, Panel::Metrics | Panel::Topology);
 }
 
 /// The engine's `oom` event: the kernel killed a process of the container.

@@ -21,8 +21,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Tick { now } => {
             state.now = now;
             // Uptime is only drawn on the services panel and a reload's seconds in the header;
+            // the metrics' windows (also the topology picture's rates) move on each second;
             // otherwise a tick changes nothing.
             state.dirty |= matches!(state.panel, Panel::Services | Panel::Metrics)
+                || (state.panel == Panel::Topology && !state.topology_list)
                 || state.reload.running.is_some();
         }
         Action::FlushLogs => {

@@ -49,14 +49,14 @@ pub fn rate_label(rates: &Rates) -> String {
     }
 }
 
-/// `5xx 3%` below the edge, or `None` when nothing was answered 5xx.
+/// `5xx 3%` below the edge (`5xx <1%` for a few), or `None` when nothing was answered 5xx.
 pub fn error_label(rates: &Rates) -> Option<String> {
     if rates.server_errors <= 0.0 || rates.requests <= 0.0 {
         return None;
     }
     let percent = (rates.error_ratio() * 100.0).min(100.0);
-    Some(if percent < 9.95 {
-        format!("5xx {percent:.1}%")
+    Some(if percent < 1.0 {
+        "5xx <1%".to_string()
     } else {
         format!("5xx {percent:.0}%")
     })
@@ -128,9 +128,18 @@ pub struct Graph {
 /// A title stays short enough for a box on an 80-column screen.
 const TITLE_MAX: usize = 16;
 
-/// The picture of the state: one box per replica (one-shots left out: they serve no request).
+/// The picture of the state: one box per replica (one-shots left out: they serve no request),
+/// with the current request and 5xx rates into the entry (from its access lines) and into each
+/// app replica (its `/metrics`, else nginx's lines naming it) where the metrics have them.
 pub fn build(state: &State) -> Graph {
-    build_with(state, |_| None)
+    build_with(state, |node| match node.tier {
+        Tier::Entry => state.metrics.rates(&node.service),
+        Tier::Middle => node
+            .container
+            .as_deref()
+            .and_then(|id| state.metrics.replica_rates(id)),
+        Tier::Host | Tier::Data => None,
+    })
 }
 
 /// As [`build`], with the requests arriving at each box from `traffic` (`None`: no figure yet).
@@ -491,7 +500,9 @@ mod tests {
             (12.3, 0.0, "12/s", None),
             (999.0, 0.0, "999/s", None),
             (1234.0, 0.0, "1.2k/s", None),
-            (20.0, 1.0, "20/s", Some("5xx 5.0%")),
+            (20.0, 1.0, "20/s", Some("5xx 5%")),
+            (12.0, 1.0, "12/s", Some("5xx 8%")),
+            (500.0, 1.0, "500/s", Some("5xx <1%")),
             (4.0, 4.0, "4.0/s", Some("5xx 100%")),
         ];
         for (requests, errors, rate, error) in cases {

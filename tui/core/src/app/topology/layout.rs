@@ -296,15 +296,25 @@ fn route_gap(
         };
         let rect = boxes[target];
         let room = usize::from(rect.x.saturating_sub(last_bus + 1));
+        // Right-aligned against the box, a space apart where there is room; an error label
+        // too long for the gap keeps its figure (`25%`).
         let mut put = |y: u16, text: String, error: bool| {
-            if text.chars().count() <= room {
-                labels.push(EdgeLabel {
-                    x: rect.x - text.chars().count() as u16,
-                    y,
-                    text,
-                    error,
-                });
-            }
+            let shorter = text.strip_prefix("5xx ").map(str::to_string);
+            let Some(text) = [Some(text), shorter]
+                .into_iter()
+                .flatten()
+                .find(|text| text.chars().count() <= room)
+            else {
+                return;
+            };
+            let width = text.chars().count();
+            let space = usize::from(width < room);
+            labels.push(EdgeLabel {
+                x: rect.x - (width + space) as u16,
+                y,
+                text,
+                error,
+            });
         };
         put(rect.y, rate_label(&traffic), false);
         if let Some(errors) = error_label(&traffic) {
@@ -682,10 +692,14 @@ mod tests {
         assert_eq!(
             texts,
             vec![
-                ("12/s", app.x - 4, app.y, false),
+                ("12/s", app.x - 5, app.y, false),
                 ("5xx 25%", app.x - 7, app.bottom() - 1, true)
             ]
         );
+        // In the narrowest gap the error keeps its figure.
+        let narrow = place(&graph, Rect::new(0, 0, 69, 19), 0).expect("fits");
+        let texts: Vec<&str> = narrow.labels.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["12/s", "25%"]);
     }
 
     #[test]
