@@ -131,19 +131,26 @@ pub fn run(state: &mut State, command: Command, effects: &mut Vec<Effect>) {
                 JsonStyle::Pretty => JsonStyle::Compact,
                 JsonStyle::Compact => JsonStyle::Raw,
             };
+            super::logs::relayout(state);
         }
         Command::ToggleTimestamps => state.log_view.timestamps = !state.log_view.timestamps,
         Command::ToggleView => state.topology_list = !state.topology_list,
         Command::SaveLogs => save_logs(state, None, effects),
         Command::ClearLogs => state.logs.clear(),
         Command::Copy => super::logs::copy(state, effects),
-        Command::ToggleWrap => state.log_view.wrap = !state.log_view.wrap,
+        Command::ToggleWrap => {
+            state.log_view.wrap = !state.log_view.wrap;
+            super::logs::relayout(state);
+        }
         Command::ToggleTimeZone => state.log_view.local_time = !state.log_view.local_time,
         Command::NextMatch | Command::PrevMatch | Command::NextProblem | Command::PrevProblem => {
             super::logs::jump(state, command)
         }
         Command::CycleLevel => super::logs::cycle_level(state),
-        Command::ToggleMatchesOnly => state.log_view.matches_only = !state.log_view.matches_only,
+        Command::ToggleMatchesOnly => {
+            state.log_view.matches_only = !state.log_view.matches_only;
+            super::logs::relayout(state);
+        }
         Command::ProfileUp | Command::ProfileDown => {
             profile_op(state, command == Command::ProfileUp, effects)
         }

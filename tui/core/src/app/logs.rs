@@ -80,6 +80,14 @@ pub fn toggle_follow(state: &mut State) {
     }
 }
 
+/// After lines change height (wrap, pretty JSON) or filters change which lines show, a paused
+/// view moves so the selected line is still on screen.
+pub fn relayout(state: &mut State) {
+    if !state.log_view.follow {
+        keep_cursor_visible(state);
+    }
+}
+
 /// Moves the bottom of the view just enough that the cursor's line is on screen: down to it, or
 /// up so that it is the top line.
 fn keep_cursor_visible(state: &mut State) {
@@ -180,6 +188,7 @@ pub fn cycle_level(state: &mut State) {
 
 fn set_level(state: &mut State, level: Option<Level>) {
     state.log_view.min_level = level;
+    relayout(state);
     state.message = Some(match level {
         Some(level) => format!("showing {} and above", level_label(level)),
         None => "showing every level".into(),

@@ -340,3 +340,26 @@ fn the_default_keys_follow_k9s_and_clear_moved_to_capital_c() {
         Some(Command::SaveLogs)
     );
 }
+
+#[test]
+fn wrapping_a_paused_view_keeps_the_selected_line_on_screen() {
+    let long = "y".repeat(400);
+    let mut lines = vec![("app", "first")];
+    lines.extend(std::iter::repeat_n(("app", long.as_str()), 30));
+    let mut state = logs(&lines);
+    run(&mut state, Command::Top);
+    assert_eq!(selected_text(&state), "first");
+    run(&mut state, Command::ToggleWrap);
+    let columns = layout::columns(&state, layout::area(&state));
+    let mut used = 0;
+    let mut on_screen = false;
+    for (index, line) in shown_up_from(&state, state.log_view.anchor) {
+        used += row_count(&state, &columns, line);
+        if used > columns.height {
+            break;
+        }
+        on_screen |= index == state.log_view.cursor;
+    }
+    assert!(on_screen, "the selected line is within the rows drawn");
+    assert_eq!(selected_text(&state), "first");
+}
