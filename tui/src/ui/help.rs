@@ -63,6 +63,11 @@ const SECTIONS: &[Section] = &[
         ],
     ),
     (
+        "Topology",
+        Context::Topology,
+        &[(Command::ToggleView, "picture/list")],
+    ),
+    (
         "Profiles",
         Context::Profiles,
         &[(Command::ProfileUp, "up"), (Command::ProfileDown, "down")],

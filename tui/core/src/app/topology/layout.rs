@@ -668,6 +668,11 @@ mod tests {
             None,
             "nothing to draw"
         );
+        // Prod's three replicas need 69×13 inside the panel: a 71×18 terminal.
+        let prod = stack(3);
+        assert!(place(&prod, Rect::new(0, 0, 69, 13), 0).is_some());
+        assert_eq!(place(&prod, Rect::new(0, 0, 68, 13), 0), None);
+        assert_eq!(place(&prod, Rect::new(0, 0, 69, 12), 0), None);
         // The notes asked for need their rows too.
         let fits = place(&graph, Rect::new(0, 0, 78, 11), 0);
         assert!(fits.is_some());
