@@ -245,10 +245,15 @@ fn usage_values(state: &State, usage: Option<Usage>) -> Vec<Span<'static>> {
     spans
 }
 
-/// `0`, `0.4`, `12.3`, `123`, `1.2k` (per second).
+/// `0`, `<0.01`, `0.02`, `0.4`, `12.3`, `123`, `1.2k` (per second): one error in 15 minutes is
+/// not shown as 0.
 fn rate(value: f64) -> String {
     if value == 0.0 {
         "0".into()
+    } else if value < 0.005 {
+        "<0.01".into()
+    } else if value < 0.095 {
+        format!("{value:.2}")
     } else if value < 100.0 {
         format!("{value:.1}")
     } else if value < 1000.0 {
@@ -296,6 +301,8 @@ mod tests {
     fn values_are_short_and_readable() {
         assert_eq!(rate(0.0), "0");
         assert_eq!(rate(0.43), "0.4");
+        assert_eq!(rate(1.0 / 60.0), "0.02", "one in a minute");
+        assert_eq!(rate(1.0 / 900.0), "<0.01", "one in 15 minutes");
         assert_eq!(rate(250.0), "250");
         assert_eq!(rate(1530.0), "1.5k");
         assert_eq!(latency(None), "-");
