@@ -312,9 +312,13 @@ impl FollowedLogs {
                 let container = line.split(" | ").next().unwrap_or_default().trim();
                 containers.contains(container)
             };
-            if lines.iter().any(from) {
+            if let Some(line) = lines.iter().find(|line| from(line)) {
                 let exited = self.child.try_wait().expect("logs -f status");
                 assert!(exited.is_none(), "logs -f exited: {exited:?}");
+                println!(
+                    "logs -f app: {} lines so far, from a new replica: {line}",
+                    lines.len()
+                );
                 return;
             }
             assert!(
