@@ -60,6 +60,11 @@ pub enum Sub {
         /// Don't open the dashboard; wait until every service is healthy instead.
         #[arg(long, short = 'd')]
         detach: bool,
+        /// Also run an opt-in overlay (compose/<name>/compose.yaml): `monitoring` runs
+        /// Prometheus on 127.0.0.1 scraping the app replicas and nginx. It stays on for the
+        /// profile (the dashboard, hot reload, status, audit) until `down`.
+        #[arg(long = "with", value_name = "OVERLAY")]
+        with: Vec<String>,
     },
     /// Stop and remove the profile's containers and networks.
     Down {

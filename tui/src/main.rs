@@ -36,7 +36,8 @@ async fn main() -> ExitCode {
     }
     let result = match cli.command {
         None => commands::dashboard(&layout, profile, options).await,
-        Some(Sub::Up { detach }) => match commands::up(&layout, profile, detach).await {
+        Some(Sub::Up { detach, with }) => match commands::up(&layout, profile, detach, &with).await
+        {
             Ok(()) if !detach => commands::dashboard(&layout, profile, options).await,
             other => other,
         },

@@ -2,7 +2,7 @@
 
 use super::ports::{PortCheck, check_port};
 use super::secret_drift;
-use crate::compose::{Compose, Output, detect_version, image_source, prepare};
+use crate::compose::{Compose, Output, detect_version, image_source, overlays, prepare};
 use crate::docker::{connect, project_snapshots};
 use stack_core::model::{ComposeError, ComposeModel, Layout, is_protected};
 
@@ -34,8 +34,16 @@ async fn ensure_ports_free(compose: &Compose, model: &ComposeModel) -> anyhow::R
     Ok(())
 }
 
-pub async fn up(layout: &Layout, profile: &str, detach: bool) -> anyhow::Result<()> {
+/// `with` names opt-in overlays to turn on (kept with those already on until `down`).
+pub async fn up(
+    layout: &Layout,
+    profile: &str,
+    detach: bool,
+    with: &[String],
+) -> anyhow::Result<()> {
+    overlays::turn_on(layout, profile, with)?;
     let compose = Compose::new(layout.profile(profile)?);
+    announce_overlays(&compose, with);
     detect_version().await?;
     prepare(layout, profile, Output::Terminal).await?;
     let config = compose.config_json(&[]).await?;
@@ -58,7 +66,46 @@ pub async fn up(layout: &Layout, profile: &str, detach: bool) -> anyhow::Result<
         compose.up(detach, Output::Terminal).await
     };
     result.map_err(explain)?;
+    announce_prometheus(&model);
     Ok(())
+}
+
+/// Says which overlays run, and which of them an earlier `up --with` turned on.
+fn announce_overlays(compose: &Compose, asked: &[String]) {
+    let on = &compose.profile().overlays;
+    if on.is_empty() {
+        return;
+    }
+    let kept: Vec<&str> = on
+        .iter()
+        .filter(|name| !asked.contains(name))
+        .map(String::as_str)
+        .collect();
+    let mut line = format!(
+        "overlays: {} (until `{} down`)",
+        on.join(", "),
+        compose.stack_tui_command()
+    );
+    if !kept.is_empty() {
+        line.push_str(&format!(
+            "; {} from an earlier `up --with`",
+            kept.join(", ")
+        ));
+    }
+    eprintln!("{line}");
+}
+
+/// Where the monitoring overlay's Prometheus answers, when it runs.
+fn announce_prometheus(model: &ComposeModel) {
+    let published = model.services.get("prometheus").and_then(|service| {
+        service
+            .ports
+            .iter()
+            .find_map(|port| Some((port.host_ip.clone(), port.published?)))
+    });
+    if let Some((ip, port)) = published {
+        eprintln!("monitoring: Prometheus at http://{ip}:{port} (targets: /targets)");
+    }
 }
 
 /// How `down` deals with a request that deletes data.
@@ -97,7 +144,8 @@ pub async fn down(
         .down(volumes, Output::Terminal)
         .await
         .map_err(explain)?;
-    Ok(())
+    // Its overlays went down with it; the next `up` is without them unless asked again.
+    overlays::forget(layout, profile)
 }
 
 /// Asks for the profile's name on stdin before the profile goes; no terminal (or EOF) cancels,

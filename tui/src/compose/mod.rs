@@ -4,6 +4,7 @@
 
 mod cli;
 pub mod image_source;
+pub mod overlays;
 mod prepare;
 
 pub use cli::{Compose, Output, detect_version};

@@ -10,6 +10,10 @@ pub async fn prepare(layout: &Layout, profile: &str, output: Output) -> anyhow::
         return Ok(());
     };
     let mut command = tokio::process::Command::new(&script);
+    // The overlays turned on choose their images too (`compose/prepare --with NAME`).
+    for overlay in layout.profile(profile)?.overlays {
+        command.args(["--with", &overlay]);
+    }
     command
         .envs(crate::docker::command::child_env())
         .env("STACK_PROFILE", profile)

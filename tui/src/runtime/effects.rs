@@ -149,7 +149,13 @@ impl Context {
                         compose.up(false, Output::Captured).await
                     }
                     (ComposeOp::Down { volumes }, _) => {
-                        compose.down(volumes, Output::Captured).await
+                        let down = compose.down(volumes, Output::Captured).await;
+                        // As `stack-tui down`: its opt-in overlays go with it.
+                        if down.is_ok() {
+                            crate::compose::overlays::forget(&layout, &profile)
+                                .map_err(|e| e.to_string())?;
+                        }
+                        down
                     }
                     (ComposeOp::Recreate, Some(service)) => compose.recreate(&service).await,
                     (ComposeOp::Recreate, None) => compose.up(false, Output::Captured).await,

@@ -16,6 +16,7 @@ mod docker_engine;
 mod drills;
 mod export_kube;
 mod image_source;
+mod monitoring;
 mod reload_dev;
 mod reload_local;
 mod reload_requests;

@@ -1,5 +1,7 @@
 //! A project follows one layout: `compose/compose.yaml` (base), `<profile>/compose.yaml` (overlay),
 //! `env/common.env`, `env/images.env` (written by the preparation script) and `env/<profile>.env`; each profile runs as project `<prefix>-<profile>`.
+//! Opt-in overlays (`compose/<name>/compose.yaml`, such as `monitoring`) come last for a project
+//! that `up --with <name>` turned them on for, recorded in `env/overlays/<project>` until `down`.
 
 use super::error::ComposeError;
 use std::ffi::OsString;
@@ -7,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 pub const BASE_FILE: &str = "compose/compose.yaml";
 pub const OVERLAY_FILE: &str = "compose.yaml";
+/// Where the opt-in overlays turned on for each project are recorded (one name per line).
+pub const OVERLAYS_RECORD_DIR: &str = "env/overlays";
 /// Well-known profiles first, in this order; any other overlay directory follows alphabetically.
 const KNOWN_ORDER: [&str; 3] = ["local", "dev", "prod"];
 
@@ -26,6 +30,8 @@ pub struct Profile {
     /// Env files in precedence order; those that exist when a command runs are passed (the
     /// preparation script writes `images.env` on the first `up` of a fresh clone).
     pub env_files: Vec<PathBuf>,
+    /// Opt-in overlays turned on for this project (their files are the last of `files`).
+    pub overlays: Vec<String>,
 }
 
 impl Layout {
@@ -77,13 +83,54 @@ impl Layout {
             .iter()
             .map(|env| self.root.join("env").join(format!("{env}.env")))
             .collect();
+        let project = format!("{}-{name}", self.prefix);
+        let overlays = self.overlays_on(&project);
+        let mut files = vec![base, self.root.join(name).join(OVERLAY_FILE)];
+        files.extend(overlays.iter().map(|overlay| self.overlay_file(overlay)));
         Ok(Profile {
             name: name.to_string(),
-            project: format!("{}-{name}", self.prefix),
+            project,
             root: self.root.clone(),
-            files: vec![base, self.root.join(name).join(OVERLAY_FILE)],
+            files,
             env_files,
+            overlays,
         })
+    }
+
+    /// The opt-in overlays this project has: folders of `compose/` holding a `compose.yaml`.
+    pub fn overlay_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.root.join("compose"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| entry.path().join(OVERLAY_FILE).is_file())
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names
+    }
+
+    pub fn overlay_file(&self, overlay: &str) -> PathBuf {
+        self.root.join("compose").join(overlay).join(OVERLAY_FILE)
+    }
+
+    /// The record of the overlays turned on for `project`.
+    pub fn overlays_record(&self, project: &str) -> PathBuf {
+        self.root.join(OVERLAYS_RECORD_DIR).join(project)
+    }
+
+    /// Overlays recorded for `project` that still exist, in the record's order; a missing or
+    /// unreadable record means none.
+    fn overlays_on(&self, project: &str) -> Vec<String> {
+        let known = self.overlay_names();
+        let text = std::fs::read_to_string(self.overlays_record(project)).unwrap_or_default();
+        let mut on: Vec<String> = Vec::new();
+        for name in text.lines().map(str::trim) {
+            if known.iter().any(|k| k == name) && !on.iter().any(|o| o == name) {
+                on.push(name.to_string());
+            }
+        }
+        on
     }
 
     pub fn profiles(&self) -> Vec<Profile> {
@@ -137,6 +184,40 @@ mod tests {
             std::fs::write(root.path().join(dir).join(OVERLAY_FILE), "{}\n").expect("overlay");
         }
         root
+    }
+
+    #[test]
+    fn recorded_overlays_come_last_and_only_for_their_project() {
+        let root = project(&["local"]);
+        std::fs::create_dir_all(root.path().join("compose/monitoring")).expect("mkdir");
+        std::fs::write(root.path().join("compose/monitoring/compose.yaml"), "{}\n")
+            .expect("overlay");
+        // A folder without compose.yaml is no overlay.
+        std::fs::create_dir_all(root.path().join("compose/db")).expect("mkdir");
+        let layout = Layout::new(root.path(), "stack");
+        assert_eq!(layout.overlay_names(), ["monitoring"]);
+        assert!(
+            layout
+                .profile("local")
+                .expect("profile")
+                .overlays
+                .is_empty()
+        );
+
+        let record = layout.overlays_record("stack-local");
+        std::fs::create_dir_all(record.parent().expect("folder")).expect("mkdir");
+        std::fs::write(&record, "monitoring\nmonitoring\ngone\n").expect("record");
+        let profile = layout.profile("local").expect("profile");
+        assert_eq!(profile.overlays, ["monitoring"], "known names, once");
+        assert_eq!(
+            profile.files.last(),
+            Some(&root.path().join("compose/monitoring/compose.yaml"))
+        );
+        assert_eq!(profile.files.len(), 3);
+        let other = Layout::new(root.path(), "test")
+            .profile("local")
+            .expect("profile");
+        assert!(other.overlays.is_empty(), "another project's record");
     }
 
     #[test]
