@@ -39,6 +39,7 @@ fn ctrl(c: char) -> KeyEvent {
 /// The defaults, checked through what a user would notice.
 fn assert_is_default(config: &Config, why: &str) {
     assert_eq!(config.log_buffer_lines, DEFAULT_LOG_BUFFER_LINES, "{why}");
+    assert_eq!(config.unhealthy_probes, 3, "{why}");
     assert_eq!(config.theme, Theme::default(), "{why}");
     let keys = &config.keymap;
     assert_eq!(
@@ -80,6 +81,7 @@ fn a_valid_file_overrides_buffer_theme_and_keys_without_warnings() {
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     let config = loaded.config;
     assert_eq!(config.log_buffer_lines, 20_000);
+    assert_eq!(config.unhealthy_probes, 5);
     assert_eq!(config.theme.healthy, Color::LightGreen);
     assert_eq!(config.theme.unhealthy, Color::Rgb(0xff, 0x55, 0x55));
     assert_eq!(
@@ -166,6 +168,10 @@ fn broken_files_are_reported_by_name_and_the_defaults_are_used() {
             &["log_buffer_lines", "out of range"],
         ),
         ("wrong_type.toml", &["log_buffer_lines"]),
+        (
+            "probes_out_of_range.toml",
+            &["unhealthy_probes", "out of range"],
+        ),
     ];
     for (name, words) in cases {
         let loaded = load(name);

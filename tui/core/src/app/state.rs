@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::config::keymap::{Context, Keymap};
 use crate::config::theme::Theme;
 use crate::logs::{JsonStyle, Level, LogFilter, LogStore, TimeWindow};
-use crate::metrics::{Metrics, Window};
+use crate::metrics::{Flags, Metrics, Window};
 use crate::model::ComposeModel;
 use crate::model::container::{ContainerSnapshot, NetworkSnapshot, StatsSample};
 use crate::model::readiness::Readiness;
@@ -306,7 +306,8 @@ impl State {
             reload: ReloadView::default(),
             audit: AuditView::default(),
             drills: DrillsView::default(),
-            metrics: Metrics::default(),
+            metrics: Metrics::default()
+                .with_flags(Flags::with_unhealthy_probes(config.unhealthy_probes)),
             metrics_window: Window::default(),
             panel: Panel::Services,
             selected: 0,

@@ -13,12 +13,16 @@ use theme::{Theme, ThemeOverrides};
 pub const DEFAULT_LOG_BUFFER_LINES: usize = 10_000;
 /// Upper bound so a typo can't ask for gigabytes of log lines.
 pub const MAX_LOG_BUFFER_LINES: usize = 1_000_000;
+/// More failed probes in a row than a healthcheck would ever run in a day at its usual interval.
+pub const MAX_UNHEALTHY_PROBES: i64 = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub keymap: Keymap,
     pub theme: Theme,
     pub log_buffer_lines: usize,
+    /// Failed healthcheck runs in a row beyond which the Metrics panel flags a container.
+    pub unhealthy_probes: i64,
 }
 
 impl Default for Config {
@@ -27,6 +31,7 @@ impl Default for Config {
             keymap: Keymap::default(),
             theme: Theme::default(),
             log_buffer_lines: DEFAULT_LOG_BUFFER_LINES,
+            unhealthy_probes: crate::metrics::flags::UNHEALTHY_PROBES,
         }
     }
 }
@@ -36,6 +41,7 @@ impl Default for Config {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     log_buffer_lines: Option<usize>,
+    unhealthy_probes: Option<i64>,
     #[serde(default)]
     theme: ThemeOverrides,
     #[serde(default)]
@@ -61,6 +67,14 @@ impl Config {
                 ));
             }
             config.log_buffer_lines = lines;
+        }
+        if let Some(probes) = file.unhealthy_probes {
+            if !(1..=MAX_UNHEALTHY_PROBES).contains(&probes) {
+                return Err(format!(
+                    "unhealthy_probes = {probes} is out of range (1..={MAX_UNHEALTHY_PROBES})"
+                ));
+            }
+            config.unhealthy_probes = probes;
         }
         config.theme = config.theme.with(&file.theme)?;
         config.keymap = config.keymap.with(&file.keys)?;

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 pub const CRASH_LOOP_RESTARTS: usize = 3;
 pub const CRASH_LOOP_WINDOW: Duration = Duration::minutes(10);
 /// Failed healthcheck runs in a row, beyond which an unhealthy container is flagged (Docker
-/// calls it unhealthy after its own `retries`; this is how long it has stayed so).
+/// calls it unhealthy after its own `retries`; this is how long it has stayed so). The config
+/// file's `unhealthy_probes` changes it.
 pub const UNHEALTHY_PROBES: i64 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,9 +62,16 @@ struct Watch {
     active: BTreeMap<FlagKind, DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Flags {
     watches: HashMap<String, Watch>,
+    unhealthy_probes: i64,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Self::with_unhealthy_probes(UNHEALTHY_PROBES)
+    }
 }
 
 /// Back in service: running, and healthy if it has a healthcheck.
@@ -73,6 +81,14 @@ fn recovered(container: &ContainerSnapshot) -> bool {
 }
 
 impl Flags {
+    /// Flags that call a container unhealthy after more than `probes` failed runs in a row.
+    pub fn with_unhealthy_probes(probes: i64) -> Self {
+        Self {
+            watches: HashMap::new(),
+            unhealthy_probes: probes,
+        }
+    }
+
     /// The `oom` event of container `id` (the kernel killed a process in it).
     pub fn oom(&mut self, id: &str, now: DateTime<Utc>) {
         if let Some(watch) = self.watches.get_mut(id) {
@@ -139,7 +155,7 @@ impl Flags {
                     FlagKind::Unhealthy => {
                         container.state == RunState::Running
                             && container.health == Health::Unhealthy
-                            && container.failing_streak > UNHEALTHY_PROBES
+                            && container.failing_streak > self.unhealthy_probes
                     }
                 };
                 let active = watch.active.contains_key(&kind);
@@ -370,5 +386,11 @@ mod tests {
         // A removed container's flags go with it.
         flags.evaluate(&BTreeMap::new(), start());
         assert_eq!(flags.active("app1").count(), 0);
+        // A stricter setting flags it sooner.
+        let mut strict = Flags::with_unhealthy_probes(1);
+        container.health = Health::Unhealthy;
+        container.failing_streak = 2;
+        let changes = strict.evaluate(&one(&container), start());
+        assert_eq!(summary(&changes), vec![(FlagKind::Unhealthy, true)]);
     }
 }

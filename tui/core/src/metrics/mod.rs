@@ -104,6 +104,11 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// With these flag settings (the config file's `unhealthy_probes`).
+    pub fn with_flags(self, flags: Flags) -> Self {
+        Self { flags, ..self }
+    }
+
     /// Moves the clock windows end at.
     pub fn advance(&mut self, now: i64) {
         self.now = now;
