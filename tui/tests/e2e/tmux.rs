@@ -228,10 +228,21 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
         "the filter narrowed the view:\n{filtered}"
     );
 
-    // Topology: the internal backend network, the public frontend one, nginx's published port.
+    // Topology: the picture, with the public frontend and the internal backend network as bands,
+    // nginx's published port, the killed Redis drawn exited and nginx's request rate (its own
+    // healthcheck passes through it every 5 s) on the edge into it; `v` shows the same as a list.
     tmux.keys(&["4"]);
+    let picture = tmux.wait_for("topology picture", long, |screen| {
+        screen.contains("frontend · public")
+            && screen.contains("backend · internal")
+            && screen.contains(&format!("127.0.0.1:{}", stack.http_port))
+            && screen.contains("exited")
+            && screen.contains("/s ")
+    });
+    assert!(!picture.contains('✗'), "no isolation violation:\n{picture}");
+    tmux.keys(&["v"]);
     let expected_port = format!("nginx 127.0.0.1:{}->8080", stack.http_port);
-    let topology = tmux.wait_for("topology", long, |screen| {
+    let topology = tmux.wait_for("topology list", long, |screen| {
         screen.contains("backend [internal]")
             && screen.contains("frontend [public]")
             && screen.contains(&expected_port)
