@@ -7,7 +7,7 @@ use stack_core::app::topology::graph::{self, Tier, Tone, ZoneKind};
 use stack_core::app::{Action, Panel, ReplicaReadiness, State, update};
 use stack_core::metrics::access::Access;
 use stack_core::model::ComposeModel;
-use stack_core::model::container::{Attachment, Health, PublishedPort, RunState};
+use stack_core::model::container::{Attachment, Health, NetworkSnapshot, PublishedPort, RunState};
 use stack_core::model::readiness::Readiness;
 
 /// The bundled stack's services as `docker compose config` gives them (the parts topology
@@ -148,6 +148,65 @@ pub fn busy_picture() -> State {
     state
 }
 
+/// Local with the monitoring overlay (`up --with monitoring`): Prometheus publishing on
+/// loopback and scraping nginx and the app over a third network, and the nginx exporter in
+/// nginx's network namespace (so on no network of its own).
+pub fn monitoring_picture() -> State {
+    let model = ComposeModel::from_json(
+        r#"{
+      "services": {
+        "nginx": {"image": "nginx:1.27", "networks": {"frontend": null, "monitoring": null},
+                  "ports": [{"host_ip": "127.0.0.1", "published": "8080", "target": 8080}]},
+        "app": {"build": {"context": "."},
+                "networks": {"frontend": null, "backend": null, "monitoring": null},
+                "depends_on": {"postgres": {}, "redis": {}},
+                "labels": {"stack-tui.role": "app"}},
+        "redis": {"image": "redis:7", "networks": {"backend": null}},
+        "postgres": {"image": "postgres:16", "networks": {"backend": null}},
+        "prometheus": {"image": "prom/prometheus:v3", "networks": {"monitoring": null},
+                       "ports": [{"host_ip": "127.0.0.1", "published": "9190", "target": 9090}],
+                       "labels": {"stack-tui.upstreams": "app,nginx"}},
+        "nginx-exporter": {"image": "nginx/nginx-prometheus-exporter:1",
+                           "network_mode": "service:nginx", "depends_on": {"nginx": {}}}
+      },
+      "networks": {"frontend": {"name": "stack-local_frontend"},
+                   "backend": {"name": "stack-local_backend", "internal": true},
+                   "monitoring": {"name": "stack-local_monitoring"}}
+    }"#,
+    )
+    .expect("valid compose model");
+    let mut state = with_model(healthy_state(), model);
+    state.panel = Panel::Topology;
+    let monitoring = |address: &str| Attachment {
+        network: "stack-local_monitoring".into(),
+        address: address.into(),
+    };
+    for (service, address) in [("nginx", "172.22.0.2"), ("app", "172.22.0.3")] {
+        if let Some(c) = state.containers.values_mut().find(|c| c.service == service) {
+            c.networks.push(monitoring(address));
+        }
+    }
+    let mut prometheus = container("prometheus", RunState::Running, Health::Healthy);
+    prometheus.networks.push(monitoring("172.22.0.4"));
+    prometheus.ports.push(PublishedPort {
+        host_ip: "127.0.0.1".into(),
+        host_port: 9190,
+        container_port: 9090,
+        protocol: "tcp".into(),
+    });
+    let exporter = container("nginx-exporter", RunState::Running, Health::None);
+    for c in [prometheus, exporter] {
+        state.containers.insert(c.id.clone(), c);
+    }
+    state.networks.push(NetworkSnapshot {
+        name: "stack-local_monitoring".into(),
+        compose_name: "monitoring".into(),
+        internal: false,
+        driver: "bridge".into(),
+    });
+    state
+}
+
 /// Redis published on the host on all interfaces: a data store reachable from outside.
 pub fn redis_published() -> State {
     let mut state = local_picture();
@@ -273,6 +332,42 @@ fn edges_carry_the_rates_the_metrics_have_and_nothing_where_they_have_none() {
         quiet.nodes.iter().all(|n| n.traffic.is_none()),
         "no made-up numbers"
     );
+}
+
+#[test]
+fn the_monitoring_overlay_adds_prometheus_beside_nginx_and_a_third_band() {
+    let graph = graph::build(&monitoring_picture());
+    assert_eq!(
+        titles(&graph, Tier::Host),
+        ["host 127.0.0.1:8080", "host 127.0.0.1:9190"]
+    );
+    assert_eq!(
+        titles(&graph, Tier::Entry),
+        ["nginx healthy", "prometheus healthy"]
+    );
+    assert_eq!(
+        titles(&graph, Tier::Middle),
+        ["app ready", "nginx-exporter running"]
+    );
+    let zones: Vec<String> = graph.zones.iter().map(|z| z.label()).collect();
+    assert_eq!(
+        zones,
+        [
+            "host",
+            "frontend · public",
+            "monitoring · public",
+            "backend · internal"
+        ]
+    );
+    let prometheus = index(&graph, "prometheus");
+    let scraped: Vec<&str> = graph
+        .edges
+        .iter()
+        .filter(|e| e.from == prometheus)
+        .map(|e| graph.nodes[e.to].title.as_str())
+        .collect();
+    assert_eq!(scraped, ["nginx", "app"]);
+    assert!(graph.violations.is_empty(), "{:?}", graph.violations);
 }
 
 #[test]

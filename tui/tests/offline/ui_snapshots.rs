@@ -302,6 +302,10 @@ fn states() -> Vec<(&'static str, State)> {
             crate::topology_picture::busy_picture(),
         ),
         (
+            "topology_picture_monitoring",
+            crate::topology_picture::monitoring_picture(),
+        ),
+        (
             "topology_picture_redis_published",
             crate::topology_picture::redis_published(),
         ),
