@@ -1,7 +1,8 @@
 //! The real `stack-tui` binary in a real terminal (a private tmux server, 160×48) against the real
 //! local stack (compose/, local/, env/ of this repository) brought up under a project name of its
 //! own on a free 127.0.0.1 port: services healthy, a killed Redis shown as exited, probe output in
-//! the health detail, the app's access lines narrowed by a regex, the topology, profile switching,
+//! the health detail, the app's access lines narrowed by a regex, one request's nginx and app
+//! lines in the request view (Enter on its access line), the topology, profile switching,
 //! and `q` restoring the terminal. Needs what .ci/setup-host installs (Docker, Compose v2, tmux,
 //! the base image); the stack images are built by compose/prepare through the stack support.
 
@@ -227,6 +228,66 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
         body.len() < before.len(),
         "the filter narrowed the view:\n{filtered}"
     );
+
+    // The request view: a request's id comes back on its answer (nginx's $request_id, logged by
+    // nginx and by the app); filtered to it, Enter on its access line shows the request's lines
+    // from both services with nginx's and the app's timings, and Esc closes it.
+    let reply = http
+        .get(&stack.http_url("/api/items/42"))
+        .unwrap_or_else(|err| panic!("request through nginx: {err}"));
+    let id = reply
+        .header("x-request-id")
+        .unwrap_or_else(|| panic!("no X-Request-Id on the answer: {reply:?}"))
+        .to_string();
+    // `/` starts from the filter in force; ctrl-u clears it.
+    tmux.keys(&["/", "C-u"]);
+    tmux.text(&id);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the request's access lines", long, |screen| {
+        let lines = log_lines(screen);
+        let of = |service: &str| {
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{service} ")) && l.contains(&id[..8]))
+        };
+        of("app") && of("nginx")
+    });
+    tmux.keys(&["Enter"]);
+    let request = tmux.wait_for("the request view", long, |screen| {
+        screen.contains(&format!("Request {id} · "))
+            && screen.contains("nginx request_time")
+            && screen.contains("app duration_ms")
+    });
+    let rows = log_lines(&request);
+    assert!(
+        rows.iter().any(|l| l.starts_with("app ")) && rows.iter().any(|l| l.starts_with("nginx ")),
+        "both services' lines in the request view:\n{request}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the request view closed", long, |screen| {
+        !screen.contains("Request ") && screen.contains(&format!("/{id}/"))
+    });
+
+    // Topology: the picture, with the public frontend and the internal backend network as bands,
+    // nginx's published port, the killed Redis drawn exited and nginx's request rate (its own
+    // healthcheck passes through it every 5 s) on the edge into it; `v` shows the same as a list.
+    tmux.keys(&["4"]);
+    let picture = tmux.wait_for("topology picture", long, |screen| {
+        screen.contains("frontend · public")
+            && screen.contains("backend · internal")
+            && screen.contains(&format!("127.0.0.1:{}", stack.http_port))
+            && screen.contains("exited")
+            && screen.contains("/s ")
+    });
+    assert!(!picture.contains('✗'), "no isolation violation:\n{picture}");
+    tmux.keys(&["v"]);
+    let expected_port = format!("nginx 127.0.0.1:{}->8080", stack.http_port);
+    let topology = tmux.wait_for("topology list", long, |screen| {
+        screen.contains("backend [internal]")
+            && screen.contains("frontend [public]")
+            && screen.contains(&expected_port)
+    });
+    assert!(!topology.contains("isolation issue"), "{topology}");
 
     // Topology: the picture, with the public frontend and the internal backend network as bands,
     // nginx's published port, the killed Redis drawn exited and nginx's request rate (its own
