@@ -3,7 +3,8 @@
 //! nginx by Docker's DNS and scrapes both, a query for edge-host's request counter sees requests
 //! sent through nginx, every expression of the shipped Grafana dashboard is valid PromQL there,
 //! Prometheus cannot reach the app's admin listener nor reload through the metrics listener,
-//! the audit and status pass with the overlay on, and `down` removes all of it.
+//! the audit and status pass with the overlay on, and `down` removes all of it. And, starting
+//! nothing, the overlay merged with every profile's files (ports, networks, the listener).
 
 use serde_json::Value;
 use std::process::{Command, Output, Stdio};
@@ -298,5 +299,72 @@ fn isolation_and_audit_hold(stack: &Monitored) {
     assert!(
         listed.contains("prometheus") && listed.contains("nginx-exporter"),
         "{listed}"
+    );
+}
+
+/// The overlay on each profile's files, as `docker compose config` merges them with either
+/// image source: Prometheus on 127.0.0.1, on a port of its own per profile that no profile's
+/// nginx uses, on the monitoring network only; the app's read-only listener on; the backend
+/// still internal.
+#[test]
+fn monitoring_overlay_merges_with_every_profile_on_ports_of_its_own() {
+    let mut published: Vec<(String, String)> = Vec::new();
+    for profile in ["local", "dev", "prod"] {
+        for source in ["standin", "upstream"] {
+            let output = Command::new("docker")
+                .current_dir(repo_root())
+                .args(["compose", "-p", &format!("stack-{profile}")])
+                .args(["--env-file", "env/common.env", "--env-file"])
+                .arg(format!("env/{profile}.env"))
+                .args(["-f", "compose/compose.yaml", "-f"])
+                .arg(format!("{profile}/compose.yaml"))
+                .args(["-f", "compose/monitoring/compose.yaml"])
+                .args(["config", "--format", "json"])
+                .env("STACK_MONITORING_SOURCE", source)
+                .env_remove("STACK_HTTP_PORT")
+                .env_remove("STACK_HTTPS_PORT")
+                .env_remove("STACK_PROMETHEUS_PORT")
+                .output()
+                .expect("run docker compose config");
+            assert!(
+                output.status.success(),
+                "{profile} ({source}): {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let model: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+            let services = &model["services"];
+            let prometheus = &services["prometheus"];
+            let ports = prometheus["ports"].as_array().expect("prometheus ports");
+            assert_eq!(ports.len(), 1, "{profile}: {ports:?}");
+            assert_eq!(ports[0]["host_ip"], "127.0.0.1", "{profile}");
+            let networks: Vec<&String> = prometheus["networks"]
+                .as_object()
+                .expect("networks")
+                .keys()
+                .collect();
+            assert_eq!(networks, ["monitoring"], "{profile}");
+            assert_eq!(
+                services["app"]["environment"]["EDGE_HOST_METRICS"], "0.0.0.0:9100",
+                "{profile}"
+            );
+            assert_eq!(model["networks"]["backend"]["internal"], true, "{profile}");
+            assert_eq!(services["nginx-exporter"]["network_mode"], "service:nginx");
+            if source == "standin" {
+                for (name, service) in services.as_object().expect("services") {
+                    for port in service["ports"].as_array().into_iter().flatten() {
+                        let number = port["published"].as_str().unwrap_or("").to_owned();
+                        published.push((format!("{profile} {name}"), number));
+                    }
+                }
+            }
+        }
+    }
+    let mut numbers: Vec<&String> = published.iter().map(|(_, port)| port).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(
+        numbers.len(),
+        published.len(),
+        "every profile's ports differ: {published:?}"
     );
 }
