@@ -141,7 +141,12 @@ impl Context {
             let result = async {
                 let compose = Compose::new(layout.profile(&profile).map_err(|e| e.to_string())?);
                 match (op, service) {
-                    (ComposeOp::Up, _) => {
+                    (ComposeOp::Up { with }, _) => {
+                        // As `stack-tui up --with`: recorded first, so prepare and compose see it.
+                        crate::compose::overlays::turn_on(&layout, &profile, &with)
+                            .map_err(|e| e.to_string())?;
+                        let compose =
+                            Compose::new(layout.profile(&profile).map_err(|e| e.to_string())?);
                         crate::compose::prepare(&layout, &profile, Output::Captured)
                             .await
                             .map_err(|e| e.to_string())?;

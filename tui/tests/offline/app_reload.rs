@@ -142,7 +142,7 @@ fn watching(mut state: stack_core::app::State) -> stack_core::app::State {
 }
 
 /// Types `:line` and Enter.
-fn command_line(state: &mut stack_core::app::State, line: &str) -> Vec<Effect> {
+pub fn command_line(state: &mut stack_core::app::State, line: &str) -> Vec<Effect> {
     let mut effects = update(state, Action::Run(Command::CommandLine));
     for c in line.chars() {
         let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);

@@ -15,6 +15,7 @@ mod headless_loop;
 mod log_viewer;
 mod metrics_panel;
 mod nginx_proxy;
+mod overlay_command;
 mod profile_sizing;
 mod setup_host;
 mod start_nginx;

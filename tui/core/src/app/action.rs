@@ -63,9 +63,10 @@ pub enum Action {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComposeOp {
-    Up,
+    /// `with`: opt-in overlays to turn on first (`:up --with monitoring`), kept until down.
+    Up { with: Vec<String> },
     Down { volumes: bool },
     Recreate,
 }

@@ -295,11 +295,16 @@ fn lifecycle(state: &mut State, op: LifecycleOp, effects: &mut Vec<Effect>) {
 }
 
 fn profile_op(state: &mut State, up: bool, effects: &mut Vec<Effect>) {
+    profile_op_with(state, up, Vec::new(), effects);
+}
+
+/// [`profile_op`], bringing the profile up with the opt-in overlays in `with` turned on.
+fn profile_op_with(state: &mut State, up: bool, with: Vec<String>, effects: &mut Vec<Effect>) {
     let Some(entry) = state.profiles.get(state.profile_selected).cloned() else {
         return;
     };
     let op = if up {
-        ComposeOp::Up
+        ComposeOp::Up { with }
     } else {
         ComposeOp::Down { volumes: false }
     };
@@ -394,7 +399,7 @@ fn save_logs(state: &mut State, path: Option<PathBuf>, effects: &mut Vec<Effect>
     effects.push(Effect::SaveLogs { path, lines });
 }
 
-/// `:profile dev`, `:up`, `:down`, `:logs app`, `:grep REGEX`, `:save [PATH]`, `:q`.
+/// `:profile dev`, `:up`, `:up --with monitoring`, `:down`, `:logs app`, `:grep REGEX`, `:save [PATH]`, `:q`.
 pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
     let mut words = line.split_whitespace();
     let verb = words.next().unwrap_or("");
@@ -403,7 +408,8 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         ("", _) => {}
         ("q" | "quit", _) => run(state, Command::Quit, effects),
         ("profile" | "p", [name]) => switch_profile(state, name, effects),
-        ("up", []) | ("down", []) | ("resume", []) | ("reload", _) if refused_readonly(state) => {}
+        ("up", [] | ["--with", _]) | ("down", []) | ("resume", []) | ("reload", _)
+            if refused_readonly(state) => {}
         ("up", []) | ("down", []) => {
             state.profile_selected = state
                 .profiles
@@ -411,6 +417,14 @@ pub fn command_line(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
                 .position(|p| p.name == state.profile)
                 .unwrap_or(0);
             profile_op(state, verb == "up", effects);
+        }
+        ("up", ["--with", overlay]) => {
+            state.profile_selected = state
+                .profiles
+                .iter()
+                .position(|p| p.name == state.profile)
+                .unwrap_or(0);
+            profile_op_with(state, true, vec![(*overlay).to_string()], effects);
         }
         ("logs", services) => {
             state.log_view.service = services.first().map(|s| s.to_string());
