@@ -66,8 +66,12 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComposeOp {
     /// `with`: opt-in overlays to turn on first (`:up --with monitoring`), kept until down.
-    Up { with: Vec<String> },
-    Down { volumes: bool },
+    Up {
+        with: Vec<String>,
+    },
+    Down {
+        volumes: bool,
+    },
     Recreate,
 }
 
