@@ -76,7 +76,8 @@ struct Replica {
     upstream: Traffic,
     /// Requests its edge-host counted (from its `/metrics`).
     scraped: Traffic,
-    last_scrape: Option<scrape::Scrape>,
+    /// The previous scrape and its second.
+    last_scrape: Option<(i64, scrape::Scrape)>,
 }
 
 impl Replica {
@@ -152,16 +153,15 @@ impl Metrics {
     ) -> Result<(), String> {
         let current = scrape::parse(text)?;
         let replica = self.replica(id, service);
-        if let Some(increase) = replica
-            .last_scrape
-            .as_ref()
-            .and_then(|before| scrape::increase(before, &current))
+        if let Some((since, (totals, latency))) =
+            replica.last_scrape.as_ref().and_then(|(since, before)| {
+                scrape::increase(before, &current).map(|increase| (*since, increase))
+            })
         {
-            let (totals, latency) = increase;
             // Even an idle interval is recorded: the series then exists (rate 0).
-            replica.scraped.add(second, totals, &latency);
+            replica.scraped.add(since, second, totals, &latency);
         }
-        replica.last_scrape = Some(current);
+        replica.last_scrape = Some((second, current));
         Ok(())
     }
 

@@ -73,14 +73,30 @@ impl Traffic {
         }
     }
 
-    /// Counts that arrived together (a scrape's increase since the previous one).
-    pub fn add(&mut self, second: i64, column: Column, latency: &Histogram) {
-        if let Some(slot) = self.seconds.at(second) {
-            let add = |to: &mut u32, n: u64| *to = to.saturating_add(n.min(u32::MAX as u64) as u32);
-            add(&mut slot.requests, column.requests);
-            add(&mut slot.client_errors, column.client_errors);
-            add(&mut slot.server_errors, column.server_errors);
-            slot.latency.merge(latency);
+    /// Counts known only for the seconds after `since` up to `second` (a scrape's increase
+    /// since the previous scrape): spread evenly over them, so that scrapes every 2 s draw a
+    /// steady rate rather than a spike and a gap. The latencies go to the last second.
+    pub fn add(&mut self, since: i64, second: i64, column: Column, latency: &Histogram) {
+        let seconds = (second - since).clamp(1, super::ring::RING_SECONDS as i64) as u64;
+        // The share of `total` that falls on the `index`th of the seconds (they sum to `total`).
+        let share = |total: u64, index: u64| {
+            let part = total * (index + 1) / seconds - total * index / seconds;
+            part.min(u64::from(u32::MAX)) as u32
+        };
+        for index in 0..seconds {
+            let at = second - (seconds - 1 - index) as i64;
+            if let Some(slot) = self.seconds.at(at) {
+                slot.requests = slot.requests.saturating_add(share(column.requests, index));
+                slot.client_errors = slot
+                    .client_errors
+                    .saturating_add(share(column.client_errors, index));
+                slot.server_errors = slot
+                    .server_errors
+                    .saturating_add(share(column.server_errors, index));
+                if index + 1 == seconds {
+                    slot.latency.merge(latency);
+                }
+            }
         }
     }
 
@@ -185,6 +201,28 @@ mod tests {
             "most requests were the slow 500s"
         );
         assert!((quarter.rates.error_ratio() - 600.0 / 660.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_scrapes_increase_is_spread_over_the_seconds_since_the_previous_one() {
+        let mut traffic = Traffic::default();
+        let mut latency = Histogram::default();
+        latency.record(0.01);
+        let increase = Column {
+            requests: 5,
+            client_errors: 0,
+            server_errors: 1,
+        };
+        traffic.add(100, 102, increase, &latency);
+        let columns = traffic.columns(102, 3, 3);
+        let requests: Vec<u64> = columns.iter().map(|c| c.requests).collect();
+        assert_eq!(requests, [0, 2, 3], "second 100 was the previous scrape's");
+        assert_eq!(columns.iter().map(|c| c.server_errors).sum::<u64>(), 1);
+        assert_eq!(traffic.summary(102, 2).requests, 5);
+        assert!(
+            traffic.summary(102, 1).p50.is_some(),
+            "latencies at the scrape"
+        );
     }
 
     #[test]

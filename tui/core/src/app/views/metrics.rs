@@ -72,7 +72,9 @@ pub fn metrics_rows(state: &State) -> Vec<MetricsRow> {
         flags
     };
     let mut rows = Vec::new();
-    for (service, containers) in services {
+    for (service, mut containers) in services {
+        // Replicas in name order (app-1, app-2), not by container id.
+        containers.sort_by(|a, b| a.name.cmp(&b.name));
         let replicas = containers.len() > 1;
         rows.push(MetricsRow {
             label: service.to_string(),
