@@ -11,6 +11,9 @@ use chrono::{DateTime, Utc};
 
 pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<Effect>) {
     state.dirty = true;
+    // Log lines change no service row, and a flood sends batches by the thousand: the clamp
+    // below lists every row.
+    let rows_may_change = !matches!(update, DockerUpdate::Logs(_));
     match update {
         DockerUpdate::Connected { api_version } => {
             if matches!(state.connection, Connection::Lost { .. }) {
@@ -111,7 +114,7 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
             }
         }
     }
-    if state.mode == Mode::Normal {
+    if rows_may_change && state.mode == Mode::Normal {
         let rows = service_rows(state).len();
         state.selected = state.selected.min(rows.saturating_sub(1));
     }
