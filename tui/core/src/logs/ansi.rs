@@ -19,12 +19,53 @@ pub fn has_escapes(text: &str) -> bool {
     text.contains('\x1b')
 }
 
-/// The text without its escape sequences (borrowed when it has none).
+/// The text without its escape sequences (borrowed when it has none): the same text `styled`
+/// gives, found by skipping the sequences as ansi-to-tui's parser does (`ESC [` up to a letter,
+/// `ESC ]` up to BEL, a lone `ESC`) without building styles. Filters run this on every buffered
+/// line they scan, so it has to be cheap.
 pub fn plain(text: &str) -> Cow<'_, str> {
-    if has_escapes(text) {
-        Cow::Owned(styled(text).text)
-    } else {
-        Cow::Borrowed(text)
+    if !has_escapes(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (index, line) in lines(text).enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find('\x1b') {
+            out.push_str(&rest[..at]);
+            rest = after_escape(&rest[at + 1..]);
+        }
+        out.push_str(rest);
+    }
+    Cow::Owned(out)
+}
+
+/// The parts between line breaks (`\r\n`, `\n`, `\r`); a break at the very end starts no part.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let Some(at) = current.find(['\r', '\n']) else {
+            rest = None;
+            return Some(current);
+        };
+        let after = current[at..]
+            .strip_prefix("\r\n")
+            .unwrap_or(&current[at + 1..]);
+        rest = (!after.is_empty()).then_some(after);
+        Some(&current[..at])
+    })
+}
+
+/// What follows an escape sequence whose `ESC` was just read.
+fn after_escape(rest: &str) -> &str {
+    let end = |found: Option<usize>| found.map_or("", |at| &rest[at + 1..]);
+    match rest.as_bytes().first() {
+        Some(b'[') => end(rest.bytes().position(|b| b.is_ascii_alphabetic())),
+        Some(b']') => end(rest.bytes().position(|b| b == b'\x07')),
+        _ => rest,
     }
 }
 
@@ -107,5 +148,21 @@ mod tests {
             plain("\x1b[2K\x1b[1Gpulling 50%\rpulling 100%"),
             "pulling 50% pulling 100%"
         );
+    }
+
+    #[test]
+    fn plain_text_is_the_text_the_styles_are_drawn_on() {
+        let samples = [
+            "\x1b[2m2024-05-01\x1b[0m \x1b[32m INFO\x1b[0m done",
+            "\x1b[38;5;208morange\x1b[0m and \x1b[38;2;10;20;30mrgb\x1b[0m",
+            "\x1b]0;window title\x07after the title",
+            "\x1b[2K\x1b[1Gpulling 50%\rpulling 100%\r\n",
+            "a\x1b[1mb\r\n\nc\x1b",
+            "lone \x1b escape and \x1b[unterminated",
+            "\x1b[31mred\x1b[m plain ünïcödé 日本",
+        ];
+        for sample in samples {
+            assert_eq!(plain(sample), styled(sample).text, "{sample:?}");
+        }
     }
 }

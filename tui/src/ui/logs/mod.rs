@@ -33,7 +33,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     let columns = columns(state, area);
     let height = columns.height;
     let lines = selected_lines(state, height);
-    let cursor = selected(state).map(|(index, _)| index);
+    // Following, the selected line is the newest shown: no second scan of the buffer.
+    let cursor = if state.log_view.follow {
+        lines.first().map(|(index, _)| *index)
+    } else {
+        selected(state).map(|(index, _)| index)
+    };
     let replicas = replica_counts(state);
     let mut rows: Vec<Line> = Vec::new();
     for (index, line) in lines {
