@@ -10,7 +10,9 @@ use crate::protocol::docker::{DockerUpdate, WorkerCommand};
 use chrono::{DateTime, Utc};
 
 pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<Effect>) {
-    state.dirty = true;
+    // A stats sample (one a second per container on screen) redraws only the panels that show
+    // its numbers (below); the Metrics panel's charts move on with the clock's tick instead.
+    state.dirty |= !matches!(update, DockerUpdate::Stats { .. });
     // Log lines change no service row, and a flood sends batches by the thousand: the clamp
     // below lists every row.
     let rows_may_change = !matches!(update, DockerUpdate::Logs(_));
@@ -66,10 +68,7 @@ pub(super) fn handle(state: &mut State, update: DockerUpdate, effects: &mut Vec<
         }
         DockerUpdate::Stats { id, sample } => {
             // Stats change only numbers on the services/health panels.
-            state.dirty |= matches!(
-                state.panel,
-                Panel::Services | Panel::Health | Panel::Metrics
-            );
+            state.dirty |= matches!(state.panel, Panel::Services | Panel::Health);
             if state.containers.contains_key(&id) {
                 super::metrics::stats(state, &id, &sample);
                 state.stats.insert(id, sample);
