@@ -12,7 +12,8 @@
 //!    key takes to be drawn.
 //!
 //! Run with `tui/bench/dashboard` (env: IDLE_SECONDS=60 FLOOD_SECONDS=30 KILL_RUNS=5,
-//! STACK_TUI_BIN=path to skip the release build, SKIP_PREPARE=1 when compose/prepare has run).
+//! STACK_TUI_BIN=path to skip the release build, SKIP_PREPARE=1 when compose/prepare has run;
+//! IDLE_SECONDS=0 KILL_RUNS=0 runs the flood alone).
 //! Progress goes to stderr, figures to stdout.
 
 #[path = "../common/docker.rs"]
@@ -100,7 +101,9 @@ fn main() {
         say("==> compose/prepare (secrets, certificate, app artifacts, images)");
         prepare();
     }
-    idle_and_kill(&settings, &bin, work.path(), &prefix, ticks);
+    if settings.idle_seconds > 0 || settings.kill_runs > 0 {
+        idle_and_kill(&settings, &bin, work.path(), &prefix, ticks);
+    }
     log_flood(&settings, &bin, work.path(), &prefix, ticks);
 }
 
@@ -437,6 +440,15 @@ fn log_flood(settings: &Settings, bin: &Path, work: &Path, prefix: &str, ticks: 
         ceiling / seconds.max(1),
         shown(ceiling_produced),
         rate(ceiling_produced.unwrap_or(0), seconds as f64)
+    );
+    let ceiling_rate = rate(ceiling, seconds as f64);
+    println!(
+        "dashboard / ceiling:   {:.0} % (lines/s ingested during the flood over `docker logs -f` alone)",
+        if ceiling_rate > 0.0 {
+            100.0 * rate(during, secs) / ceiling_rate
+        } else {
+            0.0
+        }
     );
 }
 
