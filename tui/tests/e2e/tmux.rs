@@ -104,6 +104,15 @@ fn row<'a>(screen: &'a str, service: &str) -> Option<&'a str> {
     })
 }
 
+/// The Metrics panel's 5xx/s for nginx (its row's last column).
+fn nginx_5xx(screen: &str) -> Option<String> {
+    let row = row(screen, "nginx")?;
+    row.trim_end_matches('│')
+        .split_whitespace()
+        .last()
+        .map(str::to_string)
+}
+
 fn all_healthy(screen: &str) -> bool {
     SERVICES.iter().all(|service| {
         row(screen, service).is_some_and(|r| r.contains(" running ") && r.contains(" healthy "))
@@ -309,6 +318,35 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
             && screen.contains(&expected_port)
     });
     assert!(!topology.contains("isolation issue"), "{topology}");
+
+    // Metrics: with Postgres paused, item requests answer 503 (the app's 1 s statement bound);
+    // nginx's row shows a 5xx rate within 2 s of the first one coming back (the issue's bound),
+    // then Postgres is unpaused.
+    tmux.keys(&["9"]);
+    tmux.wait_for("the metrics panel", long, |screen| {
+        screen.contains("5xx/s") && nginx_5xx(screen).is_some()
+    });
+    let postgres = format!("{}-postgres-1", stack.project);
+    let pause = run(Command::new("docker").args(["pause", &postgres]));
+    assert!(pause.status.success(), "docker pause: {pause:?}");
+    let first_5xx = (0..10)
+        .find_map(|_| {
+            let reply = http.get(&stack.http_url("/api/items?per_page=5")).ok()?;
+            (reply.status >= 500).then(Instant::now)
+        })
+        .expect("a 5xx with Postgres paused");
+    let shown = tmux.wait_for(
+        "5xx in the metrics panel",
+        Duration::from_secs(2),
+        |screen| nginx_5xx(screen).is_some_and(|rate| rate != "0"),
+    );
+    eprintln!(
+        "5xx shown {} ms after the first answer: {:?}",
+        first_5xx.elapsed().as_millis(),
+        nginx_5xx(&shown)
+    );
+    let unpause = run(Command::new("docker").args(["unpause", &postgres]));
+    assert!(unpause.status.success(), "docker unpause: {unpause:?}");
 
     // `s` on the app, whose image is scratch (no shell): a debug container in its namespaces
     // opens instead, sees its processes and files, and `exit` comes back to the dashboard.
