@@ -129,6 +129,24 @@ fn log_lines(screen: &str) -> Vec<String> {
         .collect()
 }
 
+/// The logs panel's rows that start with a time (`HH:MM:SS.mmm`): the time and the service after it.
+fn stamped_lines(screen: &str) -> Vec<(String, String)> {
+    log_lines(screen)
+        .iter()
+        .filter_map(|line| {
+            let (time, rest) = line.split_once(' ')?;
+            let shaped = time.len() == 12
+                && time.bytes().enumerate().all(|(i, b)| match i {
+                    2 | 5 => b == b':',
+                    8 => b == b'.',
+                    _ => b.is_ascii_digit(),
+                });
+            let source = rest.split_whitespace().next()?;
+            shaped.then(|| (time.to_string(), source.to_string()))
+        })
+        .collect()
+}
+
 /// The access lines' request paths, `/api/items/<n>`, among the given panel lines.
 fn item_numbers(lines: &[String]) -> Vec<String> {
     lines
@@ -252,14 +270,11 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
     tmux.keys(&["/", "C-u"]);
     tmux.text(&id);
     tmux.keys(&["Enter"]);
+    // The filter keeps only lines holding the id (cut at the panel's width, it may not show).
     tmux.wait_for("the request's access lines", long, |screen| {
         let lines = log_lines(screen);
-        let of = |service: &str| {
-            lines
-                .iter()
-                .any(|l| l.starts_with(&format!("{service} ")) && l.contains(&id[..8]))
-        };
-        of("app") && of("nginx")
+        let of = |service: &str| lines.iter().any(|l| l.starts_with(&format!("{service} ")));
+        screen.contains(&format!("/{id}/")) && of("app") && of("nginx")
     });
     tmux.keys(&["Enter"]);
     let request = tmux.wait_for("the request view", long, |screen| {
@@ -277,26 +292,28 @@ fn dashboard_in_a_real_terminal_follows_the_local_stack() {
         !screen.contains("Request ") && screen.contains(&format!("/{id}/"))
     });
 
-    // Topology: the picture, with the public frontend and the internal backend network as bands,
-    // nginx's published port, the killed Redis drawn exited and nginx's request rate (its own
-    // healthcheck passes through it every 5 s) on the edge into it; `v` shows the same as a list.
-    tmux.keys(&["4"]);
-    let picture = tmux.wait_for("topology picture", long, |screen| {
-        screen.contains("frontend · public")
-            && screen.contains("backend · internal")
-            && screen.contains(&format!("127.0.0.1:{}", stack.http_port))
-            && screen.contains("exited")
-            && screen.contains("/s ")
+    // The merged stream is in the engine's time order: Esc drops the filter, `t` shows each
+    // line's time, and down the panel the times never go back, across nginx's and the app's lines.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the filter dropped", long, |screen| {
+        !screen.contains(&format!("/{id}/"))
     });
-    assert!(!picture.contains('✗'), "no isolation violation:\n{picture}");
-    tmux.keys(&["v"]);
-    let expected_port = format!("nginx 127.0.0.1:{}->8080", stack.http_port);
-    let topology = tmux.wait_for("topology list", long, |screen| {
-        screen.contains("backend [internal]")
-            && screen.contains("frontend [public]")
-            && screen.contains(&expected_port)
+    for n in 1..=10 {
+        http.get(&stack.http_url(&format!("/api/items/{n}")))
+            .unwrap_or_else(|err| panic!("request {n} through nginx: {err}"));
+    }
+    tmux.keys(&["t"]);
+    let ordered = tmux.wait_for("time-stamped lines of nginx and the app", long, |screen| {
+        let stamped = stamped_lines(screen);
+        let from = |service: &str| stamped.iter().any(|(_, source)| source == service);
+        stamped.len() >= 10 && from("nginx") && from("app")
     });
-    assert!(!topology.contains("isolation issue"), "{topology}");
+    let stamped = stamped_lines(&ordered);
+    assert!(
+        stamped.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+        "lines in time order down the panel:\n{ordered}"
+    );
+    tmux.keys(&["t"]);
 
     // Topology: the picture, with the public frontend and the internal backend network as bands,
     // nginx's published port, the killed Redis drawn exited and nginx's request rate (its own
