@@ -6,8 +6,8 @@ use super::state::{Panel, RequestView, State};
 use super::views::logs::layout::{self, row_count};
 use super::views::logs::request::{open_trace, request_text, timings_rows};
 use super::views::logs::{
-    Indexed, level_label, line_text, matches, nearest_shown, newest_shown, selected,
-    shown_down_from, shown_up_from,
+    Indexed, line_text, matches, nearest_shown, newest_shown, selected, shown_down_from,
+    shown_up_from,
 };
 use crate::config::keymap::Command;
 use crate::logs::{Level, LogLine, TimeWindow, next_min_level, request_id};
@@ -190,7 +190,7 @@ fn set_level(state: &mut State, level: Option<Level>) {
     state.log_view.min_level = level;
     relayout(state);
     state.message = Some(match level {
-        Some(level) => format!("showing {} and above", level_label(level)),
+        Some(level) => format!("showing {} and above", level.name()),
         None => "showing every level".into(),
     });
 }
@@ -207,7 +207,7 @@ pub fn level_command(state: &mut State, words: &[&str]) {
             Level::Error,
         ]
         .into_iter()
-        .find(|level| word.eq_ignore_ascii_case(level_label(*level)))
+        .find(|level| word.eq_ignore_ascii_case(level.name()))
         {
             Some(level) => Some(level),
             None => {

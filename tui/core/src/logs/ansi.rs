@@ -111,6 +111,7 @@ fn own(style: Style) -> Style {
     let mut own = style;
     own.fg = set(style.fg);
     own.bg = set(style.bg);
+    own.underline_color = set(style.underline_color);
     own.sub_modifier = Modifier::empty();
     own
 }

@@ -14,6 +14,17 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level's name as the title, `:level` and `logs --json` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+
     /// Case-insensitive, without allocating: this runs for every token of every line.
     fn from_word(word: &str) -> Option<Self> {
         const WORDS: [(&str, Level); 16] = [

@@ -66,7 +66,7 @@ impl<W: Write> Printer<W> {
                     Stream::Stdout => "stdout",
                     Stream::Stderr => "stderr",
                 },
-                level: line.level.map(level_name),
+                level: line.level.map(Level::name),
                 text: &text,
             };
             serde_json::to_writer(&mut self.out, &json)?;
@@ -136,16 +136,6 @@ impl<W: Write> Printer<W> {
 
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
-    }
-}
-
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Trace => "trace",
-        Level::Debug => "debug",
-        Level::Info => "info",
-        Level::Warn => "warn",
-        Level::Error => "error",
     }
 }
 

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use rows::{Look, line_rows};
 use stack_core::app::State;
 use stack_core::app::views::logs::layout::{columns, replica_counts, source_label};
-use stack_core::app::views::logs::{level_label, selected, selected_lines};
+use stack_core::app::views::logs::{selected, selected_lines};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
     if state.log_view.request.is_some() {
@@ -81,7 +81,7 @@ fn title(state: &State) -> String {
         parts.push(format!("/{}/{marked}", filter.pattern()));
     }
     if let Some(level) = view.min_level {
-        parts.push(format!("≥{}", level_label(level)));
+        parts.push(format!("≥{}", level.name()));
     }
     if let Some(window) = &view.since {
         parts.push(format!("since {} UTC", window.start().format("%H:%M:%S")));

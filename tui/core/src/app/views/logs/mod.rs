@@ -8,7 +8,7 @@ pub mod layout;
 pub mod request;
 
 use crate::app::State;
-use crate::logs::{Level, LogLine, ansi, level_passes};
+use crate::logs::{LogLine, ansi, level_passes};
 
 /// A line of the buffer and its absolute index.
 pub type Indexed<'a> = (u64, &'a LogLine);
@@ -96,17 +96,6 @@ pub fn selected_lines(state: &State, limit: usize) -> Vec<Indexed<'_>> {
     match bottom(state) {
         Some((index, _)) => shown_up_from(state, index).take(limit).collect(),
         None => Vec::new(),
-    }
-}
-
-/// How a level is named in the title and in `:level`.
-pub fn level_label(level: Level) -> &'static str {
-    match level {
-        Level::Trace => "trace",
-        Level::Debug => "debug",
-        Level::Info => "info",
-        Level::Warn => "warn",
-        Level::Error => "error",
     }
 }
 
