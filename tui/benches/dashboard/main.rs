@@ -2,7 +2,9 @@
 //!
 //! 1. idle: the repository's local stack (built by compose/prepare) under its own project name on
 //!    a free 127.0.0.1 port; CPU (% of one core, utime+stime from /proc/PID/stat) and RSS over
-//!    IDLE_SECONDS, all healthy, Services panel open;
+//!    IDLE_SECONDS, all healthy, once per panel of IDLE_PANELS (panel keys, default `1 9`:
+//!    Services, then Metrics with its scrapes and charts), so each panel's cost is compared with
+//!    Services' in the same run;
 //! 2. kill → drawn: `docker kill` of that stack's redis until the pane shows it exited (captured
 //!    every ~10 ms), KILL_RUNS runs, median; also from the engine's own FinishedAt;
 //! 3. log flood, on a throwaway copy of tui/tests/fixtures/e2e plus a `flood` service printing
@@ -11,7 +13,7 @@
 //!    container: lines ingested per second from the panel's own counter, CPU, RSS, and how long a
 //!    key takes to be drawn.
 //!
-//! Run with `tui/bench/dashboard` (env: IDLE_SECONDS=60 FLOOD_SECONDS=30 KILL_RUNS=5,
+//! Run with `tui/bench/dashboard` (env: IDLE_SECONDS=60 IDLE_PANELS="1 9" FLOOD_SECONDS=30 KILL_RUNS=5,
 //! STACK_TUI_BIN=path to skip the release build, SKIP_PREPARE=1 when compose/prepare has run;
 //! IDLE_SECONDS=0 KILL_RUNS=0 runs the flood alone).
 //! Progress goes to stderr, figures to stdout.
@@ -48,6 +50,8 @@ const LONG: Duration = Duration::from_secs(30);
 
 struct Settings {
     idle_seconds: u64,
+    /// Panel keys the idle window is measured on, one window each.
+    idle_panels: Vec<String>,
     flood_seconds: u64,
     kill_runs: u64,
     skip_prepare: bool,
@@ -74,6 +78,11 @@ fn main() {
     interrupt::install("dashboard bench");
     let settings = Settings {
         idle_seconds: env_number("IDLE_SECONDS", 60),
+        idle_panels: env_value("IDLE_PANELS")
+            .unwrap_or_else(|| "1 9".into())
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
         flood_seconds: env_number("FLOOD_SECONDS", 30),
         kill_runs: env_number("KILL_RUNS", 5),
         skip_prepare: env_value("SKIP_PREPARE").is_some(),
@@ -232,27 +241,41 @@ fn idle_and_kill(settings: &Settings, bin: &Path, work: &Path, prefix: &str, tic
     // Startup work (initial inspects, log tails) finishes before the idle window.
     std::thread::sleep(Duration::from_secs(5));
 
-    say(&format!("==> idle for {}s", settings.idle_seconds));
     let pid = dashboard.pid;
-    let mut rss_max = 0;
-    let start_ticks = cpu_ticks(pid);
-    let start = Instant::now();
-    for second in 1..=settings.idle_seconds {
-        sleep_until(start + Duration::from_secs(second));
-        rss_max = rss_max.max(rss_kib(pid));
+    for panel in settings
+        .idle_panels
+        .iter()
+        .filter(|_| settings.idle_seconds > 0)
+    {
+        tmux.keys(&[panel.as_str()]);
+        // The panel's own startup (a first scrape, a full redraw) settles before the window.
+        std::thread::sleep(Duration::from_secs(6));
+        say(&format!(
+            "==> idle for {}s on panel {panel}",
+            settings.idle_seconds
+        ));
+        let mut rss_max = 0;
+        let start_ticks = cpu_ticks(pid);
+        let start = Instant::now();
+        for second in 1..=settings.idle_seconds {
+            sleep_until(start + Duration::from_secs(second));
+            rss_max = rss_max.max(rss_kib(pid));
+        }
+        let idle_ticks = cpu_ticks(pid) - start_ticks;
+        let idle = start.elapsed();
+        println!(
+            "idle CPU, panel {panel}:     {:.2} % of one core over {} s ({idle_ticks} ticks at {ticks} Hz)",
+            cpu_percent(idle_ticks, ticks, idle),
+            idle.as_secs()
+        );
+        println!(
+            "idle RSS, panel {panel}:     max {} MiB ({rss_max} KiB), high-water {} MiB",
+            rss_max / 1024,
+            hwm_kib(pid) / 1024
+        );
     }
-    let idle_ticks = cpu_ticks(pid) - start_ticks;
-    let idle = start.elapsed();
-    println!(
-        "idle CPU:              {:.2} % of one core over {} s ({idle_ticks} ticks at {ticks} Hz)",
-        cpu_percent(idle_ticks, ticks, idle),
-        idle.as_secs()
-    );
-    println!(
-        "idle RSS:              max {} MiB ({rss_max} KiB), high-water {} MiB",
-        rss_max / 1024,
-        hwm_kib(pid) / 1024
-    );
+    // The kill runs watch the Services table.
+    tmux.keys(&["1"]);
 
     say(&format!(
         "==> docker kill → drawn, {} runs",

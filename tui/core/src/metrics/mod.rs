@@ -8,8 +8,8 @@
 //! - each app replica's `/metrics` (edge-host's own view, scraped through the Engine API);
 //! - the stats stream: CPU and memory against the limit.
 //!
-//! Memory is bounded: one slot per second for the last 15 minutes per series ([`ring`]), each
-//! with a fixed-size latency histogram ([`histogram`]), whatever the request rate.
+//! Memory is bounded: one slot per second for the last 15 minutes per series (`ring`), each
+//! with a fixed-size latency histogram (`histogram`), whatever the request rate.
 
 pub mod access;
 pub mod flags;
