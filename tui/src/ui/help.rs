@@ -129,7 +129,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         .collect();
     lines.push(Line::from(format!("Panels: {}", panels.join(" · "))));
     lines.push(Line::from(
-        "Commands: :profile NAME  :up  :down  :logs [SERVICE]  :grep [!]REGEX  :since 5m|off  :level warn|all  :save [PATH]  \
+        "Commands: :profile NAME  :up [--with monitoring]  :down  :logs [SERVICE]  :grep [!]REGEX  :since 5m|off  :level warn|all  :save [PATH]  \
          :reload app|proxy|db|stack  :resume  :audit  :q",
     ));
     lines.push(Line::from(format!(
