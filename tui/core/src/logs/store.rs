@@ -7,67 +7,67 @@ use std::collections::VecDeque;
 
 #[derive(Debug, Clone)]
 pub struct LogStore {
+    ring: Ring,
+    /// Lines taken by `ingest` and not yet due.
+    pending: Reorder,
+}
+
+/// The buffer itself, apart from the reorder window so that the window can push into it.
+#[derive(Debug, Clone)]
+struct Ring {
     lines: VecDeque<LogLine>,
     capacity: usize,
     dropped: u64,
     /// Total lines ever pushed; lets views keep their place while old lines are dropped.
     pushed: u64,
-    /// Lines taken by `ingest` and not yet due.
-    pending: Reorder,
+}
+
+impl Ring {
+    fn push(&mut self, line: LogLine) {
+        if self.lines.len() == self.capacity {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back(line);
+        self.pushed += 1;
+    }
 }
 
 impl LogStore {
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
-            lines: VecDeque::with_capacity(capacity.min(4096)),
-            capacity,
-            dropped: 0,
-            pushed: 0,
+            ring: Ring {
+                lines: VecDeque::with_capacity(capacity.min(4096)),
+                capacity,
+                dropped: 0,
+                pushed: 0,
+            },
             pending: Reorder::default(),
         }
     }
 
     /// Appends a line as it is, bypassing the reorder window.
     pub fn push(&mut self, line: LogLine) {
-        push_ring(
-            &mut self.lines,
-            self.capacity,
-            &mut self.dropped,
-            &mut self.pushed,
-            line,
-        );
+        self.ring.push(line);
     }
 
     /// Takes arriving container output: lines go into the buffer in engine-timestamp order once
     /// due (see [`Reorder`]); `flush` must be called every `REORDER_TICK` while `held() > 0`.
     /// Returns how many lines entered the buffer.
     pub fn ingest(&mut self, lines: impl IntoIterator<Item = LogLine>) -> u64 {
-        let before = self.pushed;
-        let (ring, capacity, dropped, pushed) = (
-            &mut self.lines,
-            self.capacity,
-            &mut self.dropped,
-            &mut self.pushed,
-        );
-        self.pending.push(lines, |line| {
-            push_ring(ring, capacity, dropped, pushed, line)
-        });
-        self.pushed - before
+        let before = self.ring.pushed;
+        let ring = &mut self.ring;
+        self.pending.push(lines, |line| ring.push(line));
+        self.ring.pushed - before
     }
 
     /// Moves the lines that waited long enough into the buffer; returns how many.
     pub fn flush(&mut self) -> u64 {
-        let before = self.pushed;
-        let (ring, capacity, dropped, pushed) = (
-            &mut self.lines,
-            self.capacity,
-            &mut self.dropped,
-            &mut self.pushed,
-        );
-        self.pending
-            .tick(|line| push_ring(ring, capacity, dropped, pushed, line));
-        self.pushed - before
+        let before = self.ring.pushed;
+        let ring = &mut self.ring;
+        self.pending.tick(|line| ring.push(line));
+        self.ring.pushed - before
     }
 
     /// Lines ingested and not yet in the buffer.
@@ -82,48 +82,33 @@ impl LogStore {
     }
 
     pub fn clear(&mut self) {
-        self.dropped += self.lines.len() as u64 + self.pending.clear() as u64;
-        self.lines.clear();
+        self.ring.dropped += self.ring.lines.len() as u64 + self.pending.clear() as u64;
+        self.ring.lines.clear();
     }
 
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.ring.lines.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.ring.lines.is_empty()
     }
 
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.ring.capacity
     }
 
     pub fn dropped(&self) -> u64 {
-        self.dropped
+        self.ring.dropped
     }
 
     pub fn pushed(&self) -> u64 {
-        self.pushed
+        self.ring.pushed
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogLine> + ExactSizeIterator {
-        self.lines.iter()
+        self.ring.lines.iter()
     }
-}
-
-fn push_ring(
-    lines: &mut VecDeque<LogLine>,
-    capacity: usize,
-    dropped: &mut u64,
-    pushed: &mut u64,
-    line: LogLine,
-) {
-    if lines.len() == capacity {
-        lines.pop_front();
-        *dropped += 1;
-    }
-    lines.push_back(line);
-    *pushed += 1;
 }
 
 #[cfg(test)]
